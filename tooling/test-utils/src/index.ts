@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (where the root package.json lives). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** `../shared/datasets` beside the checkout; tests read real traces from here and never copy them. */
+export const datasetsRoot = resolve(repoRoot, '..', 'shared', 'datasets');
+
+/** Absolute path of a file under `../shared/datasets`, e.g. `sharedDataset('flowbench/1000genome.zip')`. */
+export function sharedDataset(relativePath: string): string {
+  return join(datasetsRoot, relativePath);
+}
+
+/** True when the shared datasets are present (they are in CI and on developer machines). */
+export const hasSharedDatasets = existsSync(datasetsRoot);
+
+/** A fresh temporary folder, removed by the returned `dispose`. */
+export async function createTempDir(prefix = 'proteus-test-'): Promise<{ path: string; dispose: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, dispose: () => rm(path, { recursive: true, force: true }) };
+}
