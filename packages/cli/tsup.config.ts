@@ -1,3 +1,3 @@
 import { definePackageBuild } from '../../tsup.base.js';
 
-export default definePackageBuild();
+export default definePackageBuild({ entry: ['src/index.ts', 'src/bin.ts'] });

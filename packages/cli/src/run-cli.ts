@@ -1,0 +1,46 @@
+import { isProteusError } from '@proteus-wf/core';
+import type { CliIo } from './cli-io.js';
+import { createProgram } from './main.js';
+
+export interface CliOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `proteus` in-process. User errors (`ProteusError`, bad arguments) give exit code 1 and a one-line message
+ * (with `--json`, `{ "error": { code, message } }` on stdout); anything else is a bug and exits 2 with the stack.
+ * @example const { exitCode, stdout } = await runCli(['dataset', 'inspect', 'x.zip', '--json'])
+ */
+export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<CliOutcome> {
+  let stdout = '';
+  let stderr = '';
+  const full: CliIo = {
+    stdout: io.stdout ?? ((text) => (stdout += text)),
+    stderr: io.stderr ?? ((text) => (stderr += text)),
+    isTTY: io.isTTY ?? false,
+    cwd: io.cwd ?? process.cwd(),
+    env: io.env ?? process.env,
+    signal: io.signal ?? new AbortController().signal,
+  };
+  const json = argv.includes('--json');
+  try {
+    const program = await createProgram(argv, full);
+    let helpText = '';
+    await program.parseAsync(argv, {}, (_error, _argv, output) => {
+      helpText = output;
+    });
+    if (helpText) full.stdout(`${helpText}\n`);
+    return { exitCode: 0, stdout, stderr };
+  } catch (error) {
+    if (isProteusError(error)) {
+      if (json) full.stdout(`${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } })}\n`);
+      const hint = error.code === 'PROTEUS_CLI_USAGE' ? '\nRun `proteus --help` for usage.' : '';
+      full.stderr(`proteus: ${error.message}${hint}\n`);
+      return { exitCode: 1, stdout, stderr };
+    }
+    full.stderr(`proteus: internal error (please report it)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return { exitCode: 2, stdout, stderr };
+  }
+}
