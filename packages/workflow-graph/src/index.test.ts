@@ -1,0 +1,33 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "WorkflowGraph",
+      "adjacencyHash",
+      "buildWorkflowGraph",
+      "detectWorkflowFormat",
+      "detectWorkflowJson",
+      "findCycle",
+      "gcnAdjacency",
+      "hasCycle",
+      "hopDistances",
+      "inferJobType",
+      "levels",
+      "loadWorkflowGraph",
+      "meanAdjacency",
+      "normalizeGen1JobName",
+      "parseDagman",
+      "parseDax",
+      "parseFlowBenchAdjacency",
+      "parsePegasusYaml",
+      "parseWfFormat",
+      "parseWorkflow",
+      "parseWorkflowJson",
+      "toDenseAdjacency",
+      "toDot",
+      "toJson",
+      "topologicalOrder",
+    ]
+  `);
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseDagman } from './parse-dagman.js';
+
+describe('parseDagman', () => {
+  it('connects every parent to every child and keeps SUBDAG EXTERNAL and SPLICE nodes', () => {
+    const graph = parseDagman(
+      [
+        'JOB a a.sub',
+        'JOB b b.sub',
+        'SUBDAG EXTERNAL inner inner.dag',
+        'SPLICE s s.dag',
+        'PARENT a b CHILD inner s',
+        '# PARENT x CHILD y',
+      ].join('\n'),
+    );
+    expect(graph.edgeCount).toBe(4);
+    expect(graph.job('inner')).toMatchObject({ type: 'subwf', transformation: 'subdag' });
+  });
+
+  it('accepts CRLF line ends', () => {
+    expect(parseDagman('JOB a a.sub\r\nJOB b b.sub\r\nPARENT a CHILD b\r\n').edgeCount).toBe(1);
+  });
+
+  it.each([
+    ['JOB\n', 1, 4],
+    ['JOB a\n', 1, 6],
+    ['JOB a a.sub\nPARENT CHILD a\n', 2, 8],
+    ['JOB a a.sub\nPARENT a CHILD\n', 2, 15],
+    ['SUBDAG inner x.dag\n', 1, 8],
+  ])('throws PROTEUS_GRAPH_MALFORMED_DAG for %j at line %i, column %i', (text, line, column) => {
+    expect(() => parseDagman(text)).toThrow(
+      expect.objectContaining({
+        code: 'PROTEUS_GRAPH_MALFORMED_DAG',
+        details: expect.objectContaining({ line, column }),
+      }),
+    );
+  });
+
+  it('throws PROTEUS_GRAPH_EMPTY for a file with no JOB', () => {
+    expect(() => parseDagman('# nothing\nMAXJOBS x 2\n')).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_GRAPH_EMPTY' }),
+    );
+  });
+});
