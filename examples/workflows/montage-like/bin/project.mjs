@@ -1,0 +1,61 @@
+// mProject: renders one tile of a synthetic sky (stars on a seeded canvas, plus this tile's own background
+// plane and noise, as an instrument would record it) and reprojects it onto the mosaic grid with a small
+// rotation by bilinear interpolation.
+import { createRandom, normal, parseArgs, required } from '../../lib/common.mjs';
+import { writeImage } from './image.mjs';
+
+const { options } = parseArgs();
+const seed = required(options, 'seed', 'int');
+const tile = required(options, 'tile', 'int');
+const columns = required(options, 'columns', 'int');
+const size = required(options, 'size', 'int');
+const stars = required(options, 'stars', 'int');
+const out = required(options, 'out');
+const step = Math.floor(size * 0.8); // neighbouring tiles overlap by 20%
+const x0 = (tile % columns) * step;
+const y0 = Math.floor(tile / columns) * step;
+const sky = createRandom(seed, 3);
+const starList = [];
+const canvas = step * (columns + 1) + size;
+for (let s = 0; s < stars; s++)
+  starList.push({ x: sky() * canvas, y: sky() * canvas, flux: 50 * sky() ** 4, width: 1 + 2 * sky() });
+const random = createRandom(seed, tile, 5);
+const plane = { a: 10 * random(), b: (random() - 0.5) * 0.02, c: (random() - 0.5) * 0.02 };
+const raw = new Float32Array(size * size);
+for (const star of starList) {
+  if (star.x < x0 - 10 || star.x > x0 + size + 10 || star.y < y0 - 10 || star.y > y0 + size + 10) continue;
+  const r = Math.ceil(star.width * 4);
+  for (let y = Math.max(0, Math.floor(star.y - y0 - r)); y < Math.min(size, star.y - y0 + r); y++) {
+    for (let x = Math.max(0, Math.floor(star.x - x0 - r)); x < Math.min(size, star.x - x0 + r); x++) {
+      const d2 = (x + x0 - star.x) ** 2 + (y + y0 - star.y) ** 2;
+      raw[y * size + x] += star.flux * Math.exp(-d2 / (2 * star.width ** 2));
+    }
+  }
+}
+for (let y = 0; y < size; y++) {
+  for (let x = 0; x < size; x++) raw[y * size + x] += plane.a + plane.b * x + plane.c * y + 0.3 * normal(random);
+}
+// Reproject: rotate by a tiny angle about the tile centre (a distortion correction), bilinear sampling.
+const angle = 0.002 * (tile % 3);
+const cos = Math.cos(angle);
+const sin = Math.sin(angle);
+const half = size / 2;
+const pixels = new Float32Array(size * size);
+for (let y = 0; y < size; y++) {
+  for (let x = 0; x < size; x++) {
+    const sx = cos * (x - half) - sin * (y - half) + half;
+    const sy = sin * (x - half) + cos * (y - half) + half;
+    const ix = Math.min(size - 2, Math.max(0, Math.floor(sx)));
+    const iy = Math.min(size - 2, Math.max(0, Math.floor(sy)));
+    const fx = Math.min(1, Math.max(0, sx - ix));
+    const fy = Math.min(1, Math.max(0, sy - iy));
+    const p = iy * size + ix;
+    pixels[y * size + x] =
+      raw[p] * (1 - fx) * (1 - fy) +
+      raw[p + 1] * fx * (1 - fy) +
+      raw[p + size] * (1 - fx) * fy +
+      raw[p + size + 1] * fx * fy;
+  }
+}
+writeImage(out, { tile, x0, y0, width: size, height: size, pixels });
+process.stdout.write(`${JSON.stringify({ tile, x0, y0, background: plane })}\n`);

@@ -1,0 +1,672 @@
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { availableParallelism, hostname, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type CommandRunner,
+  createRng,
+  type Deployment,
+  isProteusError,
+  type JobRecord,
+  type LongOperationOptions,
+  ProteusError,
+  type RunWorkflowOptions,
+  reportProgress,
+  type Testbed,
+  throwIfAborted,
+  type WorkerInfo,
+  type WorkflowRunResult,
+  writeFileAtomic,
+} from '@proteus-wf/core';
+import { createLocalRunner, createNetnsRunner } from '@proteus-wf/injector';
+import {
+  type CgroupTracker,
+  createWorkerCgroup,
+  probeCgroups,
+  removeCgroups,
+  type WorkerCgroup,
+} from './internal/cgroups.js';
+import { type DataNode, isSafeLfn, startDataNode, TRANSFER_SCRIPT } from './internal/data-node.js';
+import { executeDag } from './internal/execute-dag.js';
+import { registerExitCleanup } from './internal/exit-cleanup.js';
+import { type JobProcessResult, runJobProcess } from './internal/job-process.js';
+import { createNetwork, type NetworkTracker, probeNetwork, removeNetwork } from './internal/network.js';
+import { type LocalJob, loadLocalWorkflow } from './load-local-workflow.js';
+
+/** One worker of the local testbed. */
+export interface WorkerSpec {
+  /** Worker name: letters, digits, `_`, `.`, `-` (at most 20). It is the jobs' hostname in the traces. */
+  name: string;
+  /** Concurrent jobs; defaults to `slotsPerWorker`, then to `cores`. */
+  slots?: number;
+  /** Core list to pin the worker to (cgroup cpuset syntax, e.g. `0` or `0-1`); only with cgroup isolation. */
+  cpus?: string;
+  /** Cores advertised for the worker; defaults to the size of `cpus`, else the host's cores shared out evenly. */
+  cores?: number;
+  memoryMb?: number;
+}
+
+export interface LocalTestbedOptions extends LongOperationOptions {
+  /** A count (named `worker-1`...) or explicit specs. */
+  workers: number | WorkerSpec[];
+  slotsPerWorker?: number;
+  /** `cgroup` needs root and a cgroup filesystem; `auto` (default) falls back to process groups. */
+  isolation?: 'auto' | 'cgroup' | 'process-group';
+  /** A network namespace per worker and a data node on a bridge; needs root, `ip` and `nsenter`. */
+  network?: boolean;
+  /**
+   * The testbed's own folder: `testbed-<testbedId>.json` there lists the live cgroups and namespaces with the owner
+   * pid while the testbed is provisioned (an operator's map after a `kill -9`). Runs use `runWorkflow`'s `workDir`.
+   */
+  workDir: string;
+  /** Names cgroups (`proteus/<testbedId>/<worker>`) and namespaces; defaults to `tl<pid>x<counter>`. */
+  testbedId?: string;
+  /** Extra attempts for a failed job (DAGMan RETRY); default 0. */
+  retries?: number;
+  /** Deadline for one attempt of a job (stage-in, execution and stage-out); default none. */
+  jobTimeoutMs?: number;
+  /** Seed of the worker placement; default 0. */
+  seed?: number;
+}
+
+/** A worker as deployed, with every injector target it offers. */
+export interface LocalWorkerInfo extends WorkerInfo {
+  /** `cgroup:<path>` (CPU and disk anomalies) and/or `netns:<name>` (network anomalies), or `local`. */
+  targets: string[];
+  /** The namespace, when `network` is on. */
+  netns?: string;
+  /** The worker's address on the testbed bridge, when `network` is on. */
+  address?: string;
+}
+
+/** What `provision` of the local testbed returns. */
+export interface LocalDeployment extends Deployment {
+  workers: LocalWorkerInfo[];
+  isolation: 'cgroup' | 'process-group';
+  /** Why `auto` isolation fell back to process groups. */
+  isolationNote?: string;
+  cgroupVersion?: 1 | 2;
+  /** The data node's base URL. */
+  dataNodeUrl: string;
+}
+
+/** The local testbed: a `Testbed` whose deployment describes its workers' cgroups and namespaces. */
+export interface LocalTestbed extends Testbed {
+  readonly testbedId: string;
+  provision(options?: LongOperationOptions): Promise<LocalDeployment>;
+}
+
+interface WorkerState {
+  info: LocalWorkerInfo;
+  slots: number;
+  cgroup?: WorkerCgroup;
+  netns?: string;
+}
+
+const DEFAULTS = { isolation: 'auto', network: false, retries: 0, seed: 0 } as const;
+const NAME = /^[A-Za-z0-9_.-]{1,20}$/;
+const TESTBED_ID = /^[A-Za-z0-9_.-]{1,32}$/;
+const NODE_SCRIPT = /\.(mjs|cjs|js)$/;
+let counter = 0;
+
+/**
+ * Creates the embedded testbed: a DAGMan-like executor that runs Pegasus YAML 5.0 workflows as real child processes
+ * on N workers of this machine. A worker is a cgroup (cpu, cpuset, blkio/io) when root is available, else a process
+ * group; with `network: true` it also gets a network namespace and stages files from a local HTTP data node, so
+ * network anomalies hit real transfers. Nothing is created until `provision` (or the first `runWorkflow`).
+ *
+ * @example
+ * await using testbed = createLocalTestbed({ workers: 2, workDir: '/tmp/tb' });
+ * const deployment = await testbed.provision();
+ * const run = await testbed.runWorkflow('examples/workflows/montage-like/workflow.yml', { runId: 'run0001', workDir: '/tmp/tb/run0001' });
+ * run.jobs[0]?.worker; // 'worker-1'
+ * @throws ProteusError PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS for bad options (all problems in `details`)
+ */
+export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
+  const specs = validateOptions(options);
+  const testbedId = options.testbedId ?? `tl${process.pid}x${++counter}`;
+  const stateFile = join(resolve(options.workDir), `testbed-${testbedId}.json`);
+  const cgroups: CgroupTracker = { created: [] };
+  const network: NetworkTracker = { bridges: [], links: [], namespaces: [] };
+  const lifetime = new AbortController();
+  const livePids = new Set<number>();
+  const activeRuns = new Set<Promise<unknown>>();
+  let deployment: LocalDeployment | undefined;
+  let provisioning: Promise<LocalDeployment> | undefined;
+  let workers = new Map<string, WorkerState>();
+  let dataNode: DataNode | undefined;
+  let unregister: (() => void) | undefined;
+  let released = false;
+  const curl = findBinary('curl');
+
+  const cleanupSync = (): string[] => {
+    for (const pid of livePids) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    return [...removeCgroups(cgroups), ...removeNetwork(network)];
+  };
+
+  const assertUsable = (where: string): void => {
+    if (released) {
+      throw new ProteusError(
+        'PROTEUS_TESTBED_LOCAL_RELEASED',
+        `testbed-local/${where}: testbed ${testbedId} was released; create a new one with createLocalTestbed()`,
+      );
+    }
+  };
+
+  const doProvision = async (progress: LongOperationOptions): Promise<LocalDeployment> => {
+    throwIfAborted(progress.signal, 'testbed-local/provision');
+    const isolation = options.isolation ?? DEFAULTS.isolation;
+    let useCgroups = false;
+    let isolationNote: string | undefined;
+    let cgroupHost: ReturnType<typeof probeCgroups> | undefined;
+    if (isolation !== 'process-group') {
+      cgroupHost = probeCgroups();
+      if (cgroupHost.ok) useCgroups = true;
+      else if (isolation === 'cgroup') {
+        throw new ProteusError(
+          'PROTEUS_TESTBED_LOCAL_CGROUP_UNAVAILABLE',
+          `testbed-local/provision: isolation "cgroup" needs ${cgroupHost.missing.join(' and ')}. Use isolation "auto" or "process-group" to run without cgroups.`,
+          { details: { missing: cgroupHost.missing } },
+        );
+      } else isolationNote = `process groups, because cgroups need ${cgroupHost.missing.join(' and ')}`;
+    }
+    if (specs.some((spec) => spec.cpus !== undefined) && !useCgroups) {
+      throw new ProteusError(
+        'PROTEUS_TESTBED_LOCAL_CGROUP_UNAVAILABLE',
+        `testbed-local/provision: worker "cpus" pinning needs cgroup isolation, but ${isolationNote ?? 'isolation is "process-group"'}. Drop "cpus" or run as root.`,
+      );
+    }
+    if (options.network) {
+      const missing = probeNetwork();
+      if (missing.length > 0) {
+        throw new ProteusError(
+          'PROTEUS_TESTBED_LOCAL_NETWORK_UNAVAILABLE',
+          `testbed-local/provision: network namespaces need ${missing.join(' and ')}. Set network: false to stage files over loopback instead.`,
+          { details: { missing } },
+        );
+      }
+    }
+    unregister = registerExitCleanup(() => {
+      cleanupSync();
+    });
+    try {
+      const hostCores = availableParallelism();
+      const next = new Map<string, WorkerState>();
+      for (const spec of specs) {
+        const cores =
+          spec.cores ?? (spec.cpus ? countCpus(spec.cpus) : Math.max(1, Math.floor(hostCores / specs.length)));
+        const slots = spec.slots ?? options.slotsPerWorker ?? cores;
+        const info: LocalWorkerInfo = {
+          name: spec.name,
+          cores,
+          memoryMb: spec.memoryMb ?? Math.floor(totalmem() / 1024 / 1024 / specs.length),
+          site: 'local',
+          target: 'local',
+          targets: [],
+          slots,
+        };
+        const state: WorkerState = { info, slots };
+        if (useCgroups && cgroupHost?.ok) {
+          state.cgroup = createWorkerCgroup(cgroupHost.host, testbedId, spec.name, spec.cpus, cgroups);
+          info.targets.push(`cgroup:${state.cgroup.relativePath}`);
+        }
+        next.set(spec.name, state);
+      }
+      let dataHost = '127.0.0.1';
+      if (options.network) {
+        const created = createNetwork(testbedId, [...next.keys()], network);
+        dataHost = created.hostAddress;
+        for (const entry of created.workers) {
+          const state = next.get(entry.worker) as WorkerState;
+          state.netns = entry.netns;
+          state.info.netns = entry.netns;
+          state.info.address = entry.address;
+          state.info.targets.push(`netns:${entry.netns}`);
+        }
+      }
+      for (const state of next.values()) {
+        if (state.info.targets.length === 0) state.info.targets.push('local');
+        state.info.target = state.info.targets[0] as string;
+      }
+      dataNode = await startDataNode(dataHost);
+      workers = next;
+      const result: LocalDeployment = {
+        testbed: 'local',
+        workers: [...next.values()].map((state) => state.info),
+        submitNode: { name: hostname(), target: 'local' },
+        resources: [
+          ...[...next.values()].flatMap((state) => [
+            ...(state.cgroup ? [{ kind: 'cgroup', id: state.cgroup.relativePath, name: state.info.name }] : []),
+            ...(state.netns ? [{ kind: 'netns', id: state.netns, name: state.info.name }] : []),
+          ]),
+          ...network.bridges.map((bridge) => ({ kind: 'bridge', id: bridge })),
+          { kind: 'data-node', id: dataNode.url },
+        ],
+        isolation: useCgroups ? 'cgroup' : 'process-group',
+        dataNodeUrl: dataNode.url,
+      };
+      if (isolationNote) result.isolationNote = isolationNote;
+      if (useCgroups && cgroupHost?.ok) result.cgroupVersion = cgroupHost.host.version;
+      await writeFileAtomic(
+        stateFile,
+        `${JSON.stringify({ testbedId, pid: process.pid, cgroups: cgroups.created, network, dataNode: dataNode.url }, null, 2)}\n`,
+      );
+      reportProgress(progress.onProgress, { phase: 'provision', ratio: 1, message: `${specs.length} workers ready` });
+      return result;
+    } catch (error) {
+      const problems = cleanupSync();
+      await dataNode?.close();
+      dataNode = undefined;
+      unregister?.();
+      if (isProteusError(error)) throw error;
+      throw new ProteusError(
+        'PROTEUS_TESTBED_LOCAL_PROVISION_FAILED',
+        `testbed-local/provision: could not set up testbed ${testbedId}: ${(error as Error).message}`,
+        { cause: error, details: { leftovers: problems } },
+      );
+    }
+  };
+
+  const provision = async (progress: LongOperationOptions = {}): Promise<LocalDeployment> => {
+    assertUsable('provision');
+    if (deployment) return deployment;
+    provisioning ??= doProvision({
+      signal: progress.signal ?? options.signal,
+      onProgress: progress.onProgress ?? options.onProgress,
+    }).then(
+      (result) => {
+        deployment = result;
+        return result;
+      },
+      (error: unknown) => {
+        provisioning = undefined;
+        throw error;
+      },
+    );
+    return provisioning;
+  };
+
+  const runAttempt = async (
+    job: LocalJob,
+    worker: WorkerState,
+    attempt: number,
+    readyAt: number,
+    submitAt: number,
+    run: { runId: string; runDir: string; url: string; signal: AbortSignal },
+  ): Promise<{ ok: boolean; value: JobRecord }> => {
+    const scratch = join(run.runDir, 'scratch', job.name);
+    const logs = join(run.runDir, 'logs');
+    const tag = String(attempt - 1).padStart(3, '0');
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
+    const deadline = options.jobTimeoutMs === undefined ? undefined : Date.now() + options.jobTimeoutMs;
+    const common = {
+      cwd: scratch,
+      env: jobEnv(scratch, job.name, worker.info.name, run.runId),
+      cgroupProcs: worker.cgroup?.procsFiles ?? [],
+      ...(worker.netns === undefined ? {} : { netns: worker.netns }),
+      signal: run.signal,
+      onSpawn: (pid: number) => livePids.add(pid),
+    };
+    const timeLeft = (): { timeoutMs?: number } =>
+      deadline === undefined ? {} : { timeoutMs: Math.max(1, deadline - Date.now()) };
+    const finished = (result: JobProcessResult): JobProcessResult => {
+      if (result.pid !== undefined) livePids.delete(result.pid);
+      return result;
+    };
+    const problems: string[] = [];
+    const executeStart = Date.now();
+    const record: JobRecord = {
+      job: job.name,
+      type: job.type,
+      transformation: job.transformation,
+      worker: worker.info.name,
+      ready: readyAt / 1000,
+      submit: submitAt / 1000,
+      executeStart: executeStart / 1000,
+      executeEnd: executeStart / 1000,
+      cpuTimeSeconds: 0,
+      bytesRead: 0,
+      bytesWritten: 0,
+      exitCode: -1,
+      attempts: attempt,
+      executable: job.executable,
+      argv: job.argv,
+    };
+    const transfer = async (mode: 'get' | 'put', lfns: string[]): Promise<{ ok: boolean; bytes: number }> => {
+      const out = join(logs, `${job.name}.${mode === 'get' ? 'in' : 'out'}-transfer.${tag}`);
+      const urls = lfns.map((lfn) => `${run.url}/files/${encodeURIComponent(lfn)}`);
+      // curl starts in a few ms; the Node client (~50 ms of CPU) is the fallback where curl is absent.
+      const args = curl
+        ? [
+            '-sS',
+            '-f',
+            '--noproxy',
+            '*',
+            '-w',
+            mode === 'get' ? '%{size_download}\\n' : '%{size_upload}\\n',
+            ...lfns.flatMap((lfn, i) => [mode === 'get' ? '-o' : '-T', join(scratch, lfn), urls[i] as string]),
+          ]
+        : ['-e', TRANSFER_SCRIPT, mode, run.url, ...lfns.flatMap((lfn) => [lfn, join(scratch, lfn)])];
+      const result = finished(
+        await runJobProcess({
+          ...common,
+          ...timeLeft(),
+          file: curl ?? process.execPath,
+          args,
+          stdoutPath: out,
+          stderrPath: `${out}.err`,
+        }),
+      );
+      if (result.exitCode !== 0) {
+        const stderr = await readFile(`${out}.err`, 'utf8').catch(() => '');
+        problems.push(`stage-${mode === 'get' ? 'in' : 'out'} failed: ${result.error ?? stderr.trim()}`);
+        return { ok: false, bytes: 0 };
+      }
+      const text = await readFile(out, 'utf8');
+      const bytes = curl
+        ? text.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0)
+        : (JSON.parse(text || '{"bytes":0}') as { bytes: number }).bytes;
+      return { ok: true, bytes };
+    };
+
+    let ok = true;
+    if (job.inputs.length > 0) {
+      record.stageInStart = Date.now() / 1000;
+      const staged = await transfer('get', job.inputs);
+      record.stageInEnd = Date.now() / 1000;
+      record.stageInBytes = staged.bytes;
+      ok = staged.ok;
+    }
+    if (ok) {
+      const isNode = NODE_SCRIPT.test(job.executable);
+      const main = finished(
+        await runJobProcess({
+          ...common,
+          ...timeLeft(),
+          file: isNode ? process.execPath : job.executable,
+          args: isNode ? [job.executable, ...job.argv] : job.argv,
+          stdoutPath: join(logs, `${job.name}.out.${tag}`),
+          stderrPath: join(logs, `${job.name}.err.${tag}`),
+        }),
+      );
+      record.exitCode = main.exitCode;
+      record.cpuTimeSeconds = round3(main.userSeconds + main.systemSeconds);
+      record.userSeconds = main.userSeconds;
+      record.systemSeconds = main.systemSeconds;
+      record.bytesRead = main.io.rchar;
+      record.bytesWritten = main.io.wchar;
+      record.readSyscalls = main.io.syscr;
+      record.writeSyscalls = main.io.syscw;
+      if (main.exitCode !== 0) {
+        ok = false;
+        problems.push(main.error ?? `exited with ${main.exitCode}`);
+      }
+    }
+    if (ok && job.outputs.length > 0) {
+      const missing = [];
+      for (const lfn of job.outputs) {
+        if (!(await isPresent(join(scratch, lfn)))) missing.push(lfn);
+      }
+      if (missing.length > 0) {
+        ok = false;
+        problems.push(`declared outputs not written: ${missing.join(', ')}`);
+      } else {
+        record.stageOutStart = Date.now() / 1000;
+        const staged = await transfer('put', job.outputs);
+        record.stageOutEnd = Date.now() / 1000;
+        record.stageOutBytes = staged.bytes;
+        ok = staged.ok;
+      }
+    }
+    record.executeEnd = Date.now() / 1000;
+    // The post script (pegasus-exitcode's role): the attempt succeeded and every output reached the data node.
+    record.postScriptStart = Date.now() / 1000;
+    if (ok) {
+      for (const lfn of job.outputs) {
+        if ((await dataNode?.sizeOf(run.runId, lfn)) === undefined) {
+          ok = false;
+          problems.push(`output ${lfn} missing on the data node`);
+        }
+      }
+    }
+    record.postScriptEnd = Date.now() / 1000;
+    if (ok && record.exitCode !== 0) ok = false;
+    if (ok) await rm(scratch, { recursive: true, force: true });
+    else if (problems.length > 0) {
+      await mkdir(logs, { recursive: true });
+      await appendFile(join(logs, `${job.name}.post.${tag}`), `${problems.join('\n')}\n`);
+    }
+    return { ok, value: record };
+  };
+
+  const runWorkflow = async (workflowPath: string, runOptions: RunWorkflowOptions): Promise<WorkflowRunResult> => {
+    assertUsable('runWorkflow');
+    if (!isSafeLfn(runOptions.runId) || !/^[A-Za-z0-9_.-]+$/.test(runOptions.runId)) {
+      throw new ProteusError(
+        'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS',
+        `testbed-local/runWorkflow: runId must be letters, digits, _ . - (got ${JSON.stringify(runOptions.runId)})`,
+      );
+    }
+    const signal = AbortSignal.any([lifetime.signal, ...(runOptions.signal ? [runOptions.signal] : [])]);
+    const onProgress = runOptions.onProgress ?? options.onProgress;
+    const active = (async () => {
+      await provision({ signal });
+      throwIfAborted(signal, 'testbed-local/runWorkflow');
+      const workflow = await loadLocalWorkflow(workflowPath);
+      const runDir = resolve(runOptions.workDir);
+      await mkdir(join(runDir, 'logs'), { recursive: true });
+      await mkdir(join(runDir, 'data'), { recursive: true });
+      const node = dataNode as DataNode;
+      node.addRun(runOptions.runId, { dataDir: join(runDir, 'data'), rawInputs: workflow.rawInputs });
+      const run = {
+        runId: runOptions.runId,
+        runDir,
+        url: `${node.url}/runs/${encodeURIComponent(runOptions.runId)}`,
+        signal,
+      };
+      const startedAt = Date.now();
+      try {
+        const results = await executeDag(workflow.jobs, {
+          workers: [...workers.values()].map((state) => ({ name: state.info.name, slots: state.slots })),
+          retries: options.retries ?? DEFAULTS.retries,
+          rng: createRng(((options.seed ?? DEFAULTS.seed) ^ hashString(runOptions.runId)) >>> 0),
+          signal,
+          startedAt,
+          launch: (context) =>
+            runAttempt(
+              context.node,
+              workers.get(context.worker) as WorkerState,
+              context.attempt,
+              context.readyAt,
+              context.submitAt,
+              run,
+            ),
+          onChange: (state) =>
+            reportProgress(onProgress, {
+              phase: 'run',
+              ratio: (state.done + state.failed) / state.total,
+              message: `${workflow.name} ${runOptions.runId}: ${state.done}/${state.total} jobs done, ${state.running} running`,
+              data: { done: state.done, failed: state.failed, running: state.running, total: state.total },
+            }),
+        });
+        throwIfAborted(signal, 'testbed-local/runWorkflow');
+        const jobs: JobRecord[] = [];
+        let succeeded = true;
+        for (const job of workflow.jobs) {
+          const result = results.get(job.name);
+          if (result?.status !== 'succeeded') succeeded = false;
+          if (result?.value) jobs.push(result.value);
+        }
+        jobs.sort((a, b) => a.ready - b.ready || a.executeStart - b.executeStart);
+        return {
+          runId: runOptions.runId,
+          workflow: workflow.name,
+          startedAt: startedAt / 1000,
+          endedAt: Date.now() / 1000,
+          succeeded,
+          jobs,
+        };
+      } finally {
+        node.removeRun(runOptions.runId);
+      }
+    })();
+    activeRuns.add(active);
+    try {
+      return await active;
+    } finally {
+      activeRuns.delete(active);
+    }
+  };
+
+  const release = async (): Promise<void> => {
+    if (released) return;
+    released = true;
+    lifetime.abort(new Error('testbed released'));
+    await Promise.allSettled([...activeRuns, ...(provisioning ? [provisioning] : [])]);
+    await dataNode?.close();
+    dataNode = undefined;
+    const problems = cleanupSync();
+    unregister?.();
+    deployment = undefined;
+    if (problems.length === 0) await rm(stateFile, { force: true });
+    if (problems.length > 0) {
+      throw new ProteusError(
+        'PROTEUS_TESTBED_LOCAL_RELEASE_INCOMPLETE',
+        `testbed-local/release: ${problems.length} resources of testbed ${testbedId} could not be removed: ${problems.join('; ')}`,
+        { details: { problems } },
+      );
+    }
+  };
+
+  options.signal?.addEventListener('abort', () => void release().catch(() => undefined), { once: true });
+
+  return {
+    name: 'local',
+    testbedId,
+    provision,
+    runnerFor(worker: string): CommandRunner {
+      assertUsable('runnerFor');
+      const state = workers.get(worker);
+      if (!deployment || !state) {
+        throw new ProteusError(
+          'PROTEUS_TESTBED_LOCAL_UNKNOWN_WORKER',
+          `testbed-local/runnerFor: no provisioned worker "${worker}" (workers: ${[...workers.keys()].join(', ') || 'none; call provision() first'})`,
+        );
+      }
+      return state.netns === undefined ? createLocalRunner() : createNetnsRunner(state.netns);
+    },
+    runWorkflow,
+    release,
+    [Symbol.asyncDispose]: release,
+  };
+}
+
+function validateOptions(options: LocalTestbedOptions): WorkerSpec[] {
+  const problems: string[] = [];
+  const positiveInt = (value: number | undefined, what: string): void => {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      problems.push(`${what} must be a positive integer (got ${value})`);
+  };
+  let specs: WorkerSpec[] = [];
+  if (typeof options.workers === 'number') {
+    positiveInt(options.workers, 'workers');
+    if (Number.isInteger(options.workers) && options.workers > 0 && options.workers <= 64) {
+      specs = Array.from({ length: options.workers }, (_, i) => ({ name: `worker-${i + 1}` }));
+    } else if (options.workers > 64) problems.push(`workers must be at most 64 (got ${options.workers})`);
+  } else if (Array.isArray(options.workers) && options.workers.length > 0) {
+    specs = options.workers;
+    const seen = new Set<string>();
+    for (const spec of specs) {
+      if (!NAME.test(spec.name))
+        problems.push(`worker name ${JSON.stringify(spec.name)} must be 1-20 letters, digits, _ . -`);
+      if (seen.has(spec.name)) problems.push(`worker name "${spec.name}" appears twice`);
+      seen.add(spec.name);
+      positiveInt(spec.slots, `workers["${spec.name}"].slots`);
+      positiveInt(spec.cores, `workers["${spec.name}"].cores`);
+      if (spec.cpus !== undefined && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(spec.cpus)) {
+        problems.push(
+          `workers["${spec.name}"].cpus must be a core list like "0-1,3" (got ${JSON.stringify(spec.cpus)})`,
+        );
+      }
+    }
+  } else {
+    problems.push('workers must be a positive count or a non-empty array of { name }');
+  }
+  positiveInt(options.slotsPerWorker, 'slotsPerWorker');
+  if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
+    problems.push(`retries must be a non-negative integer (got ${options.retries})`);
+  }
+  positiveInt(options.jobTimeoutMs, 'jobTimeoutMs');
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed))
+    problems.push(`seed must be an integer (got ${options.seed})`);
+  if (options.testbedId !== undefined && !TESTBED_ID.test(options.testbedId)) {
+    problems.push(`testbedId must be 1-32 letters, digits, _ . - (got ${JSON.stringify(options.testbedId)})`);
+  }
+  if (options.isolation !== undefined && !['auto', 'cgroup', 'process-group'].includes(options.isolation)) {
+    problems.push(`isolation must be "auto", "cgroup" or "process-group" (got ${JSON.stringify(options.isolation)})`);
+  }
+  if (typeof options.workDir !== 'string' || options.workDir === '') problems.push('workDir must be a folder path');
+  if (problems.length > 0) {
+    throw new ProteusError(
+      'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS',
+      `testbed-local/createLocalTestbed: ${problems.length} invalid option${problems.length === 1 ? '' : 's'}: ${problems.join('; ')}`,
+      { details: { problems } },
+    );
+  }
+  return specs;
+}
+
+function jobEnv(scratch: string, job: string, worker: string, runId: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env.HOME ?? scratch,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    TMPDIR: scratch,
+    PROTEUS_JOB: job,
+    PROTEUS_WORKER: worker,
+    PROTEUS_RUN_ID: runId,
+  };
+  return env;
+}
+
+function countCpus(list: string): number {
+  return list.split(',').reduce((sum, part) => {
+    const [lo, hi] = part.split('-').map(Number);
+    return sum + (hi === undefined ? 1 : (hi as number) - (lo as number) + 1);
+  }, 0);
+}
+
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+async function isPresent(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findBinary(name: string): string | undefined {
+  for (const folder of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    if (folder && existsSync(join(folder, name))) return join(folder, name);
+  }
+  return undefined;
+}

@@ -1,0 +1,10 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createLocalTestbed",
+      "loadLocalWorkflow",
+    ]
+  `);
+});
