@@ -1,0 +1,40 @@
+export type {
+  AnomalySpec,
+  CpuAnomalySpec,
+  DiskAnomalySpec,
+  NetworkAnomalySpec,
+  NoAnomalySpec,
+  ParseAnomalyOptions,
+  StressAnomalySpec,
+} from './anomaly-spec.js';
+export { describeAnomaly, parseAnomaly, validateAnomaly } from './anomaly-spec.js';
+export type {
+  BackendName,
+  Capabilities,
+  Capability,
+  DetectCapabilitiesOptions,
+} from './detect-capabilities.js';
+export { detectCapabilities } from './detect-capabilities.js';
+export type { DockerPlan, DockerPlanOptions } from './docker-plan.js';
+export { planDockerFlags } from './docker-plan.js';
+export type {
+  AnomalyHandle,
+  ApplyOptions,
+  Injector,
+  InjectorOptions,
+  RecoverOptions,
+  RecoverResult,
+  RevertResult,
+} from './injector.js';
+export { createInjector, recoverLedger } from './injector.js';
+export type { InverseOperation, LedgerEntry, LedgerOwner, LedgerRecord, RevertReason } from './ledger.js';
+export { readLedger } from './ledger.js';
+export type { LocalRunnerOptions } from './local-runner.js';
+export { createLocalRunner } from './local-runner.js';
+export { createNetnsRunner } from './netns-runner.js';
+export type { RunnerForTargetOptions } from './runner-for-target.js';
+export { runnerForTarget } from './runner-for-target.js';
+export type { SshRunnerOptions } from './ssh-runner.js';
+export { buildSshArgs, createSshRunner, quoteShellArgument } from './ssh-runner.js';
+export type { Target } from './targets.js';
+export { formatTarget, parseTarget } from './targets.js';

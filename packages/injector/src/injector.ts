@@ -1,0 +1,469 @@
+import { randomBytes } from 'node:crypto';
+import { hostname, tmpdir } from 'node:os';
+import type { CommandRunner } from '@proteus-wf/core';
+import { isProteusError, ProteusError, throwIfAborted } from '@proteus-wf/core';
+import { type AnomalySpec, describeAnomaly, validateAnomaly } from './anomaly-spec.js';
+import { DEFAULT_CGROUP_ROOT, detectCgroupLayout, planCpu, planDisk } from './internal/cgroup.js';
+import { planDockerCpu } from './internal/docker.js';
+import { planNetwork } from './internal/network.js';
+import type { Plan } from './internal/plan.js';
+import { isProcessAlive, readStartTime } from './internal/proc.js';
+import { runInverse } from './internal/run-inverse.js';
+import { planStress } from './internal/stress.js';
+import {
+  appendLedgerRecord,
+  type InverseOperation,
+  type LedgerEntry,
+  type LedgerOwner,
+  type RevertReason,
+  readLedger,
+} from './ledger.js';
+import { type RunnerForTargetOptions, runnerForTarget } from './runner-for-target.js';
+import { parseTarget, type Target } from './targets.js';
+
+export interface InjectorOptions {
+  /** The append-only JSON-lines ledger (created when missing). */
+  ledgerPath: string;
+  /** The runner for targets whose string equals `runner.target` (e.g. a preconfigured ssh runner). */
+  runner?: CommandRunner;
+  /** Chooses the runner of a target; default {@link runnerForTarget}. */
+  runnerFor?: (target: string) => CommandRunner;
+  /** ssh settings (bastion, key) used by the default `runnerFor` for `ssh:` targets. */
+  ssh?: RunnerForTargetOptions['ssh'];
+  /** Aborting reverts every live anomaly of this injector. */
+  signal?: AbortSignal;
+  /** Root of the cgroup mounts (default `/sys/fs/cgroup`). */
+  cgroupRoot?: string;
+  /** Folder whose disk `disk` specs throttle when they name no device, and where disk stress writes (default: tmpdir). */
+  workDir?: string;
+  /** Revert live anomalies on SIGINT/SIGTERM (default true); handlers exist only while anomalies are live. */
+  handleSignals?: boolean;
+}
+
+export interface ApplyOptions {
+  /** The run this anomaly labels. */
+  runId?: string;
+  /** The worker it makes anomalous (its jobs get the anomaly's label). */
+  worker?: string;
+  /** Revert automatically after this many seconds. */
+  durationSec?: number;
+  /** Aborting reverts this anomaly. */
+  signal?: AbortSignal;
+}
+
+/** A live anomaly. Release it with `release()`/`revert()` or `await using`. */
+export interface AnomalyHandle extends AsyncDisposable {
+  readonly id: string;
+  readonly target: string;
+  readonly spec: AnomalySpec;
+  /** What the backends did: mechanisms, cgroup, device, nft table, stressor PID. */
+  readonly effect: Readonly<Record<string, unknown>>;
+  /** Epoch seconds. */
+  readonly appliedAt: number;
+  readonly reverted: boolean;
+  /** Reverts the anomaly (idempotent). Resolves when every inverse operation is done. */
+  release(): Promise<void>;
+  /** Same as `release()`. */
+  revert(): Promise<void>;
+}
+
+export interface RevertResult {
+  id: string;
+  /** False when the ledger already recorded it as reverted (revert is idempotent). */
+  reverted: boolean;
+}
+
+export interface RecoverOptions {
+  /** Also revert anomalies whose owner process is still alive (default false: they are still managed). */
+  includeLiveOwners?: boolean;
+  runnerFor?: (target: string) => CommandRunner;
+  ssh?: RunnerForTargetOptions['ssh'];
+}
+
+export interface RecoverResult {
+  reverted: string[];
+  skipped: Array<{ id: string; reason: string }>;
+  failed: Array<{ id: string; errors: string[] }>;
+}
+
+export interface Injector extends AsyncDisposable {
+  /**
+   * Applies an anomaly to a target and returns its handle. The ledger gets an intent (with the inverse operations)
+   * before anything changes, and an `applied` record after.
+   */
+  apply(target: string, spec: AnomalySpec, options?: ApplyOptions): Promise<AnomalyHandle>;
+  /** Reverts an anomaly by id, live in this process or recorded in the ledger by another (idempotent). */
+  revert(id: string): Promise<RevertResult>;
+  /** Every anomaly in the ledger. */
+  list(): Promise<LedgerEntry[]>;
+  /** Reverts what dead processes left applied (never the live handles of this injector). */
+  recover(options?: RecoverOptions): Promise<RecoverResult>;
+  /** Reverts every live anomaly of this injector. */
+  releaseAll(): Promise<void>;
+}
+
+interface LiveAnomaly {
+  handle: AnomalyHandle;
+  inverse: InverseOperation[];
+  runner: CommandRunner;
+  revert(reason: RevertReason): Promise<void>;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Creates an injector bound to one ledger.
+ * @example
+ * await using injector = createInjector({ ledgerPath: 'out/ledger.jsonl' })
+ * await using anomaly = await injector.apply('cgroup:proteus/tb1/w1', parseAnomaly('cpu_1'), { runId, worker: 'w1' })
+ * @throws ProteusError (from `apply`) PROTEUS_INJECTOR_TARGET_INVALID, PROTEUS_INJECTOR_TARGET_UNSUPPORTED,
+ *   PROTEUS_INJECTOR_TARGET_MISSING, PROTEUS_INJECTOR_SPEC_INVALID, PROTEUS_INJECTOR_SPEC_UNSATISFIABLE,
+ *   PROTEUS_INJECTOR_FACILITY_MISSING, PROTEUS_INJECTOR_CONFLICT, PROTEUS_INJECTOR_DEVICE_UNSUPPORTED,
+ *   PROTEUS_INJECTOR_CGROUP_WRITE, PROTEUS_INJECTOR_STRESSOR_FAILED, PROTEUS_INJECTOR_COMMAND_FAILED,
+ *   PROTEUS_INJECTOR_APPLY_FAILED, PROTEUS_CORE_ABORTED; (from `revert`) PROTEUS_INJECTOR_REVERT_FAILED,
+ *   PROTEUS_INJECTOR_NOT_FOUND
+ */
+export function createInjector(options: InjectorOptions): Injector {
+  const { ledgerPath } = options;
+  const live = new Map<string, LiveAnomaly>();
+  const runners = new Map<string, CommandRunner>();
+  const runnerFor = (target: string): CommandRunner => {
+    const cached = runners.get(target);
+    if (cached) return cached;
+    const made =
+      options.runnerFor?.(target) ??
+      (options.runner?.target === target ? options.runner : runnerForTarget(target, ssh(options.ssh)));
+    runners.set(target, made);
+    return made;
+  };
+  let ownerPromise: Promise<LedgerOwner> | undefined;
+  const owner = () => {
+    ownerPromise ??= readStartTime(process.pid).then((startTime) => ({
+      pid: process.pid,
+      startTime: startTime ?? '',
+      hostname: hostname(),
+    }));
+    return ownerPromise;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    void revertAll('signal').finally(() => {
+      uninstallSignals();
+      // Let the default action (or the application's own handler) run now that nothing is left behind.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  };
+  let signalsInstalled = false;
+  const installSignals = () => {
+    if (signalsInstalled || options.handleSignals === false) return;
+    for (const s of SIGNALS) process.on(s, onSignal);
+    signalsInstalled = true;
+  };
+  const uninstallSignals = () => {
+    if (!signalsInstalled) return;
+    for (const s of SIGNALS) process.off(s, onSignal);
+    signalsInstalled = false;
+  };
+
+  const revertAll = async (reason: RevertReason) => {
+    const results = await Promise.allSettled([...live.values()].map((anomaly) => anomaly.revert(reason)));
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+    if (failures.length > 0) {
+      throw new ProteusError(
+        'PROTEUS_INJECTOR_REVERT_FAILED',
+        `injector: ${failures.length} anomaly(ies) could not be fully reverted; run recover on ${ledgerPath}`,
+        { details: { errors: failures.map(String) }, cause: failures[0] },
+      );
+    }
+  };
+  const onInjectorAbort = () => void revertAll('abort').catch(() => undefined);
+  options.signal?.addEventListener('abort', onInjectorAbort, { once: true });
+
+  const apply = async (target: string, spec: AnomalySpec, applyOptions: ApplyOptions = {}): Promise<AnomalyHandle> => {
+    throwIfAborted(options.signal, 'injector/apply');
+    throwIfAborted(applyOptions.signal, 'injector/apply');
+    const checked = validateAnomaly(spec);
+    const parsed = parseTarget(target);
+    const runner = runnerFor(target);
+    const id = newId();
+    const plan = await planFor(parsed, target, checked, {
+      id,
+      runner,
+      cgroupRoot: options.cgroupRoot ?? DEFAULT_CGROUP_ROOT,
+      workDir: options.workDir ?? tmpdir(),
+      ...(applyOptions.durationSec === undefined ? {} : { durationSec: applyOptions.durationSec }),
+      ...(applyOptions.signal ? { signal: applyOptions.signal } : {}),
+    });
+    const stepInverses = plan.steps.map((step) => step.inverse);
+    const inverseOf = () => [...stepInverses].reverse().flat();
+    await appendLedgerRecord(ledgerPath, {
+      type: 'intent',
+      v: 1,
+      id,
+      at: Date.now(),
+      target,
+      spec: checked,
+      ...(applyOptions.runId === undefined ? {} : { runId: applyOptions.runId }),
+      ...(applyOptions.worker === undefined ? {} : { worker: applyOptions.worker }),
+      ...(applyOptions.durationSec === undefined ? {} : { durationSec: applyOptions.durationSec }),
+      owner: await owner(),
+      inverse: inverseOf(),
+    });
+    for (let i = 0; i < plan.steps.length; i++) {
+      const step = plan.steps[i]!;
+      try {
+        throwIfAborted(applyOptions.signal, 'injector/apply');
+        const learnt = await step.apply();
+        if (learnt) stepInverses[i] = learnt;
+      } catch (error) {
+        // Undo the steps done so far, the failing one included (it may have half-happened; inverses are idempotent).
+        const errors = await runInverse(
+          stepInverses
+            .slice(0, i + 1)
+            .reverse()
+            .flat(),
+          () => runner,
+        );
+        await appendLedgerRecord(
+          ledgerPath,
+          errors.length === 0
+            ? { type: 'reverted', id, at: Date.now(), reason: 'apply-failed' }
+            : { type: 'revert-failed', id, at: Date.now(), reason: 'apply-failed', errors },
+        );
+        if (isProteusError(error)) throw error;
+        throw new ProteusError(
+          'PROTEUS_INJECTOR_APPLY_FAILED',
+          `injector/apply: ${describeAnomaly(checked)} on ${target} failed at "${step.name}": ${(error as Error).message}`,
+          { cause: error, details: { id, rollbackErrors: errors } },
+        );
+      }
+    }
+    const appliedAt = Date.now();
+    const inverse = inverseOf();
+    await appendLedgerRecord(ledgerPath, { type: 'applied', id, at: appliedAt, inverse, effect: plan.effect });
+
+    let reverting: Promise<void> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => void anomaly.revert('abort').catch(() => undefined);
+    const anomaly: LiveAnomaly = {
+      inverse,
+      runner,
+      handle: undefined as unknown as AnomalyHandle,
+      revert(reason) {
+        reverting ??= (async () => {
+          if (timer) clearTimeout(timer);
+          applyOptions.signal?.removeEventListener('abort', onAbort);
+          const errors = await runInverse(inverse, () => runner);
+          if (errors.length > 0) {
+            await appendLedgerRecord(ledgerPath, { type: 'revert-failed', id, at: Date.now(), reason, errors });
+            reverting = undefined;
+            throw revertFailed(id, target, errors);
+          }
+          await appendLedgerRecord(ledgerPath, { type: 'reverted', id, at: Date.now(), reason });
+          live.delete(id);
+          if (live.size === 0) uninstallSignals();
+        })();
+        return reverting;
+      },
+    };
+    anomaly.handle = {
+      id,
+      target,
+      spec: checked,
+      effect: plan.effect,
+      appliedAt: appliedAt / 1000,
+      get reverted() {
+        return !live.has(id);
+      },
+      release: () => anomaly.revert('release'),
+      revert: () => anomaly.revert('release'),
+      [Symbol.asyncDispose]: () => anomaly.revert('dispose'),
+    };
+    live.set(id, anomaly);
+    installSignals();
+    if (applyOptions.durationSec !== undefined) {
+      timer = setTimeout(() => void anomaly.revert('duration').catch(() => undefined), applyOptions.durationSec * 1000);
+    }
+    if (applyOptions.signal) {
+      if (applyOptions.signal.aborted) await anomaly.revert('abort');
+      else applyOptions.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    return anomaly.handle;
+  };
+
+  const revert = async (id: string): Promise<RevertResult> => {
+    const anomaly = live.get(id);
+    if (anomaly) {
+      await anomaly.revert('release');
+      return { id, reverted: true };
+    }
+    const entry = (await readLedger(ledgerPath)).find((e) => e.id === id);
+    if (!entry) {
+      throw new ProteusError(
+        'PROTEUS_INJECTOR_NOT_FOUND',
+        `injector/revert: no anomaly "${id}" in ${ledgerPath}. See list().`,
+      );
+    }
+    if (entry.state === 'reverted') return { id, reverted: false };
+    await revertEntry(ledgerPath, entry, () => runnerFor(entry.target), 'release');
+    return { id, reverted: true };
+  };
+
+  const recover = async (recoverOptions: RecoverOptions = {}): Promise<RecoverResult> =>
+    recoverLedger(ledgerPath, {
+      ...recoverOptions,
+      runnerFor: recoverOptions.runnerFor ?? runnerFor,
+      skip: new Set(live.keys()),
+    });
+
+  return {
+    apply,
+    revert,
+    list: () => readLedger(ledgerPath),
+    recover,
+    releaseAll: () => revertAll('release'),
+    [Symbol.asyncDispose]: async () => {
+      options.signal?.removeEventListener('abort', onInjectorAbort);
+      await revertAll('dispose');
+    },
+  };
+}
+
+/**
+ * Reverts every anomaly of a ledger that is not reverted and whose owner process is dead (a crash, `kill -9`), or all
+ * of them with `includeLiveOwners`. Safe to run any number of times.
+ * @example const { reverted, failed } = await recoverLedger('out/ledger.jsonl')
+ * @throws ProteusError PROTEUS_INJECTOR_LEDGER_CORRUPT when the ledger cannot be read
+ */
+export async function recoverLedger(
+  ledgerPath: string,
+  options: RecoverOptions & { skip?: ReadonlySet<string> } = {},
+): Promise<RecoverResult> {
+  const result: RecoverResult = { reverted: [], skipped: [], failed: [] };
+  const runners = new Map<string, CommandRunner>();
+  const runnerFor = (target: string) => {
+    let runner = runners.get(target);
+    if (!runner) {
+      runner = options.runnerFor?.(target) ?? runnerForTarget(target, ssh(options.ssh));
+      runners.set(target, runner);
+    }
+    return runner;
+  };
+  for (const entry of await readLedger(ledgerPath)) {
+    if (entry.state === 'reverted') continue;
+    if (options.skip?.has(entry.id)) {
+      result.skipped.push({ id: entry.id, reason: 'live in this injector' });
+      continue;
+    }
+    if (!options.includeLiveOwners && (await isOwnerAlive(entry.owner))) {
+      result.skipped.push({ id: entry.id, reason: `owner process ${entry.owner.pid} is alive` });
+      continue;
+    }
+    try {
+      await revertEntry(ledgerPath, entry, () => runnerFor(entry.target), 'recover');
+      result.reverted.push(entry.id);
+    } catch (error) {
+      const details = isProteusError(error) ? (error.details as { errors?: string[] } | undefined) : undefined;
+      result.failed.push({ id: entry.id, errors: details?.errors ?? [String(error)] });
+    }
+  }
+  return result;
+}
+
+async function revertEntry(
+  ledgerPath: string,
+  entry: LedgerEntry,
+  runner: () => CommandRunner,
+  reason: RevertReason,
+): Promise<void> {
+  const errors = await runInverse(entry.inverse, runner);
+  if (errors.length > 0) {
+    await appendLedgerRecord(ledgerPath, { type: 'revert-failed', id: entry.id, at: Date.now(), reason, errors });
+    throw revertFailed(entry.id, entry.target, errors);
+  }
+  await appendLedgerRecord(ledgerPath, { type: 'reverted', id: entry.id, at: Date.now(), reason });
+}
+
+async function isOwnerAlive(owner: LedgerOwner): Promise<boolean> {
+  if (owner.hostname !== hostname()) return true;
+  return isProcessAlive(owner.pid, owner.startTime || undefined);
+}
+
+function revertFailed(id: string, target: string, errors: string[]): ProteusError {
+  return new ProteusError(
+    'PROTEUS_INJECTOR_REVERT_FAILED',
+    `injector/revert: anomaly ${id} on ${target} is not fully reverted (${errors.length} failure(s): ${errors.join('; ')}). Fix the cause and run recover again.`,
+    { details: { id, target, errors } },
+  );
+}
+
+interface PlanContext {
+  id: string;
+  runner: CommandRunner;
+  cgroupRoot: string;
+  workDir: string;
+  durationSec?: number;
+  signal?: AbortSignal;
+}
+
+async function planFor(target: Target, targetText: string, spec: AnomalySpec, context: PlanContext): Promise<Plan> {
+  const unsupported = (fix: string): never => {
+    throw new ProteusError(
+      'PROTEUS_INJECTOR_TARGET_UNSUPPORTED',
+      `injector/apply: ${describeAnomaly(spec)} (${spec.kind}) cannot be applied to target ${targetText}. ${fix}`,
+      { details: { kind: spec.kind, target: targetText } },
+    );
+  };
+  switch (spec.kind) {
+    case 'none':
+      return { steps: [], effect: {} };
+    case 'cpu':
+      if (target.kind === 'cgroup') return planCpu(await detectCgroupLayout(context.cgroupRoot), target.path, spec);
+      if (target.kind === 'docker') return planDockerCpu(context.runner, target.container, spec, context.signal);
+      // NOTE: a limit on `local` would need a transient cgroup that no job runs in: an anomaly with no effect.
+      return unsupported(
+        'CPU limits apply to a group of processes: use cgroup:<path> (the worker cgroup) or docker:<container>.',
+      );
+    case 'disk':
+      if (target.kind === 'cgroup') {
+        return planDisk(await detectCgroupLayout(context.cgroupRoot), target.path, spec, context.workDir);
+      }
+      if (target.kind === 'docker') {
+        return unsupported(
+          'docker update cannot change --device-*-bps: recreate the container with planDockerFlags().',
+        );
+      }
+      return unsupported('Disk caps apply to a group of processes: use cgroup:<path> (the worker cgroup).');
+    case 'stress':
+      if (target.kind === 'docker')
+        return unsupported('Run the stressor on the docker host (ssh:) or in the container cgroup.');
+      return planStress(
+        {
+          id: context.id,
+          target,
+          runner: context.runner,
+          layout: await detectCgroupLayout(context.cgroupRoot),
+          scratchRoot: context.workDir,
+          ...(context.durationSec === undefined ? {} : { durationSec: context.durationSec }),
+          ...(context.signal ? { signal: context.signal } : {}),
+        },
+        spec,
+      );
+    case 'network':
+      if (target.kind === 'cgroup' || target.kind === 'docker') {
+        return unsupported(
+          'Network anomalies apply to a network namespace or host: use netns:<name>, ssh:<host> or local.',
+        );
+      }
+      return planNetwork(context.runner, context.id, spec, context.signal);
+  }
+}
+
+function newId(): string {
+  // Unique across processes sharing a ledger; not experiment randomness, so not from the seeded Rng.
+  return `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+function ssh(value: RunnerForTargetOptions['ssh']): RunnerForTargetOptions {
+  return value ? { ssh: value } : {};
+}
