@@ -1,0 +1,23 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "NONE_LABEL",
+      "createController",
+      "formatAdjacencyJson",
+      "formatRunCsv",
+      "formatRunId",
+      "labelJob",
+      "labelJobs",
+      "loadCampaignConfig",
+      "openExperimentLog",
+      "parseCampaignConfig",
+      "parseExperimentRequests",
+      "planCampaign",
+      "planExperimentRequests",
+      "readExperimentLog",
+      "requestKeyOf",
+    ]
+  `);
+});
