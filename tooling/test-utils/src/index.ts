@@ -23,3 +23,16 @@ export async function createTempDir(prefix = 'proteus-test-'): Promise<{ path: s
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, dispose: () => rm(path, { recursive: true, force: true }) };
 }
+export type { FakeChameleon, FakeChameleonOptions, FakeFloatingIp, FakeLease, FakeServer } from './fake-chameleon.js';
+export { startFakeChameleon } from './fake-chameleon.js';
+export type {
+  FakeFabric,
+  FakeFabricOptions,
+  FakeFabricSlice,
+  FakeFabricSliver,
+  FakeFault,
+  FakeHttpServer,
+  FakeReply,
+  FakeRequest,
+} from './fake-fabric.js';
+export { parseVms, startFakeFabric, startFakeHttpServer } from './fake-fabric.js';

@@ -1,0 +1,408 @@
+import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
+import { sleep } from './internal/shared/backoff.js';
+import {
+  type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
+  httpBodyOf,
+  httpStatusOf,
+} from './internal/shared/http.js';
+import type { KeystoneSession } from './keystone-session.js';
+
+/** A Blazar lease as Proteus reads it. */
+export interface LeaseInfo {
+  id: string;
+  name: string;
+  status: string;
+  endDate?: string;
+  /** Reservation id of the `physical:host` reservation (the Nova scheduler hint). */
+  hostReservationId?: string;
+}
+
+/** A Nova server as Proteus reads it. */
+export interface ServerInfo {
+  id: string;
+  name: string;
+  status: string;
+  fault?: string;
+}
+
+export interface FloatingIpInfo {
+  id: string;
+  address: string;
+  portId?: string;
+}
+
+export interface WaitOptions extends LongOperationOptions {
+  pollIntervalMs: number;
+  timeoutMs: number;
+}
+
+/** The Blazar, Nova, Neutron and Glance calls of testbeds.md §3.2–3.3. */
+export interface ChameleonApi {
+  findLeases(name: string, signal?: AbortSignal): Promise<LeaseInfo[]>;
+  createLease(input: {
+    name: string;
+    nodeType: string;
+    count: number;
+    start: Date;
+    end: Date;
+    signal?: AbortSignal;
+  }): Promise<LeaseInfo>;
+  getLease(id: string, signal?: AbortSignal): Promise<LeaseInfo | undefined>;
+  extendLease(id: string, end: Date, signal?: AbortSignal): Promise<void>;
+  deleteLease(id: string, signal?: AbortSignal): Promise<void>;
+  waitForLease(id: string, options: WaitOptions): Promise<LeaseInfo>;
+  findImage(name: string, signal?: AbortSignal): Promise<string>;
+  findFlavor(name: string, signal?: AbortSignal): Promise<string>;
+  findNetwork(name: string, signal?: AbortSignal): Promise<{ id: string; segmentationId?: number }>;
+  findServers(name: string, signal?: AbortSignal): Promise<ServerInfo[]>;
+  createServer(input: {
+    name: string;
+    imageId: string;
+    flavorId: string;
+    networkId: string;
+    reservationId: string;
+    keyName?: string;
+    signal?: AbortSignal;
+  }): Promise<string>;
+  getServer(id: string, signal?: AbortSignal): Promise<ServerInfo | undefined>;
+  deleteServer(id: string, signal?: AbortSignal): Promise<void>;
+  waitForServer(id: string, options: WaitOptions): Promise<ServerInfo>;
+  waitForServerGone(id: string, options: WaitOptions): Promise<void>;
+  findFloatingIps(description: string, signal?: AbortSignal): Promise<FloatingIpInfo[]>;
+  createFloatingIp(externalNetworkId: string, description: string, signal?: AbortSignal): Promise<FloatingIpInfo>;
+  attachFloatingIp(floatingIpId: string, serverId: string, signal?: AbortSignal): Promise<void>;
+  deleteFloatingIp(id: string, signal?: AbortSignal): Promise<void>;
+}
+
+const NO_HOSTS = /not enough .*available/i;
+
+/**
+ * Creates the OpenStack client over a Keystone session. Calls carry `X-Auth-Token`; a 401 re-authenticates once.
+ * @example const api = createChameleonApi(session, http); await api.findLeases('px')
+ * @throws ProteusError PROTEUS_CHAMELEON_NO_HOSTS, PROTEUS_CHAMELEON_LEASE_FAILED, PROTEUS_CHAMELEON_SERVER_FAILED,
+ * PROTEUS_CHAMELEON_NOT_FOUND, PROTEUS_CHAMELEON_WAIT_TIMEOUT
+ */
+export function createChameleonApi(session: KeystoneSession, http: HttpClient): ChameleonApi {
+  const call = async (
+    service: string,
+    path: string,
+    request: Omit<HttpRequest, 'url' | 'headers'>,
+  ): Promise<HttpResponse> => {
+    const send = async (): Promise<HttpResponse> =>
+      http.request({
+        ...request,
+        url: `${await session.endpoint(service, request.signal)}${path}`,
+        headers: { 'x-auth-token': await session.token(request.signal) },
+      });
+    try {
+      return await send();
+    } catch (error) {
+      if (httpStatusOf(error) !== 401) throw error;
+      session.invalidate();
+      return send();
+    }
+  };
+  const get = (service: string, path: string, signal?: AbortSignal) =>
+    call(service, path, { method: 'GET', idempotent: true, signal });
+  const obj = (value: unknown): Record<string, unknown> =>
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const list = (body: unknown, key: string): Array<Record<string, unknown>> => {
+    const items = obj(body)[key];
+    return Array.isArray(items) ? items.map(obj) : [];
+  };
+  const toLease = (raw: Record<string, unknown>): LeaseInfo => {
+    const reservations = Array.isArray(raw.reservations) ? raw.reservations.map(obj) : [];
+    const host = reservations.find((r) => r.resource_type === 'physical:host');
+    return {
+      id: String(raw.id ?? ''),
+      name: String(raw.name ?? ''),
+      status: String(raw.status ?? ''),
+      ...(typeof raw.end_date === 'string' ? { endDate: raw.end_date } : {}),
+      ...(host && typeof host.id === 'string' ? { hostReservationId: host.id } : {}),
+    };
+  };
+  const toServer = (raw: Record<string, unknown>): ServerInfo => {
+    const fault = obj(raw.fault);
+    return {
+      id: String(raw.id ?? ''),
+      name: String(raw.name ?? ''),
+      status: String(raw.status ?? ''),
+      ...(typeof fault.message === 'string'
+        ? { fault: `${fault.message}${fault.code ? ` (code ${fault.code})` : ''}` }
+        : {}),
+    };
+  };
+  const ignore404 = async (work: Promise<unknown>): Promise<void> => {
+    try {
+      await work;
+    } catch (error) {
+      if (httpStatusOf(error) !== 404) throw error;
+    }
+  };
+  const notFound = (what: string, name: string, hint: string): ProteusError =>
+    new ProteusError('PROTEUS_CHAMELEON_NOT_FOUND', `testbed-chameleon: no ${what} named "${name}". ${hint}`, {
+      details: { what, name },
+    });
+  const poll = async <T>(
+    what: string,
+    read: () => Promise<T>,
+    decide: (value: T) => 'done' | 'wait',
+    describe: (value: T) => string,
+    options: WaitOptions,
+  ): Promise<T> => {
+    const started = Date.now();
+    for (;;) {
+      throwIfAborted(options.signal, `testbed-chameleon/wait ${what}`);
+      const value = await read();
+      if (decide(value) === 'done') return value;
+      const elapsed = Date.now() - started;
+      if (elapsed >= options.timeoutMs) {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_WAIT_TIMEOUT',
+          `testbed-chameleon: ${what} still ${describe(value)} after ${options.timeoutMs} ms. Raise the timeout or check the Chameleon dashboard.`,
+          { details: { what, state: describe(value) } },
+        );
+      }
+      reportProgress(options.onProgress, {
+        phase: what.split(' ')[0] ?? what,
+        ratio: elapsed / options.timeoutMs,
+        message: describe(value),
+      });
+      await sleep(options.pollIntervalMs, options.signal, `testbed-chameleon/wait ${what}`);
+    }
+  };
+
+  const api: ChameleonApi = {
+    async findLeases(name, signal) {
+      const response = await get('reservation', '/leases', signal);
+      return list(response.body, 'leases')
+        .map(toLease)
+        .filter((lease) => lease.name === name);
+    },
+    async createLease({ name, nodeType, count, start, end, signal }) {
+      try {
+        const response = await call('reservation', '/leases', {
+          method: 'POST',
+          json: {
+            name,
+            start_date: formatBlazarTime(start),
+            end_date: formatBlazarTime(end),
+            reservations: [
+              {
+                resource_type: 'physical:host',
+                resource_properties: JSON.stringify(['==', '$node_type', nodeType]),
+                hypervisor_properties: '',
+                min: count,
+                max: count,
+              },
+            ],
+            events: [],
+          },
+          idempotent: false,
+          signal,
+        });
+        return toLease(obj(obj(response.body).lease));
+      } catch (error) {
+        const status = httpStatusOf(error);
+        if ((status === 409 || status === 400 || status === 500) && NO_HOSTS.test(httpBodyOf(error))) {
+          throw new ProteusError(
+            'PROTEUS_CHAMELEON_NO_HOSTS',
+            `testbed-chameleon/createLease: not enough "${nodeType}" hosts available for ${count} node(s) ` +
+              `from ${formatBlazarTime(start)} to ${formatBlazarTime(end)}. Lower chameleon.count, choose another nodeType ` +
+              'or site, or check availability in the Chameleon host calendar.',
+            { details: { nodeType, count, status }, cause: error },
+          );
+        }
+        throw error;
+      }
+    },
+    async getLease(id, signal) {
+      try {
+        return toLease(obj(obj((await get('reservation', `/leases/${encodeURIComponent(id)}`, signal)).body).lease));
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async extendLease(id, end, signal) {
+      await call('reservation', `/leases/${encodeURIComponent(id)}`, {
+        method: 'PUT',
+        json: { end_date: formatBlazarTime(end) },
+        idempotent: true,
+        signal,
+      });
+    },
+    async deleteLease(id, signal) {
+      await ignore404(
+        call('reservation', `/leases/${encodeURIComponent(id)}`, { method: 'DELETE', idempotent: true, signal }),
+      );
+    },
+    async waitForLease(id, options) {
+      const lease = await poll(
+        `lease ${id}`,
+        async () => (await api.getLease(id, options.signal)) ?? { id, name: '', status: 'DELETED' },
+        (l) => (['ACTIVE', 'ERROR', 'TERMINATED', 'DELETED'].includes(l.status) ? 'done' : 'wait'),
+        (l) => l.status,
+        options,
+      );
+      if (lease.status !== 'ACTIVE') {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_LEASE_FAILED',
+          `testbed-chameleon/waitForLease: lease "${lease.name}" (${id}) ended ${lease.status} instead of ACTIVE. ` +
+            'Check the lease events in the Chameleon dashboard.',
+          { details: { leaseId: id, status: lease.status } },
+        );
+      }
+      return lease;
+    },
+    async findImage(name, signal) {
+      const images = list((await get('image', `/v2/images?${new URLSearchParams({ name })}`, signal)).body, 'images');
+      const id = images[0]?.id;
+      if (typeof id !== 'string')
+        throw notFound('image', name, 'List images with `openstack image list` and fix chameleon.image.');
+      return id;
+    },
+    async findFlavor(name, signal) {
+      const flavors = list((await get('compute', '/flavors', signal)).body, 'flavors');
+      const id = flavors.find((f) => f.name === name)?.id;
+      if (typeof id !== 'string') throw notFound('flavor', name, 'Bare metal uses the "baremetal" flavor.');
+      return id;
+    },
+    async findNetwork(name, signal) {
+      const networks = list(
+        (await get('network', `/v2.0/networks?${new URLSearchParams({ name })}`, signal)).body,
+        'networks',
+      );
+      const network = networks[0];
+      if (!network || typeof network.id !== 'string')
+        throw notFound('network', name, 'Fix chameleon.network (e.g. sharednet1).');
+      const segment = network['provider:segmentation_id'];
+      return typeof segment === 'number' ? { id: network.id, segmentationId: segment } : { id: network.id };
+    },
+    async findServers(name, signal) {
+      // Nova's name filter is a regular expression: anchor it, then compare exactly.
+      const query = new URLSearchParams({ name: `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` });
+      const servers = list((await get('compute', `/servers?${query}`, signal)).body, 'servers');
+      return servers.map(toServer).filter((s) => s.name === name);
+    },
+    async createServer({ name, imageId, flavorId, networkId, reservationId, keyName, signal }) {
+      const response = await call('compute', '/servers', {
+        method: 'POST',
+        json: {
+          server: {
+            name,
+            imageRef: imageId,
+            flavorRef: flavorId,
+            networks: [{ uuid: networkId }],
+            min_count: 1,
+            max_count: 1,
+            ...(keyName ? { key_name: keyName } : {}),
+          },
+          'os:scheduler_hints': { reservation: reservationId },
+        },
+        idempotent: false,
+        signal,
+      });
+      const id = obj(obj(response.body).server).id;
+      if (typeof id !== 'string') {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_SERVER_FAILED',
+          `testbed-chameleon/createServer: Nova accepted "${name}" but returned no id.`,
+        );
+      }
+      return id;
+    },
+    async getServer(id, signal) {
+      try {
+        return toServer(obj(obj((await get('compute', `/servers/${encodeURIComponent(id)}`, signal)).body).server));
+      } catch (error) {
+        if (httpStatusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async deleteServer(id, signal) {
+      await ignore404(
+        call('compute', `/servers/${encodeURIComponent(id)}`, { method: 'DELETE', idempotent: true, signal }),
+      );
+    },
+    async waitForServer(id, options) {
+      const server = await poll(
+        `server ${id}`,
+        async () => (await api.getServer(id, options.signal)) ?? { id, name: '', status: 'DELETED' },
+        (s) => (s.status === 'BUILD' ? 'wait' : 'done'),
+        (s) => s.status,
+        options,
+      );
+      if (server.status !== 'ACTIVE') {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_SERVER_FAILED',
+          `testbed-chameleon/waitForServer: server "${server.name}" (${id}) went ${server.status}` +
+            `${server.fault ? `: ${server.fault}` : ''}. "No valid host" means the reservation is not active or exhausted.`,
+          { details: { serverId: id, status: server.status, fault: server.fault } },
+        );
+      }
+      return server;
+    },
+    async waitForServerGone(id, options) {
+      await poll(
+        `server ${id} deletion`,
+        () => api.getServer(id, options.signal),
+        (s) => (s === undefined || s.status === 'DELETED' ? 'done' : 'wait'),
+        (s) => s?.status ?? 'DELETED',
+        options,
+      );
+    },
+    async findFloatingIps(description, signal) {
+      const query = new URLSearchParams({ description });
+      return list((await get('network', `/v2.0/floatingips?${query}`, signal)).body, 'floatingips')
+        .filter((f) => f.description === description)
+        .map((f) => ({
+          id: String(f.id),
+          address: String(f.floating_ip_address),
+          ...(typeof f.port_id === 'string' ? { portId: f.port_id } : {}),
+        }));
+    },
+    async createFloatingIp(externalNetworkId, description, signal) {
+      const response = await call('network', '/v2.0/floatingips', {
+        method: 'POST',
+        json: { floatingip: { floating_network_id: externalNetworkId, description } },
+        idempotent: false,
+        signal,
+      });
+      const fip = obj(obj(response.body).floatingip);
+      return { id: String(fip.id), address: String(fip.floating_ip_address) };
+    },
+    async attachFloatingIp(floatingIpId, serverId, signal) {
+      const ports = list(
+        (await get('network', `/v2.0/ports?${new URLSearchParams({ device_id: serverId })}`, signal)).body,
+        'ports',
+      );
+      const port = ports[0]?.id;
+      if (typeof port !== 'string') {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_SERVER_FAILED',
+          `testbed-chameleon/attachFloatingIp: server ${serverId} has no port.`,
+        );
+      }
+      await call('network', `/v2.0/floatingips/${encodeURIComponent(floatingIpId)}`, {
+        method: 'PUT',
+        json: { floatingip: { port_id: port } },
+        idempotent: true,
+        signal,
+      });
+    },
+    async deleteFloatingIp(id, signal) {
+      await ignore404(
+        call('network', `/v2.0/floatingips/${encodeURIComponent(id)}`, { method: 'DELETE', idempotent: true, signal }),
+      );
+    },
+  };
+  return api;
+}
+
+/** Blazar's date format, `YYYY-MM-DD HH:MM` in UTC. */
+export function formatBlazarTime(date: Date): string {
+  return date.toISOString().slice(0, 16).replace('T', ' ');
+}

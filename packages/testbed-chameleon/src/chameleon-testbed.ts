@@ -1,0 +1,497 @@
+import { dirname, join } from 'node:path';
+import {
+  type CommandRunner,
+  createRng,
+  type Deployment,
+  type LongOperationOptions,
+  ProteusError,
+  type RunWorkflowOptions,
+  reportProgress,
+  type Testbed,
+  throwIfAborted,
+  type WorkflowRunResult,
+} from '@proteus-wf/core';
+import { type ChameleonApi, createChameleonApi, type WaitOptions } from './chameleon-api.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './internal/shared/backoff.js';
+import { createHttpClient, type ErrorScope } from './internal/shared/http.js';
+import { runPegasusWorkflow } from './internal/shared/pegasus-run.js';
+import {
+  type PoolNode,
+  type PoolPlanInput,
+  planPoolDeployment,
+  runDeploymentPlan,
+} from './internal/shared/pool-plan.js';
+import { createRedactor } from './internal/shared/redactor.js';
+import { createResourceTracker, type ResourceTracker } from './internal/shared/resource-tracker.js';
+import { createLazySshRunnerFactory, forgetHostKeys, type RunnerFactory } from './internal/shared/ssh.js';
+import { createKeystoneSession } from './keystone-session.js';
+import { type ChameleonTopology, serverNamesOf } from './topology.js';
+import { waitForTcp } from './wait-for-tcp.js';
+
+export const CHAMELEON_DEFAULTS = {
+  pollIntervalMs: 10_000,
+  leaseTimeoutMs: 15 * 60_000,
+  serverTimeoutMs: 30 * 60_000,
+  sshTimeoutMs: 20 * 60_000,
+  sshPollMs: 5_000,
+  requestTimeoutMs: 60_000,
+  stabilizeTimeoutMs: 120_000,
+  stabilizePollMs: 20_000,
+  workflowPollIntervalMs: 15_000,
+  workflowTimeoutMs: 12 * 60 * 60_000,
+  remoteRunsDir: 'proteus/runs',
+  sshPort: 22,
+} as const;
+
+const SCOPE: ErrorScope = { prefix: 'CHAMELEON', where: 'testbed-chameleon' };
+
+export interface ChameleonCredentials {
+  /** `OS_AUTH_URL`. */
+  authUrl: string;
+  /** `OS_APPLICATION_CREDENTIAL_ID`. */
+  applicationCredentialId: string;
+  /** `OS_APPLICATION_CREDENTIAL_SECRET`. */
+  applicationCredentialSecret: string;
+  /** Private key matching the topology's `keyName`. */
+  sshPrivateKeyFile?: string;
+}
+
+export interface ChameleonTestbedOptions {
+  topology: ChameleonTopology;
+  credentials: ChameleonCredentials;
+  /** Catalog region; the topology's `chameleon.site` when absent. */
+  region?: string;
+  stateFile?: string;
+  knownHostsFile?: string;
+  poolPassword?: string;
+  deploy?: boolean;
+  /**
+   * Join an existing HTCondor pool (Poseidon-X: the FABRIC submit node) instead of making server 0 the submit node.
+   * `runner` runs pegasus-plan there.
+   */
+  centralManager?: { name: string; address: string; runner: CommandRunner };
+  runnerFactory?: RunnerFactory;
+  seed?: number;
+  retry?: RetryPolicy;
+  pollIntervalMs?: number;
+  leaseTimeoutMs?: number;
+  serverTimeoutMs?: number;
+  sshTimeoutMs?: number;
+  sshPollMs?: number;
+  /** Port probed for readiness (22; tests use a loopback listener). */
+  sshPort?: number;
+  requestTimeoutMs?: number;
+  stabilizeTimeoutMs?: number;
+  stabilizePollMs?: number;
+  workflowPollIntervalMs?: number;
+  workflowTimeoutMs?: number;
+  remoteRunsDir?: string;
+  /** Lease start; "now + 1 min" when absent (python-chi does the same to avoid "lease in the past"). */
+  now?: () => Date;
+}
+
+/** A Chameleon lease of bare-metal nodes as a Proteus testbed. */
+export interface ChameleonTestbed extends Testbed {
+  /** Move the lease end to `endDate` (Blazar PUT). */
+  extend(endDate: Date, options?: LongOperationOptions): Promise<void>;
+  status(options?: LongOperationOptions): Promise<ChameleonStatus | undefined>;
+}
+
+export interface ChameleonStatus {
+  lease: { id: string; name: string; status: string; endDate?: string };
+  servers: Array<{ name: string; id: string; status: string; address?: string; fault?: string }>;
+}
+
+/**
+ * Creates the Chameleon testbed: `provision` reserves `count` hosts of `nodeType` with a Blazar lease, boots
+ * them with Nova (reservation scheduler hint), attaches floating IPs, waits for SSH, then deploys the pool.
+ * Everything created is tracked and released on abort or error.
+ * @example
+ * await using testbed = createChameleonTestbed({ topology, credentials, poolPassword, stateFile: '.proteus/chi.json' });
+ * const deployment = await testbed.provision({ signal });
+ * @throws ProteusError PROTEUS_CHAMELEON_NO_HOSTS, PROTEUS_CHAMELEON_LEASE_FAILED, PROTEUS_CHAMELEON_SERVER_FAILED,
+ * PROTEUS_CHAMELEON_AUTH_FAILED, PROTEUS_CHAMELEON_SSH_TIMEOUT, PROTEUS_CHAMELEON_DEPLOY_FAILED
+ */
+export function createChameleonTestbed(options: ChameleonTestbedOptions): ChameleonTestbed {
+  const { topology } = options;
+  const spec = topology.chameleon;
+  const redactor = createRedactor();
+  redactor.add(options.credentials.applicationCredentialSecret);
+  redactor.add(options.poolPassword);
+  const rng = createRng(options.seed ?? Date.now() % 2 ** 31);
+  const http = createHttpClient({
+    scope: SCOPE,
+    rng: rng.fork(),
+    redactor,
+    retry: options.retry ?? DEFAULT_RETRY,
+    timeoutMs: options.requestTimeoutMs ?? CHAMELEON_DEFAULTS.requestTimeoutMs,
+  });
+  const session = createKeystoneSession({
+    authUrl: options.credentials.authUrl,
+    credentialId: options.credentials.applicationCredentialId,
+    credentialSecret: options.credentials.applicationCredentialSecret,
+    region: options.region ?? spec.site,
+    http,
+    redactor,
+  });
+  const api: ChameleonApi = createChameleonApi(session, http);
+  const knownHostsFile =
+    options.knownHostsFile ?? join(dirname(options.stateFile ?? join(process.cwd(), 'x')), 'chameleon_known_hosts');
+  const runnerFactory = options.runnerFactory ?? createLazySshRunnerFactory(SCOPE);
+  const names = serverNamesOf(topology);
+  const runners = new Map<string, CommandRunner>();
+  const wait = (timeoutMs: number, run: LongOperationOptions): WaitOptions => ({
+    pollIntervalMs: options.pollIntervalMs ?? CHAMELEON_DEFAULTS.pollIntervalMs,
+    timeoutMs,
+    ...(run.signal ? { signal: run.signal } : {}),
+    ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+  });
+  let tracker: ResourceTracker | undefined;
+  let provisioning: Promise<Deployment> | undefined;
+  const getTracker = async (): Promise<ResourceTracker> => {
+    tracker ??= await createResourceTracker(SCOPE, 'chameleon', topology.name, options.stateFile);
+    return tracker;
+  };
+  const addressOf = (name: string): string | undefined =>
+    tracker?.list('floating-ip').find((r) => r.data?.server === name)?.data?.address;
+
+  const runnerFor = (name: string): CommandRunner => {
+    if (options.centralManager && name === options.centralManager.name) return options.centralManager.runner;
+    const existing = runners.get(name);
+    if (existing) return existing;
+    const host = addressOf(name);
+    if (!host) {
+      throw new ProteusError(
+        'PROTEUS_CHAMELEON_UNKNOWN_WORKER',
+        `testbed-chameleon/runnerFor: no provisioned server "${name}" (servers: ${names.join(', ')}). Call provision() first.`,
+      );
+    }
+    const runner = runnerFactory({
+      host,
+      user: spec.user,
+      ...(options.credentials.sshPrivateKeyFile ? { identityFile: options.credentials.sshPrivateKeyFile } : {}),
+      knownHostsFile,
+      strictHostKeyChecking: 'accept-new',
+    });
+    runners.set(name, runner);
+    return runner;
+  };
+
+  const releaseAll = async (t: ResourceTracker): Promise<void> => {
+    const problems: string[] = [];
+    const attempt = async (work: () => Promise<void>): Promise<void> => {
+      try {
+        await work();
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    };
+    const hosts = t
+      .list('floating-ip')
+      .map((r) => r.data?.address)
+      .filter((a): a is string => !!a);
+    // Teardown order of Poseidon-X (cells 66-74): addresses and servers before the lease that holds the hosts.
+    for (const fip of t.list('floating-ip')) {
+      await attempt(async () => {
+        await api.deleteFloatingIp(fip.id);
+        await t.remove('floating-ip', fip.id);
+      });
+    }
+    for (const server of t.list('server')) await attempt(() => api.deleteServer(server.id));
+    for (const server of t.list('server')) {
+      await attempt(async () => {
+        await api.waitForServerGone(server.id, wait(options.serverTimeoutMs ?? CHAMELEON_DEFAULTS.serverTimeoutMs, {}));
+        await t.remove('server', server.id);
+      });
+    }
+    for (const lease of t.list('lease')) {
+      await attempt(async () => {
+        await api.deleteLease(lease.id);
+        await t.remove('lease', lease.id);
+      });
+    }
+    await forgetHostKeys(knownHostsFile, hosts);
+    runners.clear();
+    if (problems.length > 0) {
+      throw new ProteusError(
+        'PROTEUS_CHAMELEON_RELEASE_FAILED',
+        redactor.redact(
+          `testbed-chameleon/release: ${problems.length} resource(s) could not be released (${problems.join('; ')}). ` +
+            `They stay in ${options.stateFile ?? 'memory'}; run release again.`,
+        ),
+        { details: { remaining: t.list() } },
+      );
+    }
+    await t.setDeployment(undefined);
+  };
+
+  const provisionOnce = async (run: LongOperationOptions): Promise<Deployment> => {
+    const t = await getTracker();
+    if (t.state.deployment && t.list('lease').length > 0) return t.state.deployment;
+    const where = 'testbed-chameleon/provision';
+    if (options.deploy !== false && !options.poolPassword) {
+      throw new ProteusError(
+        'PROTEUS_CHAMELEON_NO_POOL_PASSWORD',
+        `${where}: deploying the HTCondor pool needs { poolPassword } (PROTEUS_POOL_PASSWORD in the CLI).`,
+      );
+    }
+    throwIfAborted(run.signal, where);
+    reportProgress(run.onProgress, { phase: 'lease', ratio: 0, message: 'looking up lease' });
+
+    let leaseId = t.list('lease')[0]?.id;
+    if (!leaseId) {
+      const existing = await api.findLeases(topology.name, run.signal);
+      if (existing.length > 1) {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_AMBIGUOUS_LEASE',
+          `${where}: ${existing.length} leases are named "${topology.name}" (${existing.map((l) => l.id).join(', ')}). ` +
+            'Delete the extra ones or rename the topology.',
+        );
+      }
+      leaseId = existing[0]?.id;
+      if (!leaseId) {
+        const start = new Date((options.now?.() ?? new Date()).getTime() + 60_000);
+        const end = new Date(start.getTime() + spec.hours * 3_600_000);
+        try {
+          leaseId = (
+            await api.createLease({
+              name: topology.name,
+              nodeType: spec.nodeType,
+              count: spec.count,
+              start,
+              end,
+              signal: run.signal,
+            })
+          ).id;
+        } catch (error) {
+          // The create may have landed before the answer was lost: look it up before giving up.
+          const landed = await api.findLeases(topology.name).catch(() => []);
+          if (!landed[0]) throw error;
+          leaseId = landed[0].id;
+        }
+      }
+      await t.add({ kind: 'lease', id: leaseId, name: topology.name });
+    }
+    const lease = await api.waitForLease(
+      leaseId,
+      wait(options.leaseTimeoutMs ?? CHAMELEON_DEFAULTS.leaseTimeoutMs, run),
+    );
+    if (!lease.hostReservationId) {
+      throw new ProteusError(
+        'PROTEUS_CHAMELEON_LEASE_FAILED',
+        `${where}: lease ${leaseId} has no physical:host reservation.`,
+      );
+    }
+    reportProgress(run.onProgress, { phase: 'lease', ratio: 1, message: 'ACTIVE' });
+
+    const [imageId, flavorId, network, external] = await Promise.all([
+      api.findImage(spec.image, run.signal),
+      api.findFlavor(spec.flavor, run.signal),
+      api.findNetwork(spec.network, run.signal),
+      api.findNetwork(spec.externalNetwork, run.signal),
+    ]);
+    for (const name of names) {
+      if (t.list('server').some((s) => s.name === name)) continue;
+      throwIfAborted(run.signal, where);
+      let serverId = (await api.findServers(name, run.signal))[0]?.id;
+      if (!serverId) {
+        try {
+          serverId = await api.createServer({
+            name,
+            imageId,
+            flavorId,
+            networkId: network.id,
+            reservationId: lease.hostReservationId,
+            ...(spec.keyName ? { keyName: spec.keyName } : {}),
+            signal: run.signal,
+          });
+        } catch (error) {
+          const landed = await api.findServers(name).catch(() => []);
+          if (!landed[0]) throw error;
+          serverId = landed[0].id;
+        }
+      }
+      await t.add({ kind: 'server', id: serverId, name });
+    }
+    for (const server of t.list('server')) {
+      await api.waitForServer(server.id, wait(options.serverTimeoutMs ?? CHAMELEON_DEFAULTS.serverTimeoutMs, run));
+    }
+    for (const server of t.list('server')) {
+      if (t.list('floating-ip').some((f) => f.data?.server === server.name)) continue;
+      const description = `proteus:${topology.name}:${server.name}`;
+      const fip =
+        (await api.findFloatingIps(description, run.signal))[0] ??
+        (await api.createFloatingIp(external.id, description, run.signal));
+      await t.add({
+        kind: 'floating-ip',
+        id: fip.id,
+        name: description,
+        data: { address: fip.address, server: server.name ?? '' },
+      });
+      await api.attachFloatingIp(fip.id, server.id, run.signal);
+    }
+    const addresses = names.map((name) => addressOf(name) as string);
+    await forgetHostKeys(knownHostsFile, addresses);
+    await Promise.all(
+      addresses.map((address) =>
+        waitForTcp(address, options.sshPort ?? CHAMELEON_DEFAULTS.sshPort, {
+          timeoutMs: options.sshTimeoutMs ?? CHAMELEON_DEFAULTS.sshTimeoutMs,
+          intervalMs: options.sshPollMs ?? CHAMELEON_DEFAULTS.sshPollMs,
+          ...(run.signal ? { signal: run.signal } : {}),
+        }),
+      ),
+    );
+
+    const poolNode = (name: string): PoolNode => ({
+      name,
+      address: addressOf(name) as string,
+      cores: spec.cores,
+      memoryMb: spec.ram * 1024,
+    });
+    const submitName = options.centralManager?.name ?? (names[0] as string);
+    const workerNames = options.centralManager ? names : names.slice(1);
+    const poolInput: PoolPlanInput = {
+      submit: options.centralManager
+        ? { name: options.centralManager.name, address: options.centralManager.address, cores: 0, memoryMb: 0 }
+        : poolNode(submitName),
+      workers: workerNames.map(poolNode),
+      runsDir: options.remoteRunsDir ?? CHAMELEON_DEFAULTS.remoteRunsDir,
+    };
+    if (options.deploy !== false) {
+      // With an external central manager, its own steps belong to the testbed that owns it.
+      const steps = planPoolDeployment(poolInput).filter((s) => !options.centralManager || s.role !== 'submit');
+      await runDeploymentPlan(steps, poolInput, {
+        scope: SCOPE,
+        redactor,
+        runnerFor,
+        poolPassword: options.poolPassword as string,
+        stabilizeTimeoutMs: options.stabilizeTimeoutMs ?? CHAMELEON_DEFAULTS.stabilizeTimeoutMs,
+        stabilizePollMs: options.stabilizePollMs ?? CHAMELEON_DEFAULTS.stabilizePollMs,
+        ...(run.signal ? { signal: run.signal } : {}),
+        ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+      });
+    }
+    const deployment: Deployment = {
+      testbed: 'chameleon',
+      workers: workerNames.map((name) => ({
+        name,
+        cores: spec.cores,
+        memoryMb: spec.ram * 1024,
+        site: spec.site,
+        target: `ssh:${spec.user}@${addressOf(name)}`,
+      })),
+      submitNode: {
+        name: submitName,
+        target: options.centralManager
+          ? options.centralManager.runner.target
+          : `ssh:${spec.user}@${addressOf(submitName)}`,
+      },
+      resources: t.list().map(({ kind, id, name }) => (name ? { kind, id, name } : { kind, id })),
+    };
+    await t.setDeployment(deployment);
+    reportProgress(run.onProgress, { phase: 'provision', ratio: 1, message: 'ready' });
+    return deployment;
+  };
+
+  const testbed: ChameleonTestbed = {
+    name: 'chameleon',
+    provision(run = {}) {
+      provisioning ??= (async () => {
+        try {
+          return await provisionOnce(run);
+        } catch (error) {
+          // Leave nothing behind: bare-metal hosts are scarce and billed to the project's allocation.
+          await releaseAll(await getTracker()).catch(() => undefined);
+          throw redactor.sanitize(error);
+        } finally {
+          provisioning = undefined;
+        }
+      })();
+      return provisioning;
+    },
+    runnerFor,
+    async runWorkflow(workflowPath: string, run: RunWorkflowOptions): Promise<WorkflowRunResult> {
+      const t = await getTracker();
+      const submit = t.state.deployment?.submitNode?.name;
+      if (!submit)
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_NOT_PROVISIONED',
+          'testbed-chameleon/runWorkflow: call provision() first.',
+        );
+      try {
+        return await runPegasusWorkflow(runnerFor(submit), workflowPath, {
+          scope: SCOPE,
+          redactor,
+          runId: run.runId,
+          workDir: run.workDir,
+          remoteRunsDir: options.remoteRunsDir ?? CHAMELEON_DEFAULTS.remoteRunsDir,
+          pollIntervalMs: options.workflowPollIntervalMs ?? CHAMELEON_DEFAULTS.workflowPollIntervalMs,
+          timeoutMs: options.workflowTimeoutMs ?? CHAMELEON_DEFAULTS.workflowTimeoutMs,
+          ...(run.signal ? { signal: run.signal } : {}),
+          ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+        });
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async release() {
+      try {
+        await releaseAll(await getTracker());
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async extend(endDate, run = {}) {
+      const lease = (await getTracker()).list('lease')[0];
+      if (!lease)
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_NOT_PROVISIONED',
+          'testbed-chameleon/extend: no lease is tracked; provision first.',
+        );
+      try {
+        await api.extendLease(lease.id, endDate, run.signal);
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async status(run = {}) {
+      const t = await getTracker();
+      const tracked = t.list('lease')[0];
+      if (!tracked) return undefined;
+      try {
+        const lease = (await api.getLease(tracked.id, run.signal)) ?? {
+          id: tracked.id,
+          name: tracked.name ?? '',
+          status: 'DELETED',
+        };
+        const servers = [];
+        for (const server of t.list('server')) {
+          const info = await api.getServer(server.id, run.signal);
+          const address = addressOf(server.name ?? '');
+          servers.push({
+            name: server.name ?? server.id,
+            id: server.id,
+            status: info?.status ?? 'DELETED',
+            ...(address ? { address } : {}),
+            ...(info?.fault ? { fault: info.fault } : {}),
+          });
+        }
+        return {
+          lease: {
+            id: lease.id,
+            name: lease.name,
+            status: lease.status,
+            ...(lease.endDate ? { endDate: lease.endDate } : {}),
+          },
+          servers,
+        };
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      await testbed.release();
+    },
+  };
+  return testbed;
+}

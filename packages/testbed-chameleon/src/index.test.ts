@@ -1,0 +1,18 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "CHAMELEON_DEFAULTS",
+      "createChameleonApi",
+      "createChameleonTestbed",
+      "createKeystoneSession",
+      "formatBlazarTime",
+      "loadChameleonTopology",
+      "parseChameleonTopology",
+      "planChameleonTestbed",
+      "serverNamesOf",
+      "waitForTcp",
+    ]
+  `);
+});

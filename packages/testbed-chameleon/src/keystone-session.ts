@@ -1,0 +1,130 @@
+import { ProteusError } from '@proteus-wf/core';
+import { type HttpClient, httpStatusOf } from './internal/shared/http.js';
+import type { Redactor } from './internal/shared/redactor.js';
+
+export interface KeystoneSessionOptions {
+  /** `OS_AUTH_URL`, e.g. `https://chi.uc.chameleoncloud.org:5000/v3`. */
+  authUrl: string;
+  /** `OS_APPLICATION_CREDENTIAL_ID`. */
+  credentialId: string;
+  /** `OS_APPLICATION_CREDENTIAL_SECRET`. */
+  credentialSecret: string;
+  /** Catalog region (the site name, e.g. `CHI@UC`); the first public endpoint of a service when absent. */
+  region?: string;
+  http: HttpClient;
+  redactor: Redactor;
+  /** Re-authenticate this long before `expires_at`. */
+  refreshMarginMs?: number;
+}
+
+/** A Keystone v3 token plus its service catalog, refreshed before it expires. */
+export interface KeystoneSession {
+  token(signal?: AbortSignal): Promise<string>;
+  /** Public endpoint URL of a catalog service type (`reservation`, `compute`, `network`, `image`). */
+  endpoint(type: string, signal?: AbortSignal): Promise<string>;
+  /** Forget the token (after a 401) so the next call authenticates again. */
+  invalidate(): void;
+}
+
+interface CatalogEntry {
+  type: string;
+  endpoints: Array<{ interface: string; region?: string; region_id?: string; url: string }>;
+}
+
+/**
+ * Authenticates with an application credential (`POST {auth_url}/auth/tokens`): the token is the
+ * `X-Subject-Token` header, endpoints come from `token.catalog`, and the token is renewed before `expires_at`.
+ * @example const session = createKeystoneSession({ authUrl, credentialId, credentialSecret, region: 'CHI@UC', http, redactor })
+ * @throws ProteusError PROTEUS_CHAMELEON_AUTH_FAILED, PROTEUS_CHAMELEON_NO_ENDPOINT
+ */
+export function createKeystoneSession(options: KeystoneSessionOptions): KeystoneSession {
+  const { redactor } = options;
+  redactor.add(options.credentialSecret);
+  const margin = options.refreshMarginMs ?? 5 * 60_000;
+  let current: { token: string; expiresAt: number; catalog: CatalogEntry[] } | undefined;
+  let pending: Promise<NonNullable<typeof current>> | undefined;
+
+  const authenticate = async (signal?: AbortSignal): Promise<NonNullable<typeof current>> => {
+    const url = `${options.authUrl.replace(/\/$/, '')}/auth/tokens`;
+    let response: Awaited<ReturnType<HttpClient['request']>>;
+    try {
+      response = await options.http.request({
+        method: 'POST',
+        url,
+        json: {
+          auth: {
+            identity: {
+              methods: ['application_credential'],
+              application_credential: { id: options.credentialId, secret: options.credentialSecret },
+            },
+          },
+        },
+        // Issuing a token creates nothing that needs releasing, so repeating it is harmless.
+        idempotent: true,
+        signal,
+      });
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 401 || status === 403 || status === 404) {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_AUTH_FAILED',
+          `testbed-chameleon/keystone: ${options.authUrl} refused application credential ${options.credentialId} (${status}). ` +
+            'Check OS_AUTH_URL (the site of the credential) and that the credential has not expired; create a new one in the ' +
+            'Chameleon dashboard (Identity > Application Credentials).',
+          { details: { status }, cause: redactor.sanitize(error) },
+        );
+      }
+      throw error;
+    }
+    const token = response.headers.get('x-subject-token');
+    const body = response.body as { token?: { expires_at?: string; catalog?: CatalogEntry[] } } | undefined;
+    if (!token || !body?.token) {
+      throw new ProteusError(
+        'PROTEUS_CHAMELEON_AUTH_FAILED',
+        `testbed-chameleon/keystone: ${url} answered without an X-Subject-Token header or a token body.`,
+      );
+    }
+    redactor.add(token);
+    const expiresAt = Date.parse(body.token.expires_at ?? '');
+    return {
+      token,
+      expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + 60 * 60_000,
+      catalog: body.token.catalog ?? [],
+    };
+  };
+
+  const session = async (signal?: AbortSignal): Promise<NonNullable<typeof current>> => {
+    if (current && current.expiresAt - margin > Date.now()) return current;
+    pending ??= authenticate(signal).finally(() => {
+      pending = undefined;
+    });
+    current = await pending;
+    return current;
+  };
+
+  return {
+    async token(signal) {
+      return (await session(signal)).token;
+    },
+    async endpoint(type, signal) {
+      const { catalog } = await session(signal);
+      const entry = catalog.find((c) => c.type === type);
+      const endpoint = entry?.endpoints.find(
+        (e) =>
+          e.interface === 'public' &&
+          (!options.region || e.region === options.region || e.region_id === options.region),
+      );
+      if (!endpoint) {
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_NO_ENDPOINT',
+          `testbed-chameleon/keystone: the catalog has no public "${type}" endpoint${options.region ? ` in region ${options.region}` : ''} ` +
+            `(services: ${catalog.map((c) => c.type).join(', ') || 'none'}). Check the topology's chameleon.site.`,
+        );
+      }
+      return endpoint.url.replace(/\/$/, '');
+    },
+    invalidate() {
+      current = undefined;
+    },
+  };
+}

@@ -1,0 +1,387 @@
+import { dirname, join } from 'node:path';
+import {
+  type CommandRunner,
+  createRng,
+  type Deployment,
+  type LongOperationOptions,
+  ProteusError,
+  type RunWorkflowOptions,
+  reportProgress,
+  type Testbed,
+  throwIfAborted,
+  type WorkflowRunResult,
+} from '@proteus-wf/core';
+import { createFabricTokenStore } from './fabric-token-store.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './internal/shared/backoff.js';
+import { createHttpClient, type ErrorScope } from './internal/shared/http.js';
+import { runPegasusWorkflow } from './internal/shared/pegasus-run.js';
+import {
+  type PoolNode,
+  type PoolPlanInput,
+  planPoolDeployment,
+  runDeploymentPlan,
+} from './internal/shared/pool-plan.js';
+import { createRedactor } from './internal/shared/redactor.js';
+import { createResourceTracker, type ResourceTracker } from './internal/shared/resource-tracker.js';
+import { createLazySshRunnerFactory, forgetHostKeys, type RunnerFactory } from './internal/shared/ssh.js';
+import { createOrchestratorClient, type OrchestratorClient, type SliverInfo } from './orchestrator-client.js';
+import { buildFabricRequestGraph } from './request-graph.js';
+import { assignFabricRoles, defaultUserOf, type FabricNodeSpec, type FabricTopology } from './topology.js';
+
+export const FABRIC_DEFAULTS = {
+  credmgrUrl: 'https://cm.fabric-testbed.net/credmgr',
+  orchestratorUrl: 'https://orchestrator.fabric-testbed.net',
+  bastionHost: 'bastion.fabric-testbed.net',
+  pollIntervalMs: 10_000,
+  sliceTimeoutMs: 30 * 60_000,
+  requestTimeoutMs: 60_000,
+  stabilizeTimeoutMs: 120_000,
+  stabilizePollMs: 20_000,
+  workflowPollIntervalMs: 15_000,
+  workflowTimeoutMs: 12 * 60 * 60_000,
+  remoteRunsDir: 'proteus/runs',
+} as const;
+
+const SCOPE: ErrorScope = { prefix: 'FABRIC', where: 'testbed-fabric' };
+
+export interface FabricCredentials {
+  /** The rotating refresh token lives here (FABlib's `~/.tokens.json`). */
+  tokenFile: string;
+  /** Used when the token file does not exist yet (`FABRIC_REFRESH_TOKEN`). */
+  refreshToken?: string;
+  projectId?: string;
+  /** Public keys installed on every VM (the slice key). */
+  sshPublicKeys: string[];
+  /** Private slice key for SSH to the VMs. */
+  sshPrivateKeyFile?: string;
+  /** `FABRIC_BASTION_USERNAME`. */
+  bastionUser: string;
+}
+
+export interface FabricTestbedOptions {
+  topology: FabricTopology;
+  credentials: FabricCredentials;
+  credmgrUrl?: string;
+  orchestratorUrl?: string;
+  bastionHost?: string;
+  /** Tracked resources, for `status` and `release` from another process; written with mode 0600, no secrets. */
+  stateFile?: string;
+  /** The known_hosts this testbed manages; beside the state file (or the token file) when absent. */
+  knownHostsFile?: string;
+  /** HTCondor pool password; required when `deploy` is true. */
+  poolPassword?: string;
+  /** Run the pool deployment after the slice is up (default true). */
+  deploy?: boolean;
+  runnerFactory?: RunnerFactory;
+  seed?: number;
+  retry?: RetryPolicy;
+  pollIntervalMs?: number;
+  sliceTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  stabilizeTimeoutMs?: number;
+  stabilizePollMs?: number;
+  workflowPollIntervalMs?: number;
+  workflowTimeoutMs?: number;
+  remoteRunsDir?: string;
+}
+
+/** A FABRIC slice as a Proteus testbed. */
+export interface FabricTestbed extends Testbed {
+  /** Renew the slice so it ends at `endDate`. */
+  renew(endDate: Date, options?: LongOperationOptions): Promise<void>;
+  /** Slice and sliver states of the tracked slice (no slice: `undefined`). */
+  status(options?: LongOperationOptions): Promise<FabricStatus | undefined>;
+}
+
+export interface FabricStatus {
+  sliceId: string;
+  name: string;
+  state: string;
+  leaseEndTime?: string;
+  slivers: SliverInfo[];
+}
+
+/**
+ * Creates the FABRIC testbed: `provision` creates (or finds by name) the slice of the topology, waits for StableOK,
+ * records the management IPs, and deploys the HTCondor/Pegasus pool over SSH through the bastion.
+ * @example
+ * await using testbed = createFabricTestbed({ topology, credentials, poolPassword, stateFile: '.proteus/fabric.json' });
+ * const deployment = await testbed.provision({ signal });
+ * @throws ProteusError PROTEUS_FABRIC_SLICE_FAILED, PROTEUS_FABRIC_SLICE_TIMEOUT, PROTEUS_FABRIC_TOKEN_REJECTED,
+ * PROTEUS_FABRIC_DEPLOY_FAILED, PROTEUS_FABRIC_UNKNOWN_WORKER, PROTEUS_FABRIC_NOT_PROVISIONED
+ */
+export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbed {
+  const topology = options.topology;
+  const redactor = createRedactor();
+  redactor.add(options.credentials.refreshToken);
+  redactor.add(options.poolPassword);
+  const rng = createRng(options.seed ?? Date.now() % 2 ** 31);
+  const http = createHttpClient({
+    scope: SCOPE,
+    rng: rng.fork(),
+    redactor,
+    retry: options.retry ?? DEFAULT_RETRY,
+    timeoutMs: options.requestTimeoutMs ?? FABRIC_DEFAULTS.requestTimeoutMs,
+  });
+  const tokens = createFabricTokenStore({
+    credmgrUrl: options.credmgrUrl ?? FABRIC_DEFAULTS.credmgrUrl,
+    tokenFile: options.credentials.tokenFile,
+    ...(options.credentials.refreshToken ? { refreshToken: options.credentials.refreshToken } : {}),
+    ...(options.credentials.projectId ? { projectId: options.credentials.projectId } : {}),
+    http,
+    redactor,
+  });
+  const orchestrator: OrchestratorClient = createOrchestratorClient({
+    url: options.orchestratorUrl ?? FABRIC_DEFAULTS.orchestratorUrl,
+    tokens,
+    http,
+  });
+  const knownHostsFile =
+    options.knownHostsFile ?? join(dirname(options.stateFile ?? options.credentials.tokenFile), 'fabric_known_hosts');
+  const runnerFactory = options.runnerFactory ?? createLazySshRunnerFactory(SCOPE);
+  const bastion = `${options.credentials.bastionUser}@${options.bastionHost ?? FABRIC_DEFAULTS.bastionHost}`;
+  const roles = assignFabricRoles(topology);
+  const runners = new Map<string, CommandRunner>();
+  let tracker: ResourceTracker | undefined;
+  let provisioning: Promise<Deployment> | undefined;
+
+  const getTracker = async (): Promise<ResourceTracker> => {
+    tracker ??= await createResourceTracker(SCOPE, 'fabric', topology.name, options.stateFile);
+    return tracker;
+  };
+  const addresses = (t: ResourceTracker): Map<string, string> =>
+    new Map(t.list('node').map((r) => [r.name ?? r.id, r.data?.mgmtIp ?? '']));
+
+  const runnerFor = (name: string): CommandRunner => {
+    const existing = runners.get(name);
+    if (existing) return existing;
+    const node = topology.fabric.nodes.find((n) => n.name === name);
+    const host = tracker ? addresses(tracker).get(name) : undefined;
+    if (!node || !host) {
+      throw new ProteusError(
+        'PROTEUS_FABRIC_UNKNOWN_WORKER',
+        `testbed-fabric/runnerFor: no provisioned node "${name}" (nodes: ${topology.fabric.nodes.map((n) => n.name).join(', ')}). ` +
+          'Call provision() first.',
+      );
+    }
+    const runner = runnerFactory({
+      host,
+      user: defaultUserOf(node),
+      proxyJump: bastion,
+      ...(options.credentials.sshPrivateKeyFile ? { identityFile: options.credentials.sshPrivateKeyFile } : {}),
+      knownHostsFile,
+      strictHostKeyChecking: 'accept-new',
+    });
+    runners.set(name, runner);
+    return runner;
+  };
+
+  const releaseAll = async (t: ResourceTracker): Promise<void> => {
+    const problems: unknown[] = [];
+    const hosts = t
+      .list('node')
+      .map((r) => r.data?.mgmtIp)
+      .filter((ip): ip is string => !!ip);
+    for (const slice of t.list('slice')) {
+      try {
+        await orchestrator.deleteSlice(slice.id);
+        await t.remove('slice', slice.id);
+      } catch (error) {
+        problems.push(error);
+      }
+    }
+    if (problems.length === 0) {
+      for (const node of t.list('node')) await t.remove('node', node.id);
+      await forgetHostKeys(knownHostsFile, hosts);
+      runners.clear();
+      await t.setDeployment(undefined);
+      return;
+    }
+    throw new ProteusError(
+      'PROTEUS_FABRIC_RELEASE_FAILED',
+      redactor.redact(
+        `testbed-fabric/release: ${problems.length} slice(s) could not be deleted (${problems.map((p) => (p as Error).message).join('; ')}). ` +
+          `They stay in ${options.stateFile ?? 'memory'}; run release again.`,
+      ),
+      { details: { remaining: t.list('slice') } },
+    );
+  };
+
+  const provisionOnce = async (run: LongOperationOptions): Promise<Deployment> => {
+    const t = await getTracker();
+    if (t.state.deployment && t.list('slice').length > 0) return t.state.deployment;
+    const where = 'testbed-fabric/provision';
+    if (options.deploy !== false && !options.poolPassword) {
+      throw new ProteusError(
+        'PROTEUS_FABRIC_NO_POOL_PASSWORD',
+        `${where}: deploying the HTCondor pool needs { poolPassword } (PROTEUS_POOL_PASSWORD in the CLI).`,
+      );
+    }
+    throwIfAborted(run.signal, where);
+    reportProgress(run.onProgress, { phase: 'slice', ratio: 0, message: 'looking up slice' });
+    let sliceId = t.list('slice')[0]?.id;
+    if (!sliceId) {
+      // Never create blindly: a slice of this name may exist from an earlier, interrupted run.
+      const existing = await orchestrator.findSlices(topology.name, run.signal);
+      sliceId = existing[0]?.sliceId;
+      if (!sliceId) {
+        const graphml = buildFabricRequestGraph(topology, { seed: rng.int(0, 2 ** 31 - 1) });
+        try {
+          sliceId = await orchestrator.createSlice({
+            name: topology.name,
+            graphml,
+            sshKeys: options.credentials.sshPublicKeys,
+            lifetimeHours: topology.fabric.hours,
+            signal: run.signal,
+          });
+        } catch (error) {
+          // The create may have landed before the connection dropped: look it up before giving up.
+          const landed = await orchestrator.findSlices(topology.name).catch(() => []);
+          if (!landed[0]) throw error;
+          sliceId = landed[0].sliceId;
+        }
+      }
+      await t.add({ kind: 'slice', id: sliceId, name: topology.name });
+    }
+    await orchestrator.waitForSlice(sliceId, {
+      pollIntervalMs: options.pollIntervalMs ?? FABRIC_DEFAULTS.pollIntervalMs,
+      timeoutMs: options.sliceTimeoutMs ?? FABRIC_DEFAULTS.sliceTimeoutMs,
+      ...(run.signal ? { signal: run.signal } : {}),
+      ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+    });
+    const slivers = await orchestrator.getSlivers(sliceId, run.signal);
+    for (const node of topology.fabric.nodes) {
+      const sliver = slivers.find((s) => s.name === node.name && s.mgmtIp);
+      if (!sliver?.mgmtIp) {
+        throw new ProteusError(
+          'PROTEUS_FABRIC_SLICE_FAILED',
+          `${where}: node "${node.name}" of slice ${sliceId} has no management IP; check the slice on the FABRIC portal.`,
+          { details: { sliceId, node: node.name } },
+        );
+      }
+      await t.add({ kind: 'node', id: sliver.sliverId, name: node.name, data: { mgmtIp: sliver.mgmtIp } });
+    }
+    // Fresh VMs on reused addresses: drop stale keys, the first contact records the new ones (accept-new).
+    await forgetHostKeys(knownHostsFile, [...addresses(t).values()]);
+    const ips = addresses(t);
+    const poolNode = (node: FabricNodeSpec): PoolNode => ({
+      name: node.name,
+      address: node.address ?? ips.get(node.name) ?? node.name,
+      cores: node.cores,
+      memoryMb: node.ram * 1024,
+    });
+    const poolInput: PoolPlanInput = {
+      submit: poolNode(roles.submit),
+      ...(roles.data ? { data: poolNode(roles.data) } : {}),
+      workers: roles.workers.map(poolNode),
+      runsDir: options.remoteRunsDir ?? FABRIC_DEFAULTS.remoteRunsDir,
+    };
+    if (options.deploy !== false) {
+      await runDeploymentPlan(planPoolDeployment(poolInput), poolInput, {
+        scope: SCOPE,
+        redactor,
+        runnerFor,
+        poolPassword: options.poolPassword as string,
+        stabilizeTimeoutMs: options.stabilizeTimeoutMs ?? FABRIC_DEFAULTS.stabilizeTimeoutMs,
+        stabilizePollMs: options.stabilizePollMs ?? FABRIC_DEFAULTS.stabilizePollMs,
+        ...(run.signal ? { signal: run.signal } : {}),
+        ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+      });
+    }
+    const target = (node: FabricNodeSpec): string => `ssh:${defaultUserOf(node)}@${ips.get(node.name)}`;
+    const deployment: Deployment = {
+      testbed: 'fabric',
+      workers: roles.workers.map((node) => ({
+        name: node.name,
+        cores: node.cores,
+        memoryMb: node.ram * 1024,
+        site: node.site ?? topology.fabric.site,
+        target: target(node),
+      })),
+      submitNode: { name: roles.submit.name, target: target(roles.submit) },
+      resources: t.list().map(({ kind, id, name }) => (name ? { kind, id, name } : { kind, id })),
+    };
+    await t.setDeployment(deployment);
+    reportProgress(run.onProgress, { phase: 'provision', ratio: 1, message: 'ready' });
+    return deployment;
+  };
+
+  const testbed: FabricTestbed = {
+    name: 'fabric',
+    provision(run = {}) {
+      provisioning ??= (async () => {
+        try {
+          return await provisionOnce(run);
+        } catch (error) {
+          // Leave nothing behind: an aborted or failed provision releases what it created.
+          const t = await getTracker();
+          await releaseAll(t).catch(() => undefined);
+          throw redactor.sanitize(error);
+        } finally {
+          provisioning = undefined;
+        }
+      })();
+      return provisioning;
+    },
+    runnerFor,
+    async runWorkflow(workflowPath: string, run: RunWorkflowOptions): Promise<WorkflowRunResult> {
+      const t = await getTracker();
+      if (!t.state.deployment) {
+        throw new ProteusError('PROTEUS_FABRIC_NOT_PROVISIONED', 'testbed-fabric/runWorkflow: call provision() first.');
+      }
+      try {
+        return await runPegasusWorkflow(runnerFor(roles.submit.name), workflowPath, {
+          scope: SCOPE,
+          redactor,
+          runId: run.runId,
+          workDir: run.workDir,
+          remoteRunsDir: options.remoteRunsDir ?? FABRIC_DEFAULTS.remoteRunsDir,
+          pollIntervalMs: options.workflowPollIntervalMs ?? FABRIC_DEFAULTS.workflowPollIntervalMs,
+          timeoutMs: options.workflowTimeoutMs ?? FABRIC_DEFAULTS.workflowTimeoutMs,
+          ...(run.signal ? { signal: run.signal } : {}),
+          ...(run.onProgress ? { onProgress: run.onProgress } : {}),
+        });
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async release() {
+      const t = await getTracker();
+      try {
+        await releaseAll(t);
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async renew(endDate, run = {}) {
+      const t = await getTracker();
+      const slice = t.list('slice')[0];
+      if (!slice)
+        throw new ProteusError(
+          'PROTEUS_FABRIC_NOT_PROVISIONED',
+          'testbed-fabric/renew: no slice is tracked; provision first.',
+        );
+      try {
+        await orchestrator.renewSlice(slice.id, endDate, run.signal);
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async status(run = {}) {
+      const t = await getTracker();
+      const slice = t.list('slice')[0];
+      if (!slice) return undefined;
+      try {
+        const info = await orchestrator.getSlice(slice.id, run.signal);
+        const slivers = await orchestrator.getSlivers(slice.id, run.signal);
+        return { ...info, slivers };
+      } catch (error) {
+        throw redactor.sanitize(error);
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      await testbed.release();
+    },
+  };
+  return testbed;
+}
