@@ -10,14 +10,23 @@ const here = dirname(fileURLToPath(import.meta.url));
 const { scale, seed, out } = generatorArgs(join(here, 'workflow.yml'));
 const size =
   scale === 'small'
-    ? { chromosomes: 1, chunks: 2, individuals: 60, variants: 6000, populations: ['AFR', 'EUR'], rounds: 20 }
+    ? {
+        chromosomes: 1,
+        chunks: 2,
+        individuals: 200,
+        variants: 10000,
+        window: 300,
+        populations: ['AFR', 'EUR'],
+        rounds: 1000,
+      }
     : {
         chromosomes: 2,
         chunks: 5,
         individuals: 200,
         variants: 20000,
+        window: 300,
         populations: ['AFR', 'EUR', 'EAS', 'SAS'],
-        rounds: 100,
+        rounds: 600,
       };
 const script = (name) => join(here, 'bin', `${name}.mjs`);
 const nextId = createIds();
@@ -38,6 +47,8 @@ for (let chrom = 1; chrom <= size.chromosomes; chrom++) {
       size.individuals,
       '--variants',
       size.variants,
+      '--window',
+      size.window,
       '--out',
       file,
     ];

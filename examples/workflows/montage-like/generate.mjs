@@ -10,8 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const { scale, seed, out } = generatorArgs(join(here, 'workflow.yml'));
 const size =
   scale === 'small'
-    ? { columns: 2, rows: 2, pixels: 256, stars: 400, iterations: 50 }
-    : { columns: 4, rows: 3, pixels: 900, stars: 6000, iterations: 200 };
+    ? { columns: 2, rows: 2, pixels: 512, stars: 1000, iterations: 50, oversample: 6 }
+    : { columns: 4, rows: 3, pixels: 900, stars: 6000, iterations: 200, oversample: 7 };
 const script = (name) => join(here, 'bin', `${name}.mjs`);
 const nextId = createIds();
 const jobs = [];
@@ -31,6 +31,8 @@ for (let tile = 0; tile < tiles; tile++) {
     size.pixels,
     '--stars',
     size.stars,
+    '--oversample',
+    size.oversample,
     '--out',
     file,
   ];

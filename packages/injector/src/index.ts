@@ -27,14 +27,19 @@ export type {
   RevertResult,
 } from './injector.js';
 export { createInjector, recoverLedger } from './injector.js';
+export { forgetHostKeys, listKnownHosts } from './known-hosts.js';
 export type { InverseOperation, LedgerEntry, LedgerOwner, LedgerRecord, RevertReason } from './ledger.js';
 export { readLedger } from './ledger.js';
 export type { LocalRunnerOptions } from './local-runner.js';
 export { createLocalRunner } from './local-runner.js';
 export { createNetnsRunner } from './netns-runner.js';
+export type { DeploymentStep, PoolNode, PoolPlanInput } from './plan-pool-deployment.js';
+export { describeStep, planPoolDeployment } from './plan-pool-deployment.js';
+export type { RunDeploymentPlanOptions } from './run-deployment-plan.js';
+export { runDeploymentPlan } from './run-deployment-plan.js';
 export type { RunnerForTargetOptions } from './runner-for-target.js';
 export { runnerForTarget } from './runner-for-target.js';
-export type { SshRunnerOptions } from './ssh-runner.js';
+export type { SshRunnerFactory, SshRunnerOptions } from './ssh-runner.js';
 export { buildSshArgs, createSshRunner, quoteShellArgument } from './ssh-runner.js';
 export type { Target } from './targets.js';
 export { formatTarget, parseTarget } from './targets.js';

@@ -20,6 +20,13 @@ export interface SshRunnerOptions {
   sshPath?: string;
 }
 
+/**
+ * Builds the CommandRunner of one node from its SSH settings. Testbeds default to {@link createSshRunner} and accept
+ * another factory, so that tests can stand in for hosts that cannot be reached.
+ * @example const runnerFactory: SshRunnerFactory = (target) => createSshRunner({ ...target, connectTimeoutSec: 5 });
+ */
+export type SshRunnerFactory = (options: SshRunnerOptions) => CommandRunner;
+
 const DEFAULTS = { connectTimeoutSec: 10, timeoutMs: 60_000, strictHostKeyChecking: 'yes' as const };
 const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const HOST = /^(?:\[[0-9A-Fa-f:.%]+\]|[A-Za-z0-9][A-Za-z0-9_.-]{0,252}|[0-9A-Fa-f:.%]+)$/;

@@ -21,6 +21,17 @@ describe('createLocalTestbed', () => {
     }
   });
 
+  it('throws PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS for a CPU weight out of (0, 256]', () => {
+    for (const cpuWeight of [0, -1, 257, Number.NaN]) {
+      expect(() => createLocalTestbed({ workers: 1, workDir, cpuWeight })).toThrow(
+        expect.objectContaining({ code: 'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS' }),
+      );
+    }
+    expect(() => createLocalTestbed({ workers: [{ name: 'w', cpuWeight: 300 }], workDir })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS' }),
+    );
+  });
+
   it('throws PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS for a worker count of zero', () => {
     expect(() => createLocalTestbed({ workers: 0, workDir })).toThrow(
       expect.objectContaining({ code: 'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS' }),

@@ -44,6 +44,8 @@ export interface WorkerSpec {
   /** Cores advertised for the worker; defaults to the size of `cpus`, else the host's cores shared out evenly. */
   cores?: number;
   memoryMb?: number;
+  /** CPU weight of the worker against the host's other processes (see `LocalTestbedOptions.cpuWeight`). */
+  cpuWeight?: number;
 }
 
 export interface LocalTestbedOptions extends LongOperationOptions {
@@ -67,6 +69,15 @@ export interface LocalTestbedOptions extends LongOperationOptions {
   jobTimeoutMs?: number;
   /** Seed of the worker placement; default 0. */
   seed?: number;
+  /**
+   * CPU weight of each worker cgroup, counted in ordinary processes of the host (cgroup v1 `cpu.shares` = 1024 ×
+   * weight, v2 `cpu.weight` = 100 × weight); default: the worker's cores, so a worker competes with the host's other
+   * processes like that many processes would. A cgroup is one scheduling entity: without this, a whole worker would
+   * weigh as one process, and on a busy host the workers get a sliver of a core each, which hides CPU anomalies
+   * (withholding a core from a worker that cannot get one anyway changes nothing). A large weight (e.g. 64) makes
+   * the workers behave like dedicated machines on a shared host; the anomaly-effect tests use it.
+   */
+  cpuWeight?: number;
 }
 
 /** A worker as deployed, with every injector target it offers. */
@@ -198,9 +209,12 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
     try {
       const hostCores = availableParallelism();
       const next = new Map<string, WorkerState>();
+      const coresOf = (spec: WorkerSpec): number =>
+        spec.cores ?? (spec.cpus ? countCpus(spec.cpus) : Math.max(1, Math.floor(hostCores / specs.length)));
+      const weightOf = (spec: WorkerSpec): number => spec.cpuWeight ?? options.cpuWeight ?? coresOf(spec);
+      const testbedWeight = specs.reduce((sum, spec) => sum + weightOf(spec), 0);
       for (const spec of specs) {
-        const cores =
-          spec.cores ?? (spec.cpus ? countCpus(spec.cpus) : Math.max(1, Math.floor(hostCores / specs.length)));
+        const cores = coresOf(spec);
         const slots = spec.slots ?? options.slotsPerWorker ?? cores;
         const info: LocalWorkerInfo = {
           name: spec.name,
@@ -213,7 +227,15 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         };
         const state: WorkerState = { info, slots };
         if (useCgroups && cgroupHost?.ok) {
-          state.cgroup = createWorkerCgroup(cgroupHost.host, testbedId, spec.name, spec.cpus, cgroups);
+          state.cgroup = createWorkerCgroup(
+            cgroupHost.host,
+            testbedId,
+            spec.name,
+            spec.cpus,
+            cgroups,
+            { worker: weightOf(spec), testbed: testbedWeight },
+            cores,
+          );
           info.targets.push(`cgroup:${state.cgroup.relativePath}`);
         }
         next.set(spec.name, state);
@@ -600,6 +622,14 @@ function validateOptions(options: LocalTestbedOptions): WorkerSpec[] {
     problems.push('workers must be a positive count or a non-empty array of { name }');
   }
   positiveInt(options.slotsPerWorker, 'slotsPerWorker');
+  const weights = [
+    ['cpuWeight', options.cpuWeight],
+    ...specs.map((spec) => [`workers["${spec.name}"].cpuWeight`, spec.cpuWeight] as const),
+  ] as const;
+  for (const [what, weight] of weights) {
+    if (weight !== undefined && !(typeof weight === 'number' && weight > 0 && weight <= 256))
+      problems.push(`${what} must be a number in (0, 256] (got ${String(weight)})`);
+  }
   if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0)) {
     problems.push(`retries must be a non-negative integer (got ${options.retries})`);
   }

@@ -193,18 +193,25 @@ describe.skipIf(noYaml || !isRoot)('createLocalTestbed (root: cgroups and networ
     expect(existsSync(`/sys/class/net/${deployment.resources.find((r) => r.kind === 'bridge')?.id}`)).toBe(false);
   });
 
-  it('makes the jobs of a worker with a CPU quota measurably slower (1000genome-like, small)', async () => {
+  it('gives each worker a quota of its cores, and a lower quota makes its jobs measurably slower (1000genome-like, small)', async () => {
     const yaml = generateExample('1000genome-like', join(dir, 'g1k-cpu'));
     await using testbed = createLocalTestbed({
       workers: 2,
       slotsPerWorker: 1,
       isolation: 'cgroup',
+      cpuWeight: 64,
       workDir: join(dir, 'tb6'),
       seed: 1,
     });
     await testbed.provision();
-    // The anomaly is written directly (the injector's job in production): worker-1 gets 5% of one core (below a fair share even on a busy 2-core host).
-    writeFileSync(`/sys/fs/cgroup/cpu/proteus/${testbed.testbedId}/worker-1/cpu.cfs_quota_us`, '5000');
+    // The worker got a quota of its 1 core at provision time.
+    const quotaFile = `/sys/fs/cgroup/cpu/proteus/${testbed.testbedId}/worker-1/cpu.cfs_quota_us`;
+    expect(readFileSync(quotaFile, 'utf8').trim()).toBe(
+      readFileSync(quotaFile.replace('quota', 'period'), 'utf8').trim(),
+    );
+    // The anomaly is written directly (the injector's job in production): worker-1 gets 25% of one core, and the
+    // high CPU weight keeps worker-2 near its full core even on a busy host.
+    writeFileSync(quotaFile, '25000');
     const run = await testbed.runWorkflow(yaml, { runId: 'cpu', workDir: join(dir, 'cpu-run') });
     expect(run.succeeded).toBe(true);
     const mean = (worker: string) => {
@@ -213,7 +220,7 @@ describe.skipIf(noYaml || !isRoot)('createLocalTestbed (root: cgroups and networ
     };
     const slowed = mean('worker-1');
     const normal = mean('worker-2');
-    console.info(`cpu quota 5%: mean job runtime worker-1 ${slowed.toFixed(2)} s vs worker-2 ${normal.toFixed(2)} s`);
+    console.info(`cpu quota 25%: mean job runtime worker-1 ${slowed.toFixed(2)} s vs worker-2 ${normal.toFixed(2)} s`);
     expect(run.jobs.some((job) => job.worker === 'worker-1')).toBe(true);
     expect(slowed).toBeGreaterThan(1.5 * normal);
   });

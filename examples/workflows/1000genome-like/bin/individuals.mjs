@@ -1,7 +1,8 @@
 // individuals: simulates the genotypes of one chunk of individuals on one chromosome (the 1000 Genomes
 // `individuals` step parses a VCF chunk; here the chunk is generated from the seed), and measures linkage between
-// neighbouring variants. Output: a blob of uint8 genotypes (0, 1, 2 alternate alleles), one row per individual.
-import { createRandom, encodeBlob, parseArgs, required, writeDurable } from '../../lib/common.mjs';
+// neighbouring variants on every core of the worker. Output: a blob of uint8 genotypes (0, 1, 2 alternate alleles),
+// one row per individual, written with direct I/O.
+import { createRandom, encodeBlob, parseArgs, required, runParallel, writeDurable } from '../../lib/common.mjs';
 
 const { options } = parseArgs();
 const seed = required(options, 'seed', 'int');
@@ -29,33 +30,37 @@ for (let i = 0; i < individuals; i++) {
     genotypes[i * variants + v] = a + b;
   }
 }
-// Mean r^2 between each variant and the next `window` ones.
-let sum = 0;
-let pairs = 0;
-const mean = new Float64Array(variants);
+// Centred genotypes, variant-major, and their norms, shared with the threads.
+const centred = new Float64Array(new SharedArrayBuffer(8 * individuals * variants));
+const norms = new Float64Array(new SharedArrayBuffer(8 * variants));
 for (let v = 0; v < variants; v++) {
   let s = 0;
   for (let i = 0; i < individuals; i++) s += genotypes[i * variants + v];
-  mean[v] = s / individuals;
-}
-for (let v = 0; v < variants; v++) {
-  for (let w = v + 1; w < Math.min(variants, v + 1 + window); w++) {
-    let cov = 0;
-    let varV = 0;
-    let varW = 0;
-    for (let i = 0; i < individuals; i++) {
-      const x = genotypes[i * variants + v] - mean[v];
-      const y = genotypes[i * variants + w] - mean[w];
-      cov += x * y;
-      varV += x * x;
-      varW += y * y;
-    }
-    if (varV > 0 && varW > 0) {
-      sum += (cov * cov) / (varV * varW);
-      pairs++;
-    }
+  const mean = s / individuals;
+  let norm = 0;
+  for (let i = 0; i < individuals; i++) {
+    const x = genotypes[i * variants + v] - mean;
+    centred[v * individuals + i] = x;
+    norm += x * x;
   }
+  norms[v] = norm;
 }
+const block = 256;
+const parts = await runParallel(
+  new URL('./kernels.mjs', import.meta.url).href,
+  'linkage',
+  Math.ceil(variants / block),
+  {
+    centred,
+    norms,
+    individuals,
+    variants,
+    window,
+    block,
+  },
+);
+const sum = parts.reduce((total, [s]) => total + s, 0);
+const pairs = parts.reduce((total, [, n]) => total + n, 0);
 const header = {
   chrom,
   chunk,

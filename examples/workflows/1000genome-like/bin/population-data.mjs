@@ -1,13 +1,12 @@
-// Shared by mutation_overlap and frequency: loads the merged genotypes, the SIFT table and the population list,
-// and returns the individuals of one population and the damaging variants.
-import { readFileSync } from 'node:fs';
-import { decodeBlob, fail, readBytes } from '../../lib/common.mjs';
+// Shared by mutation_overlap and frequency: loads the merged genotypes (direct I/O), the SIFT table and the
+// population list, and returns the individuals of one population, the damaging variants and their genotypes as a
+// member-major matrix in a SharedArrayBuffer (`carriers[m * damaging.length + d]`, alternate alleles).
+import { decodeBlob, fail, readBytes, readText } from '../../lib/common.mjs';
 
 export function loadPopulation(mergedPath, siftedPath, populationsPath, population) {
-  const bytes = readBytes(mergedPath);
-  const { header, payload } = decodeBlob(bytes);
+  const { header, payload } = decodeBlob(readBytes(mergedPath));
   const genotypes = payload.subarray(0, header.individuals * header.variants);
-  const populations = readFileSync(populationsPath, 'utf8')
+  const populations = readText(populationsPath)
     .split('\n')
     .filter((line) => line.trim() && !line.startsWith('#'))
     .map((line) => line.trim().split(/\s+/)[0]);
@@ -15,7 +14,7 @@ export function loadPopulation(mergedPath, siftedPath, populationsPath, populati
   if (index < 0) fail(`population ${population} is not in ${populationsPath} (${populations.join(', ')})`);
   const members = [];
   for (let g = 0; g < header.individuals; g++) if (g % populations.length === index) members.push(g);
-  const damaging = readFileSync(siftedPath, 'utf8')
+  const damaging = readText(siftedPath)
     .split('\n')
     .slice(1)
     .filter(Boolean)
@@ -23,5 +22,10 @@ export function loadPopulation(mergedPath, siftedPath, populationsPath, populati
     .filter((cells) => Number(cells[2]) < 0.05)
     .map((cells) => Number(cells[0]))
     .sort((a, b) => a - b);
-  return { header, genotypes, members, damaging };
+  const carriers = new Uint8Array(new SharedArrayBuffer(members.length * damaging.length));
+  for (let m = 0; m < members.length; m++) {
+    const row = members[m] * header.variants;
+    for (let d = 0; d < damaging.length; d++) carriers[m * damaging.length + d] = genotypes[row + damaging[d]];
+  }
+  return { header, members, damaging, carriers };
 }

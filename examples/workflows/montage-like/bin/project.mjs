@@ -1,7 +1,7 @@
 // mProject: renders one tile of a synthetic sky (stars on a seeded canvas, plus this tile's own background
 // plane and noise, as an instrument would record it) and reprojects it onto the mosaic grid with a small
-// rotation by bilinear interpolation.
-import { createRandom, normal, parseArgs, required } from '../../lib/common.mjs';
+// rotation by oversampled bilinear interpolation on every core of the worker; written with direct I/O.
+import { createRandom, normal, parseArgs, required, runParallel } from '../../lib/common.mjs';
 import { writeImage } from './image.mjs';
 
 const { options } = parseArgs();
@@ -35,27 +35,20 @@ for (const star of starList) {
 for (let y = 0; y < size; y++) {
   for (let x = 0; x < size; x++) raw[y * size + x] += plane.a + plane.b * x + plane.c * y + 0.3 * normal(random);
 }
-// Reproject: rotate by a tiny angle about the tile centre (a distortion correction), bilinear sampling.
-const angle = 0.002 * (tile % 3);
-const cos = Math.cos(angle);
-const sin = Math.sin(angle);
-const half = size / 2;
-const pixels = new Float32Array(size * size);
-for (let y = 0; y < size; y++) {
-  for (let x = 0; x < size; x++) {
-    const sx = cos * (x - half) - sin * (y - half) + half;
-    const sy = sin * (x - half) + cos * (y - half) + half;
-    const ix = Math.min(size - 2, Math.max(0, Math.floor(sx)));
-    const iy = Math.min(size - 2, Math.max(0, Math.floor(sy)));
-    const fx = Math.min(1, Math.max(0, sx - ix));
-    const fy = Math.min(1, Math.max(0, sy - iy));
-    const p = iy * size + ix;
-    pixels[y * size + x] =
-      raw[p] * (1 - fx) * (1 - fy) +
-      raw[p + 1] * fx * (1 - fy) +
-      raw[p + size] * (1 - fx) * fy +
-      raw[p + size + 1] * fx * fy;
-  }
-}
+// Reproject: rotate by a tiny angle about the tile centre (a distortion correction), oversampled bilinear
+// resampling on every core of the worker.
+const oversample = Number(options.oversample ?? 1);
+const shared = new Float32Array(new SharedArrayBuffer(4 * size * size));
+shared.set(raw);
+const pixels = new Float32Array(new SharedArrayBuffer(4 * size * size));
+const block = 16;
+await runParallel(new URL('./kernels.mjs', import.meta.url).href, 'reproject', Math.ceil(size / block), {
+  raw: shared,
+  pixels,
+  size,
+  angle: 0.002 * (tile % 3),
+  oversample,
+  block,
+});
 writeImage(out, { tile, x0, y0, width: size, height: size, pixels });
 process.stdout.write(`${JSON.stringify({ tile, x0, y0, background: plane })}\n`);

@@ -42,6 +42,19 @@ describe('planCpu on a cgroup v2 layout', () => {
     expect(await readFile(join(dir.path, worker, 'cpu.max'), 'utf8')).toBe('max 100000');
   });
 
+  it('shrinks a quota that is a share of the cpuset by the same fraction as the cores (workers sharing cores)', async () => {
+    const layout = await detectCgroupLayout(dir.path);
+    const shared = 'proteus/tb/shared';
+    await mkdir(join(dir.path, shared), { recursive: true });
+    await writeFile(join(dir.path, shared, 'cpu.max'), '200000 100000\n');
+    await writeFile(join(dir.path, shared, 'cpuset.cpus'), '4-7\n');
+    const plan = await planCpu(layout, shared, { kind: 'cpu', removeCores: 2 });
+    for (const step of plan.steps) await step.apply();
+    expect(await readFile(join(dir.path, shared, 'cpuset.cpus'), 'utf8')).toBe('4-5');
+    expect(await readFile(join(dir.path, shared, 'cpu.max'), 'utf8')).toBe('100000 100000');
+    expect(plan.effect.quotaCores).toBe(1);
+  });
+
   it('throws PROTEUS_INJECTOR_SPEC_UNSATISFIABLE when K withholds every core and PROTEUS_INJECTOR_TARGET_MISSING for a missing cgroup', async () => {
     const layout = await detectCgroupLayout(dir.path);
     const all = await planCpu(layout, worker, { kind: 'cpu', removeCores: 4 }).catch((e: unknown) => e);

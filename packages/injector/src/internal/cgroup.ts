@@ -105,8 +105,12 @@ export async function planCpu(layout: CgroupLayout, path: string, spec: CpuAnoma
       effect.cpusetCpus = formatCpuList(keep);
       effect.originalCpusetCpus = formatCpuList(cpus);
     }
-    // Poseidon-X lowered --cpus with --cpuset-cpus: a quota of the remaining cores, unless one was already stricter.
-    newQuota = Math.min(quota ?? Number.POSITIVE_INFINITY, keep.length * period);
+    // Poseidon-X lowered --cpus with --cpuset-cpus: the worker keeps (N-K)/N of its CPU. On a dedicated worker (no
+    // quota, or a quota of its N cores) that is N-K cores; on a worker whose quota is a share of the cores it may
+    // run on (the local testbed's workers share the host's cores), the quota shrinks by the same fraction. Without
+    // this a worker with a 1-core quota spread over 2 cores would lose a core and keep its full CPU.
+    const scaled = quota === undefined ? Number.POSITIVE_INFINITY : Math.round((quota * keep.length) / cpus.length);
+    newQuota = Math.max(1000, Math.min(scaled, keep.length * period));
   } else {
     newQuota = Math.max(1000, Math.round(spec.quota * period));
   }

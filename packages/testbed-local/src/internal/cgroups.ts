@@ -66,7 +66,8 @@ export interface CgroupTracker {
 
 /**
  * Creates `<hierarchy>/proteus/<testbedId>/<worker>` in each needed hierarchy, initialising cpusets from the parent
- * (an empty cpuset refuses tasks) and enabling controllers for v2 children. `cpus` pins the worker to a core list.
+ * (an empty cpuset refuses tasks) and enabling controllers for v2 children. `cpus` pins the worker to a core list,
+ * `weight` sets its CPU weight and `quotaCores` its CFS quota (Poseidon-X's `--cpus`).
  */
 export function createWorkerCgroup(
   host: CgroupHost,
@@ -74,6 +75,8 @@ export function createWorkerCgroup(
   worker: string,
   cpus: string | undefined,
   tracker: CgroupTracker,
+  weight?: CpuWeight,
+  quotaCores?: number,
 ): WorkerCgroup {
   const parts = ['proteus', testbedId, worker];
   const relativePath = parts.join('/');
@@ -88,6 +91,11 @@ export function createWorkerCgroup(
         if (controller === 'cpuset') inheritCpuset(parent, current);
       }
       if (controller === 'cpuset' && cpus !== undefined) writeFileSync(join(current, 'cpuset.cpus'), cpus);
+      if (controller === 'cpu' && weight !== undefined) writeWeights(host, path, parts, weight);
+      if (controller === 'cpu' && quotaCores !== undefined) {
+        const period = Number(readText(join(current, 'cpu.cfs_period_us')).trim()) || 100_000;
+        writeFileSync(join(current, 'cpu.cfs_quota_us'), String(Math.round(quotaCores * period)));
+      }
       leaves.push(current);
     }
   } else {
@@ -99,9 +107,41 @@ export function createWorkerCgroup(
       makeDir(current, tracker);
     }
     if (cpus !== undefined && enable.includes('cpuset')) writeFileSync(join(current, 'cpuset.cpus'), cpus);
+    if (weight !== undefined) writeWeights(host, host.root, parts, weight);
+    if (quotaCores !== undefined) {
+      const period = Number(readText(join(current, 'cpu.max')).trim().split(/\s+/)[1]) || 100_000;
+      writeFileSync(join(current, 'cpu.max'), `${Math.round(quotaCores * period)} ${period}`);
+    }
     leaves.push(current);
   }
   return { relativePath, leaves, procsFiles: leaves.map((leaf) => join(leaf, 'cgroup.procs')) };
+}
+
+/**
+ * CPU weights, in "ordinary processes": a cgroup competes with its siblings as one scheduling entity, so without a
+ * weight a whole worker (and the whole testbed) counts as one process against the host's other processes.
+ */
+export interface CpuWeight {
+  /** The worker's own weight. */
+  worker: number;
+  /** The testbed group's weight (the sum over its workers); the shared `proteus` group is raised to it, never lowered. */
+  testbed: number;
+}
+
+/** cgroup v1 `cpu.shares` (1024 per process, 2..262144) or v2 `cpu.weight` (100 per process, 1..10000). */
+function weightValue(version: 1 | 2, processes: number): string {
+  return version === 1
+    ? String(Math.min(262_144, Math.max(2, Math.round(1024 * processes))))
+    : String(Math.min(10_000, Math.max(1, Math.round(100 * processes))));
+}
+
+function writeWeights(host: CgroupHost, root: string, parts: string[], weight: CpuWeight): void {
+  const file = host.version === 1 ? 'cpu.shares' : 'cpu.weight';
+  const shared = join(root, parts[0] as string, file);
+  const testbed = weightValue(host.version, weight.testbed);
+  if (Number(readText(shared)) < Number(testbed)) writeFileSync(shared, testbed);
+  writeFileSync(join(root, parts[0] as string, parts[1] as string, file), testbed);
+  writeFileSync(join(root, ...parts, file), weightValue(host.version, weight.worker));
 }
 
 /** Pids currently in a cgroup folder (empty when it is gone). */
