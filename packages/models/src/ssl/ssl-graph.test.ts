@@ -1,0 +1,180 @@
+import { createRng } from '@proteus-wf/core';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { resolveOptimizer } from '../onnx/optimizers.js';
+import { buildUncertaintyGraph } from '../uncertainty/uncertainty-graph.js';
+import { buildSslInferenceGraph, buildSslTrainingGraph } from './ssl-graph.js';
+import { defineSslSpec, initSslWeights, type SslSpec, sslWeightShapes } from './ssl-spec.js';
+import { createSslTrainer } from './ssl-trainer.js';
+
+const N = 5;
+const F = 3;
+
+// 0 -> 1, 0 -> 2, {1,2} -> 3, 3 -> 4, mean over parents.
+function chainAdjacency(): Float32Array {
+  const a = new Float32Array(N * N);
+  a[1 * N + 0] = 1;
+  a[2 * N + 0] = 1;
+  a[3 * N + 1] = 0.5;
+  a[3 * N + 2] = 0.5;
+  a[4 * N + 3] = 1;
+  return a;
+}
+
+function tinySpec(extra: Partial<SslSpec> = {}): SslSpec {
+  return {
+    nodes: N,
+    features: F,
+    adjacency: chainAdjacency(),
+    hidden: 4,
+    groups: 2,
+    categories: 3,
+    dropout: 0,
+    ...extra,
+  };
+}
+
+function randomArray(seed: number, length: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length }, () => rng.normal() * scale);
+}
+
+describe('buildSslTrainingGraph', () => {
+  for (const aggregation of ['sparse', 'dense'] as const) {
+    it(`has weight gradients that match central finite differences of its loss (${aggregation})`, async () => {
+      const spec = defineSslSpec(tinySpec({ aggregation }));
+      // SGD with lr 1: w.next = w - dL/dw, so the graph's own gradient is w - w.next.
+      const graph = buildSslTrainingGraph(spec, resolveOptimizer({ kind: 'sgd', lr: 1 }));
+      const session = await ort.InferenceSession.create(graph.bytes);
+      const weights = initSslWeights(spec, createRng(4));
+      const runs = 2;
+      const x = randomArray(1, runs * N * F);
+      const xAugmented = Float32Array.from(x, (v, i) => (i % 7 === 0 ? v * 10 : v));
+      const augmented = Float32Array.from({ length: runs * N }, (_, i) => (i % 3 === 0 ? 1 : 0));
+      const gumbel = randomArray(2, N * runs * spec.groups * spec.categories, 0.5);
+      const feeds = (w: typeof weights): Record<string, ort.Tensor> => {
+        const out: Record<string, ort.Tensor> = {
+          x: new ort.Tensor('float32', x, [runs, N, F]),
+          xAugmented: new ort.Tensor('float32', xAugmented, [runs, N, F]),
+          augmented: new ort.Tensor('float32', augmented, [runs, N]),
+          gumbel: new ort.Tensor('float32', gumbel, [N, runs, spec.groups, spec.categories]),
+          temperature: new ort.Tensor('float32', new Float32Array([0.7]), []),
+          step: new ort.Tensor('float32', new Float32Array([1]), []),
+          lr: new ort.Tensor('float32', new Float32Array([1]), []),
+        };
+        for (const [name, shape] of sslWeightShapes(spec))
+          out[name] = new ort.Tensor('float32', (w[name] as { data: Float32Array }).data, shape);
+        return out;
+      };
+      const base = await session.run(feeds(weights));
+      const lossAt = async (name: string, index: number, delta: number): Promise<number> => {
+        const copy = structuredClone(weights);
+        const data = (copy[name] as { data: Float32Array }).data;
+        data[index] = (data[index] as number) + delta;
+        return (await session.run(feeds(copy))).loss?.data[0] as number;
+      };
+      let checked = 0;
+      for (const [name] of sslWeightShapes(spec)) {
+        const w = weights[name] as { data: Float32Array };
+        const next = base[`${name}.next`]?.data as Float32Array;
+        for (const index of [0, w.data.length - 1]) {
+          const analytic = (w.data[index] as number) - (next[index] as number);
+          const h = 1e-3;
+          const numeric = ((await lossAt(name, index, h)) - (await lossAt(name, index, -h))) / (2 * h);
+          expect(Math.abs(analytic - numeric)).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
+          checked++;
+        }
+      }
+      expect(checked).toBe(24);
+      await session.release();
+    });
+  }
+});
+
+describe('buildUncertaintyGraph (ssl)', () => {
+  it('returns d(sum of reconstruction errors)/dx that matches finite differences of the scoring graph', async () => {
+    const spec = defineSslSpec(tinySpec());
+    const weights = initSslWeights(spec, createRng(8));
+    const scoring = await ort.InferenceSession.create(buildSslInferenceGraph(spec, { weights, temperature: 0.5 }));
+    const uncertainty = await ort.InferenceSession.create(
+      buildUncertaintyGraph({ kind: 'ssl', spec, weights, temperature: 0.5 }),
+    );
+    const x = randomArray(3, N * F);
+    const total = async (input: Float32Array) => {
+      const scores = (await scoring.run({ x: new ort.Tensor('float32', input, [1, N, F]) })).scores
+        ?.data as Float32Array;
+      return scores.reduce((s, v) => s + v, 0);
+    };
+    const out = await uncertainty.run({ x: new ort.Tensor('float32', x, [1, N, F]) });
+    const gradient = out.gradient?.data as Float32Array;
+    for (let i = 0; i < x.length; i++) {
+      const h = 5e-3;
+      const plus = Float32Array.from(x);
+      const minus = Float32Array.from(x);
+      plus[i] = (plus[i] as number) + h;
+      minus[i] = (minus[i] as number) - h;
+      const numeric = ((await total(plus)) - (await total(minus))) / (2 * h);
+      expect(Math.abs((gradient[i] as number) - numeric)).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
+    }
+    const norms = out.gradientNorm?.data as Float32Array;
+    for (let job = 0; job < N; job++) {
+      const g = gradient.subarray(job * F, (job + 1) * F);
+      expect(norms[job]).toBeCloseTo(Math.hypot(...g), 5);
+    }
+    await Promise.all([scoring.release(), uncertainty.release()]);
+  });
+});
+
+describe('createSslTrainer', () => {
+  it('lowers the loss, is deterministic per seed, and scores like its exported model', async () => {
+    const x = Float32Array.from(randomArray(5, 8 * N * F), (v) => Math.abs(v) * 0.3);
+    const run = async () => {
+      await using trainer = await createSslTrainer({
+        model: tinySpec({ dropout: 0.5 }),
+        seed: 3,
+        optimizer: { kind: 'adam', lr: 1e-2 },
+      });
+      const losses: number[] = [];
+      for (let i = 0; i < 40; i++) losses.push((await trainer.step(x, { temperature: 1 })).loss);
+      const scores = await trainer.score(x, { temperature: 0.5 });
+      const exported = await ort.InferenceSession.create(trainer.exportInferenceModel({ temperature: 0.5 }));
+      const fromExport = (await exported.run({ x: new ort.Tensor('float32', x, [8, N, F]) })).scores
+        ?.data as Float32Array;
+      await exported.release();
+      return { losses, scores, fromExport };
+    };
+    const first = await run();
+    const second = await run();
+    expect(first.losses).toEqual(second.losses);
+    expect(first.scores).toEqual(second.scores);
+    expect(Array.from(first.fromExport)).toEqual(Array.from(first.scores));
+    const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
+    expect(mean(first.losses.slice(-5))).toBeLessThan(mean(first.losses.slice(0, 5)));
+    expect(first.scores.every((s) => Number.isFinite(s) && s >= 0)).toBe(true);
+  });
+
+  it('throws PROTEUS_MODELS_INVALID_INPUT for x of the wrong length', async () => {
+    await using trainer = await createSslTrainer({ model: tinySpec(), seed: 1 });
+    await expect(trainer.step(new Float32Array(7), { temperature: 1 })).rejects.toMatchObject({
+      code: 'PROTEUS_MODELS_INVALID_INPUT',
+    });
+    await expect(trainer.score(new Float32Array(N * F), { temperature: 0 })).rejects.toMatchObject({
+      code: 'PROTEUS_MODELS_INVALID_INPUT',
+    });
+  });
+});
+
+describe('defineSslSpec', () => {
+  it('fills the reference defaults and throws PROTEUS_MODELS_INVALID_SPEC for a bad adjacency or dropout', () => {
+    const spec = defineSslSpec({ nodes: N, features: F, adjacency: chainAdjacency() });
+    expect([spec.hidden, spec.groups, spec.categories, spec.dropout, spec.eta, spec.margin]).toEqual([
+      64, 2, 10, 0.5, 0.5, 0.5,
+    ]);
+    expect(() => defineSslSpec({ nodes: N, features: F, adjacency: new Float32Array(3) })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
+    );
+    expect(() => defineSslSpec(tinySpec({ dropout: 1 }))).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
+    );
+  });
+});

@@ -1,0 +1,417 @@
+/*
+ * Unsupervised training of the self-supervised detector on one workflow's runs (deployable protocol: split by run,
+ * min-max scaler fitted on the training runs only; labels are read only to report test metrics).
+ * Reference: Krishnan et al., arXiv 2310.01247; ../shared/reference/ml.md §3 and §7.10 (the reference's scores came
+ * from train-mode Gumbel samples over all nodes; here the test runs are scored deterministically).
+ */
+import { createHash } from 'node:crypto';
+import { createRng, type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
+import {
+  applyScaler,
+  extractFeatures,
+  type FeaturePipelineName,
+  type FeatureSet,
+  type FlowBenchDataset,
+  fitScaler,
+  type SplitRatios,
+  splitByRun,
+} from '@proteus-wf/features';
+import { adjacencyHash, meanAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
+import * as ort from 'onnxruntime-node';
+import { type DetectionSummary, summarizeDetection } from '../baselines/summarize-detection.js';
+import { packageVersions } from '../internal/versions.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
+import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
+import type { AugmentJobsOptions } from './augment-jobs.js';
+import type { SslScoreCalibration } from './ssl-graph.js';
+import type { SslModelMetadata, TrainedSslModel } from './ssl-model.js';
+import { createSslTrainer } from './ssl-trainer.js';
+
+/** The Gumbel-softmax temperature schedule: after epoch e, tau <- max(min, tau * exp(-decay * e)). */
+export interface TemperatureSchedule {
+  /** Default 1. */
+  initial?: number;
+  /** Default 0.1. */
+  min?: number;
+  /** Default 1e-3 (the active-learning script's per-epoch rule, ml.md §3.5). */
+  decay?: number;
+}
+
+/** Options of {@link trainSsl}. Defaults: `DEFAULTS` below. */
+export interface TrainSslOptions extends LongOperationOptions {
+  /** Feature pipeline when given a loaded dataset; default `flowbench-v1`. */
+  pipeline?: FeaturePipelineName;
+  epochs?: number;
+  /** Runs per training step. */
+  batchSize?: number;
+  optimizer?: 'adam' | 'adamw';
+  lr?: number;
+  weightDecay?: number;
+  seed?: number;
+  hidden?: number;
+  dropout?: number;
+  groups?: number;
+  categories?: number;
+  eta?: number;
+  margin?: number;
+  /** Decode the augmented view's latent against the clean jobs (see `SslSpec.denoise`). */
+  denoise?: boolean;
+  /** Aggregate from parents and children (default true, as the reference's SSL experiment's `ToUndirected`). */
+  undirected?: boolean;
+  temperature?: TemperatureSchedule;
+  /** Temperature of the deterministic scoring graph (default: the last training epoch's). */
+  scoreTemperature?: number;
+  /**
+   * `per-job` (default): the anomaly score is the reconstruction error standardized per job (node index) with the
+   * mean and standard deviation of that job's error over the training runs; `none`: the raw error.
+   */
+  calibration?: 'per-job' | 'none';
+  augmentation?: AugmentJobsOptions;
+  /** Split fractions by run (default 0.6 / 0.2 / 0.2, stratified by run label, as `train`). */
+  ratios?: SplitRatios;
+  executionProviders?: readonly ExecutionProvider[];
+  threads?: number;
+}
+
+/** One epoch of SSL training. */
+export interface SslEpochRecord {
+  epoch: number;
+  temperature: number;
+  loss: number;
+  reconstructionLoss: number;
+  contrastLoss: number;
+}
+
+/** What {@link trainSsl} returns. */
+export interface TrainSslResult {
+  model: TrainedSslModel;
+  /** Ranking metrics of the per-job scores on the test runs (null when the test part is empty or single-class). */
+  test: DetectionSummary | null;
+  validation: DetectionSummary | null;
+  runs: { train: number; validation: number; test: number };
+  history: SslEpochRecord[];
+  trainSeconds: number;
+}
+
+const DEFAULTS = {
+  pipeline: 'flowbench-v1' as FeaturePipelineName,
+  epochs: 20,
+  batchSize: 32,
+  optimizer: 'adamw' as 'adam' | 'adamw',
+  lr: 5e-4,
+  weightDecay: 1e-4,
+  seed: 0,
+  hidden: 64,
+  dropout: 0.5,
+  groups: 2,
+  categories: 10,
+  eta: 0.5,
+  margin: 0.5,
+  denoise: false,
+  calibration: 'per-job' as 'per-job' | 'none',
+  undirected: true,
+  temperature: { initial: 1, min: 0.1, decay: 1e-3 },
+  ratios: { train: 0.6, validation: 0.2, test: 0.2 },
+};
+
+const WHERE = 'models/trainSsl';
+
+function invalidOption(what: string): ProteusError {
+  return new ProteusError('PROTEUS_MODELS_INVALID_OPTION', `${WHERE}: ${what}.`);
+}
+
+function isFeatureSet(value: FlowBenchDataset | FeatureSet): value is FeatureSet {
+  return (value as FeatureSet).values instanceof Float32Array && Array.isArray((value as FeatureSet).featureNames);
+}
+
+/** The temperature of epoch `epoch` (1-based) under a schedule. */
+export function temperatureAt(schedule: Required<TemperatureSchedule>, epoch: number): number {
+  // tau_e = tau_0 * prod_{i<e} exp(-decay * i) = tau_0 * exp(-decay * e(e-1)/2)
+  return Math.max(schedule.min, schedule.initial * Math.exp((-schedule.decay * epoch * (epoch - 1)) / 2));
+}
+
+/**
+ * Trains the SSL detector without labels and scores the held-out runs' jobs deterministically.
+ * @example
+ * const dataset = await loadFlowBench('../shared/datasets/flowbench/1000genome.zip');
+ * const { model, test } = await trainSsl(dataset, { epochs: 50, seed: 1 });
+ * test?.rocAuc; await saveSslModel(model, 'models/1000genome-ssl');
+ * @throws ProteusError PROTEUS_MODELS_INVALID_OPTION for a bad option; PROTEUS_MODELS_NON_FINITE_LOSS when the loss
+ * diverges; PROTEUS_MODELS_EP_UNAVAILABLE; PROTEUS_CORE_ABORTED; PROTEUS_FEATURES_* (splits, scaler)
+ */
+export async function trainSsl(
+  data: FlowBenchDataset | FeatureSet,
+  options: TrainSslOptions = {},
+): Promise<TrainSslResult> {
+  const started = performance.now();
+  const settings = resolveOptions(options);
+  throwIfAborted(options.signal, WHERE);
+  const features = isFeatureSet(data) ? data : extractFeatures(data, { pipeline: settings.pipeline });
+  const split = splitByRun(features, { seed: settings.seed, ratios: settings.ratios });
+  if (split.train.length === 0)
+    throw invalidOption(`the split has no training run (${features.runs.length} runs); lower ratios.test/validation`);
+  const scaler = fitScaler(features, { kind: 'minmax', runs: split.train });
+  const x = applyScaler(features, scaler).values;
+  const nodes = features.jobsPerRun;
+  const width = features.featureNames.length;
+  const block = nodes * width;
+  const adjacency = toDenseAdjacency(meanAdjacency(features.graph, { undirected: settings.undirected }));
+  const trainer = await createSslTrainer({
+    model: {
+      nodes,
+      features: width,
+      adjacency,
+      hidden: settings.hidden,
+      groups: settings.groups,
+      categories: settings.categories,
+      dropout: settings.dropout,
+      eta: settings.eta,
+      margin: settings.margin,
+      denoise: settings.denoise,
+    },
+    optimizer: { kind: settings.optimizer, lr: settings.lr, weightDecay: settings.weightDecay },
+    seed: settings.seed,
+    ...(settings.augmentation ? { augmentation: settings.augmentation } : {}),
+    ...(settings.executionProviders ? { executionProviders: settings.executionProviders } : {}),
+    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+  });
+  try {
+    const rng = createRng(settings.seed).fork();
+    const history: SslEpochRecord[] = [];
+    const gather = (runs: readonly number[]): Float32Array => {
+      const out = new Float32Array(runs.length * block);
+      runs.forEach((run, i) => {
+        out.set(x.subarray(run * block, (run + 1) * block), i * block);
+      });
+      return out;
+    };
+    // Jobs differ in how well they can be reconstructed at all; standardizing each job's error against its own
+    // training distribution makes scores of different jobs comparable (docs/decisions/models-ssl.md).
+    const fitCalibration = async (runs: readonly number[]): Promise<SslScoreCalibration> => {
+      const sum = new Float64Array(nodes);
+      const squares = new Float64Array(nodes);
+      for (let start = 0; start < runs.length; start += 256) {
+        const chunk = runs.slice(start, start + 256);
+        const errors = await trainer.score(gather(chunk), { temperature });
+        for (let k = 0; k < errors.length; k++) {
+          const e = errors[k] as number;
+          sum[k % nodes] = (sum[k % nodes] as number) + e;
+          squares[k % nodes] = (squares[k % nodes] as number) + e * e;
+        }
+      }
+      const mean = Float32Array.from(sum, (s) => s / runs.length);
+      const std = Float32Array.from(squares, (q, j) =>
+        Math.max(Math.sqrt(Math.max(q / runs.length - (mean[j] as number) ** 2, 0)), 1e-6),
+      );
+      return { mean, std };
+    };
+    const steps = Math.ceil(split.train.length / settings.batchSize);
+    let temperature = settings.temperature.initial;
+    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+      temperature = temperatureAt(settings.temperature, epoch);
+      const order = rng.shuffle(split.train);
+      const sums = { loss: 0, reconstructionLoss: 0, contrastLoss: 0 };
+      for (let step = 0; step < steps; step++) {
+        throwIfAborted(options.signal, WHERE);
+        const runs = order.slice(step * settings.batchSize, (step + 1) * settings.batchSize);
+        const result = await trainer.step(gather(runs), { temperature });
+        sums.loss += result.loss * runs.length;
+        sums.reconstructionLoss += result.reconstructionLoss * runs.length;
+        sums.contrastLoss += result.contrastLoss * runs.length;
+      }
+      const n = split.train.length;
+      const record = {
+        epoch,
+        temperature,
+        loss: sums.loss / n,
+        reconstructionLoss: sums.reconstructionLoss / n,
+        contrastLoss: sums.contrastLoss / n,
+      };
+      history.push(record);
+      reportProgress(options.onProgress, {
+        phase: 'train',
+        ratio: epoch / settings.epochs,
+        message: `epoch ${epoch}/${settings.epochs}`,
+        data: { ...record },
+      });
+    }
+    // Metrics come from the exported scoring model itself, so they are exactly what the saved model reproduces.
+    if (settings.scoreTemperature !== undefined) temperature = settings.scoreTemperature;
+    const calibration = settings.calibration === 'per-job' ? await fitCalibration(split.train) : undefined;
+    const onnx = trainer.exportInferenceModel({ temperature, ...(calibration ? { calibration } : {}) });
+    const exported = await createSession(onnx, {
+      executionProviders: trainer.executionProviders,
+      ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+    });
+    const evaluate = async (runs: readonly number[]): Promise<DetectionSummary | null> => {
+      if (runs.length === 0) return null;
+      const scores = new Float32Array(runs.length * nodes);
+      for (let start = 0; start < runs.length; start += 256) {
+        const chunk = runs.slice(start, start + 256);
+        const feeds = { x: new ort.Tensor('float32', gather(chunk), [chunk.length, nodes, width]) };
+        const out = await runSession(exported.session, feeds, 'trainSsl');
+        scores.set((out.scores as ort.Tensor).data as Float32Array, start * nodes);
+      }
+      const labels = new Uint8Array(runs.length * nodes);
+      runs.forEach((run, i) => {
+        for (let j = 0; j < nodes; j++)
+          labels[i * nodes + j] = features.jobLabels[run * nodes + j] === 'normal' ? 0 : 1;
+      });
+      return summarizeDetection(labels, scores);
+    };
+    let test: DetectionSummary | null;
+    let validation: DetectionSummary | null;
+    try {
+      test = await evaluate(split.test);
+      validation = await evaluate(split.validation);
+    } finally {
+      await exported.session.release();
+    }
+    const trainSeconds = (performance.now() - started) / 1000;
+    const runs = { train: split.train.length, validation: split.validation.length, test: split.test.length };
+    const metadata: SslModelMetadata = {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      model: 'ssl',
+      task: 'node',
+      workflow: features.workflow,
+      generation: features.generation,
+      jobs: nodes,
+      jobNames: features.graph.jobNames().slice(),
+      adjacencyHash: adjacencyHash(features.graph),
+      adjacency: adjacencyJson(features.graph),
+      pipeline: {
+        name: features.pipeline,
+        version: features.pipelineVersion,
+        featureNames: [...features.featureNames],
+      },
+      scaler,
+      architecture: {
+        hidden: settings.hidden,
+        groups: settings.groups,
+        categories: settings.categories,
+        dropout: settings.dropout,
+        eta: settings.eta,
+        margin: settings.margin,
+        denoise: settings.denoise,
+        calibration: settings.calibration,
+        undirected: settings.undirected,
+        temperature,
+      },
+      training: {
+        protocol: 'deployable',
+        seed: settings.seed,
+        epochs: settings.epochs,
+        batchSize: settings.batchSize,
+        optimizer: settings.optimizer,
+        lr: settings.lr,
+        weightDecay: settings.weightDecay,
+        runs,
+        trainSeconds,
+        test,
+      },
+      versions: packageVersions(),
+      onnx: {
+        file: 'model.onnx',
+        sha256: createHash('sha256').update(onnx).digest('hex'),
+        input: 'x',
+        output: 'scores',
+      },
+    };
+    reportProgress(options.onProgress, { phase: 'train', ratio: 1, message: 'done' });
+    return { model: { metadata, onnx }, test, validation, runs, history, trainSeconds };
+  } finally {
+    await trainer.release();
+  }
+}
+
+type Settings = typeof DEFAULTS & {
+  scoreTemperature?: number;
+  augmentation?: AugmentJobsOptions;
+  executionProviders?: readonly ExecutionProvider[];
+  threads?: number;
+};
+
+function resolveOptions(options: TrainSslOptions): Settings {
+  const int = (key: 'epochs' | 'batchSize' | 'hidden' | 'groups' | 'categories', min: number): number => {
+    const value = options[key] ?? DEFAULTS[key];
+    if (!(Number.isInteger(value) && value >= min))
+      throw invalidOption(`${key} must be an integer >= ${min}, got ${String(value)}`);
+    return value;
+  };
+  const real = (
+    key: 'lr' | 'weightDecay' | 'dropout' | 'eta' | 'margin',
+    ok: (v: number) => boolean,
+    rule: string,
+  ): number => {
+    const value = options[key] ?? DEFAULTS[key];
+    if (typeof value !== 'number' || !ok(value)) throw invalidOption(`${key} must be ${rule}, got ${String(value)}`);
+    return value;
+  };
+  const optimizer = options.optimizer ?? DEFAULTS.optimizer;
+  if (optimizer !== 'adam' && optimizer !== 'adamw')
+    throw invalidOption(`optimizer must be "adam" or "adamw", got ${JSON.stringify(optimizer)}`);
+  const seed = options.seed ?? DEFAULTS.seed;
+  if (!Number.isSafeInteger(seed)) throw invalidOption(`seed must be an integer, got ${String(seed)}`);
+  const temperature = { ...DEFAULTS.temperature, ...definedOnly(options.temperature ?? {}) };
+  if (
+    !(
+      temperature.initial > 0 &&
+      temperature.min > 0 &&
+      temperature.min <= temperature.initial &&
+      temperature.decay >= 0
+    )
+  ) {
+    throw invalidOption(`temperature needs initial >= min > 0 and decay >= 0, got ${JSON.stringify(temperature)}`);
+  }
+  return {
+    pipeline: options.pipeline ?? DEFAULTS.pipeline,
+    epochs: int('epochs', 1),
+    batchSize: int('batchSize', 1),
+    hidden: int('hidden', 1),
+    groups: int('groups', 1),
+    categories: int('categories', 2),
+    optimizer,
+    lr: real('lr', (v) => v > 0 && Number.isFinite(v), 'a positive number'),
+    weightDecay: real('weightDecay', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
+    dropout: real('dropout', (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    eta: real('eta', (v) => v >= 0 && v <= 1, 'in [0, 1]'),
+    margin: real('margin', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
+    seed,
+    undirected: options.undirected ?? DEFAULTS.undirected,
+    denoise: options.denoise ?? DEFAULTS.denoise,
+    calibration: checkCalibration(options.calibration ?? DEFAULTS.calibration),
+    temperature,
+    ratios: { ...(options.ratios ?? DEFAULTS.ratios) },
+    ...(options.scoreTemperature !== undefined
+      ? { scoreTemperature: checkScoreTemperature(options.scoreTemperature) }
+      : {}),
+    ...(options.augmentation ? { augmentation: options.augmentation } : {}),
+    ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  };
+}
+
+function checkCalibration(value: 'per-job' | 'none'): 'per-job' | 'none' {
+  if (value !== 'per-job' && value !== 'none')
+    throw invalidOption(`calibration must be "per-job" or "none", got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function checkScoreTemperature(value: number): number {
+  if (!(Number.isFinite(value) && value > 0))
+    throw invalidOption(`scoreTemperature must be a finite number > 0, got ${String(value)}`);
+  return value;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function adjacencyJson(graph: WorkflowGraph): Record<string, string[]> {
+  const names = graph.jobNames();
+  const out: Record<string, string[]> = {};
+  for (const name of names) out[name] = [];
+  for (const [parent, child] of graph.edges()) (out[names[parent] as string] as string[]).push(names[child] as string);
+  return out;
+}

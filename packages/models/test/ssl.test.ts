@@ -1,0 +1,163 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { applyScaler, extractFeatures, type FeatureSet, loadFlowBench, splitByRun } from '@proteus-wf/features';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../tooling/test-utils/src/index.js';
+import { fitIsolationForest } from '../src/baselines/isolation-forest.js';
+import { fitKnnDetector } from '../src/baselines/knn-detector.js';
+import { summarizeDetection } from '../src/baselines/summarize-detection.js';
+import { scoreSslJobs } from '../src/ssl/score-ssl-jobs.js';
+import { loadSslModel, saveSslModel } from '../src/ssl/ssl-model.js';
+import { type TrainSslResult, trainSsl } from '../src/ssl/train-ssl.js';
+import { train } from '../src/train.js';
+import { uncertaintyScores } from '../src/uncertainty/uncertainty-scores.js';
+
+describe.skipIf(!hasSharedDatasets)(
+  'trainSsl, saveSslModel, loadSslModel, scoreSslJobs, uncertaintyScores (eht_imaging)',
+  () => {
+    let features: FeatureSet;
+    let result: TrainSslResult;
+    let temp: { path: string; dispose: () => Promise<void> };
+
+    beforeAll(async () => {
+      temp = await createTempDir();
+      features = extractFeatures(await loadFlowBench(sharedDataset('flowbench/eht_imaging.zip')), {
+        pipeline: 'flowbench-v1',
+      });
+      result = await trainSsl(features, { epochs: 6, seed: 2 });
+    });
+    afterAll(async () => temp.dispose());
+
+    it('trains without labels, is deterministic per seed, and reports ranking metrics on the held-out runs', async () => {
+      const again = await trainSsl(features, { epochs: 6, seed: 2 });
+      expect(again.history).toEqual(result.history);
+      expect(again.model.metadata.onnx.sha256).toBe(result.model.metadata.onnx.sha256);
+      const split = splitByRun(features, { seed: 2 });
+      expect(result.runs).toEqual({
+        train: split.train.length,
+        validation: split.validation.length,
+        test: split.test.length,
+      });
+      expect(result.test?.count).toBe(split.test.length * features.jobsPerRun);
+      expect(result.test?.rocAuc).toBeGreaterThan(0);
+      expect(result.test?.rocAuc).toBeLessThan(1);
+      expect(result.history.at(-1)?.loss).toBeLessThan(result.history[0]?.loss as number);
+      // The scaler is fitted on the training runs only (deployable protocol).
+      expect(result.model.metadata.scaler.fittedOn.runs).toBe(split.train.length);
+    });
+
+    it('saves and loads a model that scores the test runs exactly as training reported', async () => {
+      const dir = join(temp.path, 'ssl');
+      await saveSslModel(result.model, dir);
+      await using model = await loadSslModel(dir);
+      const split = splitByRun(features, { seed: 2 });
+      const scored = await scoreSslJobs(model, features);
+      const labels: number[] = [];
+      const scores: number[] = [];
+      for (const run of split.test) {
+        for (let j = 0; j < features.jobsPerRun; j++) {
+          labels.push(features.jobLabels[run * features.jobsPerRun + j] === 'normal' ? 0 : 1);
+          scores.push(scored.scores[run * features.jobsPerRun + j] as number);
+        }
+      }
+      // Equal up to float32 rounding: onnxruntime's kernels may sum in another order for another batch size.
+      const again = summarizeDetection(labels, scores);
+      expect(again.rocAuc).toBeCloseTo(result.test?.rocAuc as number, 4);
+      expect(again.averagePrecision).toBeCloseTo(result.test?.averagePrecision as number, 4);
+      // Deterministic scoring: the same trace scores the same way twice.
+      expect((await scoreSslJobs(model, features)).scores).toEqual(scored.scores);
+    });
+
+    it('standardizes the error of each job with its training-run statistics (mean 0, std 1 over the training runs)', async () => {
+      await using model = await loadSslModel(result.model);
+      const split = splitByRun(features, { seed: 2 });
+      const scored = await scoreSslJobs(model, features);
+      const nodes = features.jobsPerRun;
+      for (const job of [0, nodes - 1]) {
+        const values = split.train.map((run) => scored.scores[run * nodes + job] as number);
+        const mean = values.reduce((s, v) => s + v, 0) / values.length;
+        const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+        expect(Math.abs(mean)).toBeLessThan(1e-3);
+        // A job whose error never varies keeps std 1e-6 and scores 0; otherwise the variance is 1.
+        if (variance > 1e-6) expect(variance).toBeCloseTo(1, 2);
+      }
+    });
+
+    it('throws PROTEUS_MODELS_BAD_ONNX for an altered model file and PROTEUS_MODELS_WORKFLOW_MISMATCH for another DAG', async () => {
+      const dir = join(temp.path, 'altered');
+      await saveSslModel(result.model, dir);
+      const bytes = await readFile(join(dir, 'model.onnx'));
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+      await writeFile(join(dir, 'model.onnx'), bytes);
+      await expect(loadSslModel(dir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_ONNX' });
+      await using model = await loadSslModel(result.model);
+      const other = extractFeatures(await loadFlowBench(sharedDataset('flowbench/eht_smili.zip')), {
+        pipeline: 'flowbench-v1',
+      });
+      await expect(scoreSslJobs(model, other)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH' });
+      await expect(uncertaintyScores(result.model, other)).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH',
+      });
+    });
+
+    it('gives per-job SSL confidences in [0, 1] from input gradients, with per-run and per-anomaly-type aggregates', async () => {
+      const dir = join(temp.path, 'ssl-u');
+      await saveSslModel(result.model, dir);
+      const scores = await uncertaintyScores(dir, features, { batchSize: 50 });
+      const jobs = features.runs.length * features.jobsPerRun;
+      expect(scores.loss).toBe('reconstruction');
+      expect(scores.confidence.length).toBe(jobs);
+      expect(Math.min(...scores.confidence)).toBe(0);
+      expect(Math.max(...scores.confidence)).toBe(1);
+      expect(scores.perRun.length).toBe(features.runs.length);
+      expect(Object.keys(scores.perAnomalyType).sort()).toEqual([...new Set(features.jobLabels)].sort());
+      const total = Object.values(scores.perAnomalyType).reduce((s, a) => s + a.jobs, 0);
+      expect(total).toBe(jobs);
+      // Batch size does not change a job's gradient (the loss is summed, runs are independent).
+      const other = await uncertaintyScores(result.model, features, { batchSize: 7, confidence: { scale: 1 } });
+      for (let i = 0; i < jobs; i += 97) expect(other.gradientNorm[i]).toBeCloseTo(scores.gradientNorm[i] as number, 4);
+      expect(other.confidence.every((c) => c > 0 && c <= 1)).toBe(true);
+    });
+
+    it('gives GCN confidences for the self, entropy and margin losses', async () => {
+      const gcn = await train(features, { model: 'gcn', task: 'node', epochs: 2, seed: 1 });
+      for (const loss of ['self', 'entropy', 'margin'] as const) {
+        const scores = await uncertaintyScores(gcn.model, features, { loss });
+        expect(scores.loss).toBe(loss);
+        expect(scores.model).toBe('gcn');
+        expect(scores.gradientNorm.every((g) => Number.isFinite(g) && g >= 0)).toBe(true);
+        expect(scores.gradientNorm.some((g) => g > 0)).toBe(true);
+      }
+      await expect(uncertaintyScores(gcn.model, features, { loss: 'bogus' as 'self' })).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_INVALID_OPTION',
+      });
+    });
+
+    it('runs the kNN and isolation-forest baselines on the same split and scaler', () => {
+      const split = splitByRun(features, { seed: 2 });
+      const x = applyScaler(features, result.model.metadata.scaler).values;
+      const width = features.featureNames.length;
+      const block = features.jobsPerRun * width;
+      const rows = (runs: number[]) => {
+        const out = new Float32Array(runs.length * block);
+        runs.forEach((run, i) => {
+          out.set(x.subarray(run * block, (run + 1) * block), i * block);
+        });
+        return out;
+      };
+      const labels = split.test.flatMap((run) =>
+        Array.from({ length: features.jobsPerRun }, (_, j) =>
+          features.jobLabels[run * features.jobsPerRun + j] === 'normal' ? 0 : 1,
+        ),
+      );
+      for (const detector of [
+        fitKnnDetector(rows(split.train), width),
+        fitIsolationForest(rows(split.train), width, { seed: 2 }),
+      ]) {
+        const summary = summarizeDetection(labels, detector.score(rows(split.test)));
+        expect(summary.count).toBe(labels.length);
+        expect(summary.rocAuc).toBeGreaterThan(0.3);
+      }
+    });
+  },
+);
