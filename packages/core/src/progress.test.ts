@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { reportProgress, throwIfAborted } from './progress.js';
 import type { ProgressEvent } from './progress.js';
+import { reportProgress, throwIfAborted } from './progress.js';
 
 describe('throwIfAborted', () => {
   it('throws PROTEUS_CORE_ABORTED once the signal fires', () => {
     const controller = new AbortController();
     expect(() => throwIfAborted(controller.signal, 'test')).not.toThrow();
     controller.abort(new Error('user pressed ^C'));
-    expect(() => throwIfAborted(controller.signal, 'test')).toThrow(expect.objectContaining({ code: 'PROTEUS_CORE_ABORTED' }));
+    expect(() => throwIfAborted(controller.signal, 'test')).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_CORE_ABORTED' }),
+    );
   });
 });
 

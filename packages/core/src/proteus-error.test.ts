@@ -9,13 +9,19 @@ describe('ProteusError', () => {
     expect(error.details).toEqual({ file: 'a.csv' });
     expect(error.cause).toBe(cause);
     expect(error).toBeInstanceOf(Error);
-    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ code: 'PROTEUS_CORE_TEST', message: 'core/test: failed' });
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({
+      code: 'PROTEUS_CORE_TEST',
+      message: 'core/test: failed',
+    });
   });
 });
 
 describe('isProteusError', () => {
   it('recognises the brand across copies of the package', () => {
-    const foreign = Object.assign(new Error('x'), { code: 'PROTEUS_CORE_X', [Symbol.for('@proteus-wf/core/ProteusError')]: true });
+    const foreign = Object.assign(new Error('x'), {
+      code: 'PROTEUS_CORE_X',
+      [Symbol.for('@proteus-wf/core/ProteusError')]: true,
+    });
     expect(isProteusError(foreign)).toBe(true);
     expect(isProteusError(foreign, 'PROTEUS_CORE_X')).toBe(true);
     expect(isProteusError(foreign, 'PROTEUS_CORE_Y')).toBe(false);

@@ -38,3 +38,22 @@ export function isProteusError(value: unknown, code?: ProteusErrorCode): value i
   if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
   return code === undefined || (value as ProteusError).code === code;
 }
+
+/**
+ * Whose error codes a shared helper throws: `prefix` makes `PROTEUS_<prefix>_<WHAT>`, `where` starts the message.
+ * A testbed passes its own scope, so a user of `@proteus-wf/testbed-fabric` sees `PROTEUS_FABRIC_HTTP_STATUS`.
+ * @example const scope: ErrorScope = { prefix: 'FABRIC', where: 'testbed-fabric' };
+ */
+export interface ErrorScope {
+  prefix: Uppercase<string>;
+  where: string;
+}
+
+/**
+ * The code `PROTEUS_<scope.prefix>_<what>`.
+ * @example scopedCode({ prefix: 'FABRIC', where: 'testbed-fabric' }, 'HTTP_STATUS') // 'PROTEUS_FABRIC_HTTP_STATUS'
+ * @throws never
+ */
+export function scopedCode(scope: ErrorScope, what: Uppercase<string>): ProteusErrorCode {
+  return `PROTEUS_${scope.prefix}_${what}`;
+}

@@ -51,9 +51,13 @@ export function restoreRng(saved: RngState): Rng {
     saved.state.length !== 4 ||
     !saved.state.every(Number.isInteger)
   ) {
-    throw new ProteusError('PROTEUS_CORE_INVALID_RNG_STATE', 'core/restoreRng: expected { algorithm: "xoroshiro128plus", state: [4 integers] }', {
-      details: saved,
-    });
+    throw new ProteusError(
+      'PROTEUS_CORE_INVALID_RNG_STATE',
+      'core/restoreRng: expected { algorithm: "xoroshiro128plus", state: [4 integers] }',
+      {
+        details: saved,
+      },
+    );
   }
   return wrap(xoroshiro128plusFromState(saved.state));
 }
@@ -92,7 +96,10 @@ function wrap(generator: JumpableRandomGenerator): Rng {
     },
     sample(items, count) {
       if (!Number.isInteger(count) || count < 0 || count > items.length) {
-        throw new ProteusError('PROTEUS_CORE_INVALID_RANGE', `core/Rng.sample: cannot draw ${count} of ${items.length} items`);
+        throw new ProteusError(
+          'PROTEUS_CORE_INVALID_RANGE',
+          `core/Rng.sample: cannot draw ${count} of ${items.length} items`,
+        );
       }
       return rng.shuffle(items).slice(0, count);
     },

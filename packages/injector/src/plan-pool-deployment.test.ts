@@ -1,26 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { describeStep, type PoolPlanInput, planPoolDeployment } from './plan-pool-deployment.js';
-
-const input: PoolPlanInput = {
-  submit: { name: 'submit', address: '10.0.0.2', cores: 4, memoryMb: 8192 },
-  data: { name: 'data', address: '10.0.0.3', cores: 2, memoryMb: 4096 },
-  workers: [
-    { name: 'w1', address: '10.0.0.4', cores: 8, memoryMb: 16384 },
-    { name: 'w2', address: '10.0.0.5', cores: 16, memoryMb: 32768 },
-  ],
-  networkInterface: '10.0.0.*',
-};
+import { poolInput } from '../test/pool-input.js';
+import { describeStep, planPoolDeployment } from './plan-pool-deployment.js';
 
 describe('planPoolDeployment', () => {
   it('plans the central manager with Pegasus, the data node and every execute node with the injector backends', () => {
-    const steps = planPoolDeployment(input);
+    const steps = planPoolDeployment(poolInput);
     expect(new Set(steps.map((s) => s.role))).toEqual(new Set(['submit', 'data', 'worker']));
     expect(steps.filter((s) => s.node === 'submit').map((s) => s.id)).toContain('submit:install-pegasus');
     expect(steps.filter((s) => s.node === 'data').map((s) => s.id)).toEqual([
       'data:install-data-tools',
       'data:make-data-dir',
     ]);
-    for (const worker of input.workers) {
+    for (const worker of poolInput.workers) {
       const ids = steps.filter((s) => s.node === worker.name).map((s) => s.id);
       expect(ids).toEqual([
         `${worker.name}:fetch-htcondor`,
@@ -34,11 +25,11 @@ describe('planPoolDeployment', () => {
       expect(config && 'text' in config ? config.text : '').toContain('CONDOR_HOST = 10.0.0.2');
     }
     expect(steps.find((s) => s.id === 'submit:make-runs-dir')?.args).toEqual(['-p', 'proteus/runs']);
-    expect(planPoolDeployment({ ...input, data: undefined }).some((s) => s.role === 'data')).toBe(false);
+    expect(planPoolDeployment({ ...poolInput, data: undefined }).some((s) => s.role === 'data')).toBe(false);
   });
 
   it('names the pool password only as a secret input, never in argv, and shows it by name in a dry run', () => {
-    const steps = planPoolDeployment(input);
+    const steps = planPoolDeployment(poolInput);
     const installs = steps.filter((s) => s.id.endsWith(':install-htcondor'));
     expect(installs).toHaveLength(3);
     for (const step of installs) {

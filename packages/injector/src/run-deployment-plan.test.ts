@@ -6,20 +6,12 @@ import {
   type ProgressEvent,
 } from '@proteus-wf/core';
 import { describe, expect, it } from 'vitest';
-import { type PoolPlanInput, planPoolDeployment } from './plan-pool-deployment.js';
-import { runDeploymentPlan } from './run-deployment-plan.js';
+import { poolInput } from '../test/pool-input.js';
+import { type DeploymentStep, planPoolDeployment } from './plan-pool-deployment.js';
+import { type RunDeploymentPlanOptions, runDeploymentPlan } from './run-deployment-plan.js';
 
 const scope: ErrorScope = { prefix: 'TEST', where: 'injector/test' };
 const PASSWORD = 'pool-password-1a2b3c4d';
-const input: PoolPlanInput = {
-  submit: { name: 'submit', address: '10.0.0.2', cores: 4, memoryMb: 8192 },
-  data: { name: 'data', address: '10.0.0.3', cores: 2, memoryMb: 4096 },
-  workers: [
-    { name: 'w1', address: '10.0.0.4', cores: 8, memoryMb: 16384 },
-    { name: 'w2', address: '10.0.0.5', cores: 16, memoryMb: 32768 },
-  ],
-  networkInterface: '10.0.0.*',
-};
 
 /** Runners that record every command and answer condor_status with the `reporting` workers. */
 function recordingRunners(options: { reporting: string[]; failOn?: RegExp }) {
@@ -38,20 +30,27 @@ function recordingRunners(options: { reporting: string[]; failOn?: RegExp }) {
   return { calls, runnerFor };
 }
 
+/** Runs `steps` with the test password and fast polls; resolves to the error thrown, if any. */
+function deploy(
+  steps: DeploymentStep[],
+  overrides: Partial<RunDeploymentPlanOptions> & Pick<RunDeploymentPlanOptions, 'runnerFor'>,
+) {
+  return runDeploymentPlan(steps, poolInput, {
+    scope,
+    redactor: createRedactor(),
+    poolPassword: PASSWORD,
+    stabilizeTimeoutMs: 1000,
+    stabilizePollMs: 5,
+    ...overrides,
+  }).catch((e: unknown) => e);
+}
+
 describe('runDeploymentPlan', () => {
   it('runs the submit node first, sends the password on stdin only, and waits until every worker reports', async () => {
     const { calls, runnerFor } = recordingRunners({ reporting: ['w1', '10.0.0.5'] });
     const events: ProgressEvent[] = [];
-    const steps = planPoolDeployment(input);
-    await runDeploymentPlan(steps, input, {
-      scope,
-      redactor: createRedactor(),
-      runnerFor,
-      poolPassword: PASSWORD,
-      stabilizeTimeoutMs: 1000,
-      stabilizePollMs: 5,
-      onProgress: (e) => events.push(e),
-    });
+    const steps = planPoolDeployment(poolInput);
+    expect(await deploy(steps, { runnerFor, onProgress: (e) => events.push(e) })).toBeUndefined();
     const submitSteps = steps.filter((s) => s.node === 'submit').length;
     expect(calls.slice(0, submitSteps).every((c) => c.node === 'submit')).toBe(true);
     expect(calls.filter((c) => c.input === PASSWORD)).toHaveLength(3);
@@ -62,14 +61,7 @@ describe('runDeploymentPlan', () => {
 
   it('throws PROTEUS_<prefix>_DEPLOY_FAILED naming the step, with the password redacted', async () => {
     const { runnerFor } = recordingRunners({ reporting: [], failOn: /stress-ng/ });
-    const error = await runDeploymentPlan(planPoolDeployment(input), input, {
-      scope,
-      redactor: createRedactor(),
-      runnerFor,
-      poolPassword: PASSWORD,
-      stabilizeTimeoutMs: 0,
-      stabilizePollMs: 5,
-    }).catch((e: unknown) => e);
+    const error = await deploy(planPoolDeployment(poolInput), { runnerFor, stabilizeTimeoutMs: 0 });
     expect(isProteusError(error, 'PROTEUS_TEST_DEPLOY_FAILED')).toBe(true);
     expect((error as { details: { step: string } }).details.step).toMatch(/^w[12]:install-injector-backends$/);
     expect((error as Error).message).not.toContain(PASSWORD);
@@ -77,14 +69,7 @@ describe('runDeploymentPlan', () => {
 
   it('throws PROTEUS_<prefix>_POOL_UNSTABLE naming the workers that never joined', async () => {
     const { runnerFor } = recordingRunners({ reporting: ['w1'] });
-    const error = await runDeploymentPlan([], input, {
-      scope,
-      redactor: createRedactor(),
-      runnerFor,
-      poolPassword: PASSWORD,
-      stabilizeTimeoutMs: 30,
-      stabilizePollMs: 5,
-    }).catch((e: unknown) => e);
+    const error = await deploy([], { runnerFor, stabilizeTimeoutMs: 30 });
     expect(isProteusError(error, 'PROTEUS_TEST_POOL_UNSTABLE')).toBe(true);
     expect((error as { details: { missing: string[] } }).details.missing).toEqual(['w2']);
   });

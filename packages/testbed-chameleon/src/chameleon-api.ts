@@ -1,12 +1,15 @@
-import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
-import { sleep } from './internal/shared/backoff.js';
 import {
   type HttpClient,
   type HttpRequest,
   type HttpResponse,
   httpBodyOf,
   httpStatusOf,
-} from './internal/shared/http.js';
+  type LongOperationOptions,
+  ProteusError,
+  reportProgress,
+  sleep,
+  throwIfAborted,
+} from '@proteus-wf/core';
 import type { KeystoneSession } from './keystone-session.js';
 
 /** A Blazar lease as Proteus reads it. */
@@ -170,7 +173,7 @@ export function createChameleonApi(session: KeystoneSession, http: HttpClient): 
         ratio: elapsed / options.timeoutMs,
         message: describe(value),
       });
-      await sleep(options.pollIntervalMs, options.signal, `testbed-chameleon/wait ${what}`);
+      await sleep(options.pollIntervalMs, { signal: options.signal, where: `testbed-chameleon/wait ${what}` });
     }
   };
 

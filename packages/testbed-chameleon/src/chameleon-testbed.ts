@@ -1,29 +1,34 @@
 import { dirname, join } from 'node:path';
 import {
   type CommandRunner,
+  createHttpClient,
+  createRedactor,
+  createResourceTracker,
   createRng,
+  DEFAULT_RETRY,
   type Deployment,
+  type ErrorScope,
   type LongOperationOptions,
   ProteusError,
+  type ResourceTracker,
+  type RetryPolicy,
   type RunWorkflowOptions,
   reportProgress,
   type Testbed,
   throwIfAborted,
   type WorkflowRunResult,
 } from '@proteus-wf/core';
-import { type ChameleonApi, createChameleonApi, type WaitOptions } from './chameleon-api.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './internal/shared/backoff.js';
-import { createHttpClient, type ErrorScope } from './internal/shared/http.js';
-import { runPegasusWorkflow } from './internal/shared/pegasus-run.js';
 import {
+  createSshRunner,
+  forgetHostKeys,
   type PoolNode,
   type PoolPlanInput,
   planPoolDeployment,
   runDeploymentPlan,
-} from './internal/shared/pool-plan.js';
-import { createRedactor } from './internal/shared/redactor.js';
-import { createResourceTracker, type ResourceTracker } from './internal/shared/resource-tracker.js';
-import { createLazySshRunnerFactory, forgetHostKeys, type RunnerFactory } from './internal/shared/ssh.js';
+  type SshRunnerFactory,
+} from '@proteus-wf/injector';
+import { runPegasusWorkflow } from '@proteus-wf/workflow-graph';
+import { type ChameleonApi, createChameleonApi, type WaitOptions } from './chameleon-api.js';
 import { createKeystoneSession } from './keystone-session.js';
 import { type ChameleonTopology, serverNamesOf } from './topology.js';
 import { waitForTcp } from './wait-for-tcp.js';
@@ -70,7 +75,8 @@ export interface ChameleonTestbedOptions {
    * `runner` runs pegasus-plan there.
    */
   centralManager?: { name: string; address: string; runner: CommandRunner };
-  runnerFactory?: RunnerFactory;
+  /** Builds each node's runner; `createSshRunner` of `@proteus-wf/injector` when absent. */
+  runnerFactory?: SshRunnerFactory;
   seed?: number;
   retry?: RetryPolicy;
   pollIntervalMs?: number;
@@ -137,7 +143,7 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
   const api: ChameleonApi = createChameleonApi(session, http);
   const knownHostsFile =
     options.knownHostsFile ?? join(dirname(options.stateFile ?? join(process.cwd(), 'x')), 'chameleon_known_hosts');
-  const runnerFactory = options.runnerFactory ?? createLazySshRunnerFactory(SCOPE);
+  const runnerFactory = options.runnerFactory ?? createSshRunner;
   const names = serverNamesOf(topology);
   const runners = new Map<string, CommandRunner>();
   const wait = (timeoutMs: number, run: LongOperationOptions): WaitOptions => ({
@@ -149,7 +155,12 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
   let tracker: ResourceTracker | undefined;
   let provisioning: Promise<Deployment> | undefined;
   const getTracker = async (): Promise<ResourceTracker> => {
-    tracker ??= await createResourceTracker(SCOPE, 'chameleon', topology.name, options.stateFile);
+    tracker ??= await createResourceTracker({
+      scope: SCOPE,
+      testbed: 'chameleon',
+      name: topology.name,
+      stateFile: options.stateFile,
+    });
     return tracker;
   };
   const addressOf = (name: string): string | undefined =>

@@ -7,10 +7,6 @@ export type {
   ChameleonTestbedOptions,
 } from './chameleon-testbed.js';
 export { CHAMELEON_DEFAULTS, createChameleonTestbed } from './chameleon-testbed.js';
-export type { RetryPolicy } from './internal/shared/backoff.js';
-export type { DeploymentStep, PoolNode, PoolPlanInput } from './internal/shared/pool-plan.js';
-export type { TestbedState, TrackedResource } from './internal/shared/resource-tracker.js';
-export type { RunnerFactory, SshTarget } from './internal/shared/ssh.js';
 export type { KeystoneSession, KeystoneSessionOptions } from './keystone-session.js';
 export { createKeystoneSession } from './keystone-session.js';
 export type { ChameleonPlan, PlannedApiCall } from './plan-chameleon.js';

@@ -1,6 +1,4 @@
-import { ProteusError } from '@proteus-wf/core';
-import { type HttpClient, httpStatusOf } from './internal/shared/http.js';
-import type { Redactor } from './internal/shared/redactor.js';
+import { type HttpClient, httpStatusOf, ProteusError, type Redactor } from '@proteus-wf/core';
 
 export interface KeystoneSessionOptions {
   /** `OS_AUTH_URL`, e.g. `https://chi.uc.chameleoncloud.org:5000/v3`. */

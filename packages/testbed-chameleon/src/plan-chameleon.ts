@@ -1,5 +1,5 @@
+import { describeStep, type PoolNode, planPoolDeployment } from '@proteus-wf/injector';
 import { formatBlazarTime } from './chameleon-api.js';
-import { describeStep, type PoolNode, planPoolDeployment } from './internal/shared/pool-plan.js';
 import { type ChameleonTopology, serverNamesOf } from './topology.js';
 
 /** One API call a provision would make, as a dry run shows it. */

@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
-import { ProteusError } from '@proteus-wf/core';
-import { sleep } from './internal/shared/backoff.js';
+import { ProteusError, sleep } from '@proteus-wf/core';
 
 /**
  * Waits until a TCP port accepts connections (bare metal is ACTIVE before sshd listens).
@@ -23,7 +22,7 @@ export async function waitForTcp(
         { details: { host, port } },
       );
     }
-    await sleep(options.intervalMs, options.signal, 'testbed-chameleon/waitForTcp');
+    await sleep(options.intervalMs, { signal: options.signal, where: 'testbed-chameleon/waitForTcp' });
   }
 }
 

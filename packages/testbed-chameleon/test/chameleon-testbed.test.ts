@@ -3,15 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { type CommandRunner, isProteusError } from '@proteus-wf/core';
+import type { SshRunnerFactory, SshRunnerOptions } from '@proteus-wf/injector';
+import { createTempDir, type FakeChameleon, startFakeChameleon } from '@proteus-wf/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// NOTE: relative until `@proteus-wf/test-utils` is linked into node_modules by the next npm install.
-import { createTempDir, type FakeChameleon, startFakeChameleon } from '../../../tooling/test-utils/src/index.js';
 import {
   type ChameleonTestbedOptions,
   createChameleonTestbed,
   parseChameleonTopology,
-  type RunnerFactory,
-  type SshTarget,
   waitForTcp,
 } from '../src/index.js';
 
@@ -33,9 +31,9 @@ const errors: unknown[] = [];
 function recordingFactory(
   workers: string[],
   failOn?: RegExp,
-): { factory: RunnerFactory; commands: Array<{ target: SshTarget; line: string; input?: string }> } {
-  const commands: Array<{ target: SshTarget; line: string; input?: string }> = [];
-  const factory: RunnerFactory = (target) => ({
+): { factory: SshRunnerFactory; commands: Array<{ target: SshRunnerOptions; line: string; input?: string }> } {
+  const commands: Array<{ target: SshRunnerOptions; line: string; input?: string }> = [];
+  const factory: SshRunnerFactory = (target) => ({
     target: `ssh:${target.user}@${target.host}`,
     async run(file, args, options = {}) {
       const line = [file, ...args].join(' ');

@@ -1,29 +1,34 @@
 import { dirname, join } from 'node:path';
 import {
   type CommandRunner,
+  createHttpClient,
+  createRedactor,
+  createResourceTracker,
   createRng,
+  DEFAULT_RETRY,
   type Deployment,
+  type ErrorScope,
   type LongOperationOptions,
   ProteusError,
+  type ResourceTracker,
+  type RetryPolicy,
   type RunWorkflowOptions,
   reportProgress,
   type Testbed,
   throwIfAborted,
   type WorkflowRunResult,
 } from '@proteus-wf/core';
-import { createFabricTokenStore } from './fabric-token-store.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './internal/shared/backoff.js';
-import { createHttpClient, type ErrorScope } from './internal/shared/http.js';
-import { runPegasusWorkflow } from './internal/shared/pegasus-run.js';
 import {
+  createSshRunner,
+  forgetHostKeys,
   type PoolNode,
   type PoolPlanInput,
   planPoolDeployment,
   runDeploymentPlan,
-} from './internal/shared/pool-plan.js';
-import { createRedactor } from './internal/shared/redactor.js';
-import { createResourceTracker, type ResourceTracker } from './internal/shared/resource-tracker.js';
-import { createLazySshRunnerFactory, forgetHostKeys, type RunnerFactory } from './internal/shared/ssh.js';
+  type SshRunnerFactory,
+} from '@proteus-wf/injector';
+import { runPegasusWorkflow } from '@proteus-wf/workflow-graph';
+import { createFabricTokenStore } from './fabric-token-store.js';
 import { createOrchestratorClient, type OrchestratorClient, type SliverInfo } from './orchestrator-client.js';
 import { buildFabricRequestGraph } from './request-graph.js';
 import { assignFabricRoles, defaultUserOf, type FabricNodeSpec, type FabricTopology } from './topology.js';
@@ -72,7 +77,8 @@ export interface FabricTestbedOptions {
   poolPassword?: string;
   /** Run the pool deployment after the slice is up (default true). */
   deploy?: boolean;
-  runnerFactory?: RunnerFactory;
+  /** Builds each node's runner; `createSshRunner` of `@proteus-wf/injector` when absent. */
+  runnerFactory?: SshRunnerFactory;
   seed?: number;
   retry?: RetryPolicy;
   pollIntervalMs?: number;
@@ -138,7 +144,7 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
   });
   const knownHostsFile =
     options.knownHostsFile ?? join(dirname(options.stateFile ?? options.credentials.tokenFile), 'fabric_known_hosts');
-  const runnerFactory = options.runnerFactory ?? createLazySshRunnerFactory(SCOPE);
+  const runnerFactory = options.runnerFactory ?? createSshRunner;
   const bastion = `${options.credentials.bastionUser}@${options.bastionHost ?? FABRIC_DEFAULTS.bastionHost}`;
   const roles = assignFabricRoles(topology);
   const runners = new Map<string, CommandRunner>();
@@ -146,7 +152,12 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
   let provisioning: Promise<Deployment> | undefined;
 
   const getTracker = async (): Promise<ResourceTracker> => {
-    tracker ??= await createResourceTracker(SCOPE, 'fabric', topology.name, options.stateFile);
+    tracker ??= await createResourceTracker({
+      scope: SCOPE,
+      testbed: 'fabric',
+      name: topology.name,
+      stateFile: options.stateFile,
+    });
     return tracker;
   };
   const addresses = (t: ResourceTracker): Map<string, string> =>

@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
-import { type HttpClient, httpStatusOf } from './internal/shared/http.js';
-import type { Redactor } from './internal/shared/redactor.js';
+import { type HttpClient, httpStatusOf, ProteusError, type Redactor, writeFileAtomic } from '@proteus-wf/core';
 
 export interface FabricTokenStoreOptions {
   /** Credential manager base, e.g. `https://cm.fabric-testbed.net/credmgr`. */

@@ -8,18 +8,12 @@ it('exports the public API', async () => {
       "buildFabricRequestGraph",
       "createFabricTestbed",
       "createFabricTokenStore",
-      "createHttpClient",
       "createOrchestratorClient",
-      "createRedactor",
       "defaultUserOf",
-      "describeStep",
-      "forgetHostKeys",
       "formatFabricTime",
-      "listKnownHosts",
       "loadFabricTopology",
       "parseFabricTopology",
       "planFabricTestbed",
-      "planPoolDeployment",
       "rootCauseNotices",
     ]
   `);

@@ -2,16 +2,6 @@ export type { FabricCredentials, FabricStatus, FabricTestbed, FabricTestbedOptio
 export { createFabricTestbed, FABRIC_DEFAULTS } from './fabric-testbed.js';
 export type { FabricTokenStore, FabricTokenStoreOptions } from './fabric-token-store.js';
 export { createFabricTokenStore } from './fabric-token-store.js';
-export type { RetryPolicy } from './internal/shared/backoff.js';
-export type { HttpClient, HttpClientOptions } from './internal/shared/http.js';
-export { createHttpClient } from './internal/shared/http.js';
-export type { DeploymentStep, PoolNode, PoolPlanInput } from './internal/shared/pool-plan.js';
-export { describeStep, planPoolDeployment } from './internal/shared/pool-plan.js';
-export type { Redactor } from './internal/shared/redactor.js';
-export { createRedactor } from './internal/shared/redactor.js';
-export type { TestbedState, TrackedResource } from './internal/shared/resource-tracker.js';
-export type { RunnerFactory, SshTarget } from './internal/shared/ssh.js';
-export { forgetHostKeys, listKnownHosts } from './internal/shared/ssh.js';
 export type { OrchestratorClient, OrchestratorClientOptions, SliceInfo, SliverInfo } from './orchestrator-client.js';
 export { createOrchestratorClient, formatFabricTime, rootCauseNotices } from './orchestrator-client.js';
 export type { FabricPlan, PlanFabricOptions, PlannedApiCall } from './plan-fabric.js';

@@ -1,7 +1,15 @@
-import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
+import {
+  type HttpClient,
+  type HttpRequest,
+  type HttpResponse,
+  httpStatusOf,
+  type LongOperationOptions,
+  ProteusError,
+  reportProgress,
+  sleep,
+  throwIfAborted,
+} from '@proteus-wf/core';
 import type { FabricTokenStore } from './fabric-token-store.js';
-import { sleep } from './internal/shared/backoff.js';
-import { type HttpClient, type HttpRequest, type HttpResponse, httpStatusOf } from './internal/shared/http.js';
 
 /** A slice as `GET slices` returns it. */
 export interface SliceInfo {
@@ -205,7 +213,7 @@ export function createOrchestratorClient(options: OrchestratorClientOptions): Or
           );
         }
         reportProgress(wait.onProgress, { phase: 'slice', ratio: elapsed / wait.timeoutMs, message: slice.state });
-        await sleep(wait.pollIntervalMs, wait.signal, 'testbed-fabric/waitForSlice');
+        await sleep(wait.pollIntervalMs, { signal: wait.signal, where: 'testbed-fabric/waitForSlice' });
       }
     },
   };

@@ -1,5 +1,5 @@
+import { describeStep, type PoolNode, planPoolDeployment } from '@proteus-wf/injector';
 import { FABRIC_DEFAULTS } from './fabric-testbed.js';
-import { describeStep, type PoolNode, planPoolDeployment } from './internal/shared/pool-plan.js';
 import { buildFabricRequestGraph } from './request-graph.js';
 import { assignFabricRoles, type FabricNodeSpec, type FabricTopology } from './topology.js';
 

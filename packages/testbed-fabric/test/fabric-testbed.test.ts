@@ -1,11 +1,14 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProteusError } from '@proteus-wf/core';
+import { createLocalRunner } from '@proteus-wf/injector';
+import { createTempDir, type FakeFabric, repoRoot, startFakeFabric } from '@proteus-wf/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// NOTE: relative until `@proteus-wf/test-utils` is linked into node_modules by the next npm install.
-import { createTempDir, type FakeFabric, startFakeFabric } from '../../../tooling/test-utils/src/index.js';
 import { createFabricTestbed, type FabricTestbedOptions, parseFabricTopology } from '../src/index.js';
-import { createLocalRunner, createRecordingRunnerFactory } from './helpers.js';
+import { createRecordingRunnerFactory } from './helpers.js';
+
+/** The submit node is this machine: real child processes with stand-in Pegasus programs first on PATH. */
+const submitNode = (bin: string) => createLocalRunner({ env: { PATH: `${bin}:${process.env.PATH}` } });
 
 const REFRESH = 'refresh-secret-0f9e8d7c6b5a';
 const POOL_PASSWORD = 'pool-password-5e4d3c2b1a';
@@ -252,23 +255,8 @@ describe('createFabricTestbed', () => {
   });
 
   it('runs a workflow on the submit node: pegasus-plan --submit, polls jobstate.log, parses the job records', async () => {
-    const bin = join(dir.path, 'bin');
-    await mkdir(bin);
-    const fixtures = join(import.meta.dirname, 'fixtures/pegasus-run');
-    // A stand-in pegasus-plan: lays out the fixture submit folder, then "finishes" DAGMan a moment later.
-    await writeFile(
-      join(bin, 'pegasus-plan'),
-      [
-        '#!/bin/sh',
-        'while [ $# -gt 0 ]; do case "$1" in --dir) d="$2"; shift;; --relative-dir) r="$2"; shift;; esac; shift; done',
-        'mkdir -p "$d/$r" && cp -R "$FIXTURES/." "$d/$r/" && head -n 5 "$FIXTURES/jobstate.log" > "$d/$r/jobstate.log"',
-        '( sleep 0.2; cp "$FIXTURES/jobstate.log" "$d/$r/jobstate.log" ) >/dev/null 2>&1 &',
-        'echo "Your workflow has been started and is running in the base directory: $d/$r"',
-      ].join('\n'),
-    );
-    await chmod(join(bin, 'pegasus-plan'), 0o755);
-    process.env.FIXTURES = fixtures;
-    const local = createLocalRunner([bin]);
+    // The stand-in pegasus-plan lays out workflow-graph's fixture submit folder, then "finishes" DAGMan.
+    const local = submitNode(join(repoRoot, 'packages/workflow-graph/test/fixtures/pegasus-bin'));
     const workflow = join(dir.path, 'diamond.yml');
     await writeFile(workflow, 'pegasus: "5.0"\nname: diamond\njobs: []\n');
     const testbed = createFabricTestbed(
@@ -281,35 +269,24 @@ describe('createFabricTestbed', () => {
     );
     await testbed.provision();
     const result = await testbed.runWorkflow(workflow, { runId: 'run-7', workDir: join(dir.path, 'work') });
-    expect(result).toMatchObject({
-      runId: 'run-7',
-      workflow: 'diamond',
-      startedAt: 1709287198,
-      endedAt: 1709287276,
-      succeeded: true,
-    });
-    expect(result.jobs).toHaveLength(5);
-    expect(result.jobs.find((j) => j.job === 'findrange_ID0000003')).toMatchObject({
-      worker: 'worker2-container-4-7',
-      attempts: 2,
-      cpuTimeSeconds: 9,
-      bytesWritten: 6000,
-    });
+    expect(result).toMatchObject({ runId: 'run-7', workflow: 'diamond', succeeded: true });
+    // The job records themselves are checked where they are built: workflow-graph's runPegasusWorkflow tests.
+    expect(result.jobs.map((j) => j.job).sort()).toEqual([
+      'create_dir_diamond_0_local',
+      'findrange_ID0000002',
+      'findrange_ID0000003',
+      'merge_analyze_ID0000004',
+      'preprocess_ID0000001',
+    ]);
     expect(await readFile(join(dir.path, 'work/submit/jobstate.log'), 'utf8')).toContain('DAGMAN_FINISHED');
     expect(await readFile(join(dir.path, 'remote/run-7/workflow.yml'), 'utf8')).toContain('name: diamond');
     await testbed.release();
   });
 
   it('throws PROTEUS_FABRIC_WORKFLOW_TIMEOUT and removes the run when DAGMan never finishes', async () => {
-    const bin = join(dir.path, 'bin');
-    await mkdir(bin);
-    await writeFile(join(bin, 'pegasus-plan'), '#!/bin/sh\nexit 0\n');
-    await writeFile(join(bin, 'pegasus-remove'), `#!/bin/sh\necho "$1" > "${join(dir.path, 'removed')}"\n`);
-    await chmod(join(bin, 'pegasus-plan'), 0o755);
-    await chmod(join(bin, 'pegasus-remove'), 0o755);
     const workflow = join(dir.path, 'w.yml');
     await writeFile(workflow, 'name: w\n');
-    const local = createLocalRunner([bin]);
+    const local = submitNode(join(repoRoot, 'packages/workflow-graph/test/fixtures/pegasus-bin-stuck'));
     const testbed = createFabricTestbed(
       options({
         deploy: false,
@@ -324,7 +301,8 @@ describe('createFabricTestbed', () => {
       testbed.runWorkflow(workflow, { runId: 'r1', workDir: dir.path }),
       'PROTEUS_FABRIC_WORKFLOW_TIMEOUT',
     );
-    expect(await readFile(join(dir.path, 'removed'), 'utf8')).toContain('r1/submit/run');
+    // pegasus-remove got the run's submit folder.
+    expect(await readFile(join(dir.path, 'remote/r1/submit/run/REMOVED'), 'utf8')).toBe('removed\n');
     await testbed.release();
   });
 

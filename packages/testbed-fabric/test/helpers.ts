@@ -1,38 +1,7 @@
-import { execFile } from 'node:child_process';
-import type { CommandResult, CommandRunner } from '@proteus-wf/core';
-import type { RunnerFactory, SshTarget } from '../src/index.js';
-
-/** Runs commands on this machine (a real child process), with extra folders in front of PATH. */
-export function createLocalRunner(pathPrefix: string[] = []): CommandRunner {
-  return {
-    target: 'local',
-    run(file, args, options = {}) {
-      const started = Date.now();
-      return new Promise<CommandResult>((resolve, reject) => {
-        const child = execFile(
-          file,
-          [...args],
-          {
-            timeout: options.timeoutMs ?? 30_000,
-            env: { ...process.env, PATH: [...pathPrefix, process.env.PATH].join(':') },
-            ...(options.signal ? { signal: options.signal } : {}),
-          },
-          (error, stdout, stderr) => {
-            const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            if (exitCode !== 0 && !options.allowFailure) reject(error);
-            else resolve({ exitCode, stdout, stderr, durationMs: Date.now() - started });
-          },
-        );
-        // A program that never reads stdin closes the pipe early; that is not an error.
-        child.stdin?.on('error', () => undefined);
-        child.stdin?.end(options.input ?? '');
-      });
-    },
-  };
-}
+import type { SshRunnerFactory, SshRunnerOptions } from '@proteus-wf/injector';
 
 export interface RecordedCommand {
-  target: SshTarget;
+  target: SshRunnerOptions;
   file: string;
   args: string[];
   input?: string;
@@ -43,11 +12,11 @@ export interface RecordedCommand {
  * records each command, answers `condor_status` with the given worker names, fails steps matching `failOn`.
  */
 export function createRecordingRunnerFactory(options: { workers: string[]; failOn?: RegExp }): {
-  factory: RunnerFactory;
+  factory: SshRunnerFactory;
   commands: RecordedCommand[];
 } {
   const commands: RecordedCommand[] = [];
-  const factory: RunnerFactory = (target) => ({
+  const factory: SshRunnerFactory = (target) => ({
     target: `ssh:${target.user}@${target.host}`,
     async run(file, args, runOptions = {}) {
       commands.push({ target, file, args: [...args], ...(runOptions.input ? { input: runOptions.input } : {}) });

@@ -13,6 +13,11 @@ describe('inferJobType', () => {
     ['individuals_merge_ID0000102', 'compute', 'individuals_merge'],
     ['mDiffFit_ID0000123', 'compute', 'mDiffFit'],
     ['eda', 'compute', 'eda'],
+    // The names Poseidon-X's classifier (testbeds.md §1.7 step 6) was checked on when it lived in the testbeds.
+    ['stage_in_local_0', 'transfer', 'stage_in'],
+    ['cleanup_x', 'auxiliary', 'cleanup'],
+    ['pegasus-plan_sub', 'subwf', 'pegasus-plan'],
+    ['individuals_ID01', 'compute', 'individuals'],
   ])('maps %s to %s / %s', (name, type, transformation) => {
     expect(inferJobType(name)).toEqual({ type, transformation });
   });

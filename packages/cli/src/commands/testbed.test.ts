@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createTempDir, type FakeFabric, startFakeFabric } from '@proteus-wf/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// NOTE: relative until `@proteus-wf/test-utils` is linked into node_modules by the next npm install.
-import { createTempDir, type FakeFabric, startFakeFabric } from '../../../../tooling/test-utils/src/index.js';
 import { runCli } from '../run-cli.js';
 
 const SECRETS = {

@@ -1,22 +1,23 @@
-import { ProteusError, type Rng } from '@proteus-wf/core';
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy, sleep } from './backoff.js';
+import { type ErrorScope, ProteusError, scopedCode } from './proteus-error.js';
+import type { Rng } from './random.js';
 import type { Redactor } from './redactor.js';
 
-/** Which package an error belongs to, e.g. `{ prefix: 'FABRIC', where: 'testbed-fabric' }`. */
-export interface ErrorScope {
-  prefix: 'FABRIC' | 'CHAMELEON';
-  where: string;
-}
-
+/** Options of {@link createHttpClient}. */
 export interface HttpClientOptions {
+  /** Whose codes the client throws: `PROTEUS_<prefix>_HTTP_STATUS`, `_HTTP_TIMEOUT`, `_HTTP_UNREACHABLE`. */
   scope: ErrorScope;
+  /** Drives the backoff jitter (fork the caller's seeded Rng). */
   rng: Rng;
+  /** Masks secrets in URLs, messages and body excerpts of errors. */
   redactor: Redactor;
+  /** Default {@link DEFAULT_RETRY}. */
   retry?: RetryPolicy;
-  /** Deadline of one attempt. */
+  /** Deadline of one attempt (default 30 s). */
   timeoutMs?: number;
 }
 
+/** One call of {@link HttpClient.request}. */
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
@@ -31,6 +32,7 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
+/** A 2xx answer. */
 export interface HttpResponse {
   status: number;
   headers: Headers;
@@ -39,19 +41,32 @@ export interface HttpResponse {
   body: unknown;
 }
 
+/** A JSON-over-HTTP client with retries, deadlines and redaction (Node's global fetch, no dependency). */
 export interface HttpClient {
-  /** Sends a request; resolves for 2xx, throws `PROTEUS_<P>_HTTP_STATUS` (details.status) otherwise. */
+  /** Sends a request; resolves for 2xx, throws `PROTEUS_<prefix>_HTTP_STATUS` (details.status, body) otherwise. */
   request(request: HttpRequest): Promise<HttpResponse>;
 }
 
 const RETRIABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const BODY_EXCERPT = 500;
 
+const DEFAULTS = { timeoutMs: 30_000 };
+
+/**
+ * Creates the HTTP client cloud testbeds talk to their APIs with. Idempotent requests are retried on 429, 500, 502,
+ * 503, 504, timeouts and connection errors with {@link backoffDelay} (or the server's `Retry-After`); a request that
+ * is not idempotent is sent once. Every message and detail passes through the redactor; query strings are dropped.
+ * @example
+ * const http = createHttpClient({ scope: { prefix: 'FABRIC', where: 'testbed-fabric' }, rng: createRng(1), redactor });
+ * const { body } = await http.request({ method: 'GET', url: `${api}/slices`, idempotent: true, signal });
+ * @throws ProteusError (from `request`) PROTEUS_<prefix>_HTTP_STATUS, PROTEUS_<prefix>_HTTP_TIMEOUT,
+ *   PROTEUS_<prefix>_HTTP_UNREACHABLE, PROTEUS_CORE_ABORTED
+ */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const retry = options.retry ?? DEFAULT_RETRY;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const { scope, redactor } = options;
-  const code = (what: Uppercase<string>) => `PROTEUS_${scope.prefix}_${what}` as const;
+  const code = (what: Uppercase<string>) => scopedCode(scope, what);
 
   return {
     async request(request) {
@@ -90,7 +105,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
           lastProblem = timedOut ? `no answer within ${timeoutMs} ms` : `connection failed (${describe(error)})`;
           if (attempt + 1 < attempts) {
-            await sleep(backoffDelay(retry, attempt, options.rng), request.signal, scope.where);
+            await sleep(backoffDelay(retry, attempt, options.rng), { signal: request.signal, where: scope.where });
             continue;
           }
           throw new ProteusError(
@@ -111,7 +126,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             Number.isFinite(retryAfter) && retryAfter > 0
               ? Math.min(retry.maxDelayMs, retryAfter * 1000)
               : backoffDelay(retry, attempt, options.rng);
-          await sleep(delay, request.signal, scope.where);
+          await sleep(delay, { signal: request.signal, where: scope.where });
           continue;
         }
         const excerpt = redactor.redact(text.slice(0, BODY_EXCERPT));
@@ -135,7 +150,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
-/** The HTTP status of a `PROTEUS_<P>_HTTP_STATUS` error, or `undefined` for any other error. */
+/**
+ * The HTTP status of a `PROTEUS_<prefix>_HTTP_STATUS` error, or `undefined` for any other error.
+ * @example if (httpStatusOf(error) === 404) return undefined;
+ * @throws never
+ */
 export function httpStatusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const details = (error as { details?: unknown }).details;
@@ -144,7 +163,11 @@ export function httpStatusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** The response body excerpt kept in a `PROTEUS_<P>_HTTP_STATUS` error. */
+/**
+ * The (redacted) response body excerpt kept in a `PROTEUS_<prefix>_HTTP_STATUS` error; `''` for any other error.
+ * @example if (httpBodyOf(error).includes('not enough hosts available')) throw noHosts(error);
+ * @throws never
+ */
 export function httpBodyOf(error: unknown): string {
   if (typeof error !== 'object' || error === null) return '';
   const details = (error as { details?: unknown }).details;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { type Deployment, ProteusError, writeFileAtomic } from '@proteus-wf/core';
-import type { ErrorScope } from './http.js';
+import { type ErrorScope, ProteusError, scopedCode } from './proteus-error.js';
+import type { Deployment } from './testbed.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 /** One cloud resource that Proteus created and must release. */
 export interface TrackedResource {
@@ -26,18 +27,38 @@ export interface TestbedState {
  */
 export interface ResourceTracker {
   readonly state: TestbedState;
+  /** Records a resource (once per kind and id) and saves the state file before resolving. */
   add(resource: TrackedResource): Promise<void>;
+  /** Forgets a released resource; the deployment is forgotten with the last one. */
   remove(kind: string, id: string): Promise<void>;
   setDeployment(deployment: Deployment | undefined): Promise<void>;
+  /** The tracked resources, of one kind or all, in the order they were added. */
   list(kind?: string): TrackedResource[];
 }
 
-export async function createResourceTracker(
-  scope: ErrorScope,
-  testbed: string,
-  name: string,
-  stateFile: string | undefined,
-): Promise<ResourceTracker> {
+/** Options of {@link createResourceTracker}. */
+export interface ResourceTrackerOptions {
+  /** Whose codes it throws: `PROTEUS_<prefix>_STATE_INVALID`, `PROTEUS_<prefix>_STATE_MISMATCH`. */
+  scope: ErrorScope;
+  /** The testbed kind (`fabric`, `chameleon`) that owns the state. */
+  testbed: string;
+  /** The slice, lease or topology name the state belongs to. */
+  name: string;
+  /** Where the state lives between processes; in memory only when absent. */
+  stateFile?: string | undefined;
+}
+
+/**
+ * Opens (or starts) the record of what a testbed created. A resource is added as soon as its id is known, before it
+ * is waited on, so `release` from a later process, an abort or a crash mid-wait can still find it.
+ * @example
+ * const tracker = await createResourceTracker({ scope, testbed: 'fabric', name: 'px', stateFile: '.proteus/fabric.json' });
+ * await tracker.add({ kind: 'slice', id: sliceId, name: 'px' });
+ * @throws ProteusError PROTEUS_<prefix>_STATE_INVALID when the file is not a state, PROTEUS_<prefix>_STATE_MISMATCH
+ *   when it belongs to another testbed or name
+ */
+export async function createResourceTracker(options: ResourceTrackerOptions): Promise<ResourceTracker> {
+  const { scope, testbed, name, stateFile } = options;
   const state: TestbedState = (stateFile ? await readState(scope, stateFile) : undefined) ?? {
     version: 1,
     testbed,
@@ -46,7 +67,7 @@ export async function createResourceTracker(
   };
   if (state.testbed !== testbed || state.name !== name) {
     throw new ProteusError(
-      `PROTEUS_${scope.prefix}_STATE_MISMATCH`,
+      scopedCode(scope, 'STATE_MISMATCH'),
       `${scope.where}: state file ${stateFile} belongs to ${state.testbed} "${state.name}", not ${testbed} "${name}". ` +
         'Name another --state file or release that one first.',
       { details: { stateFile, found: { testbed: state.testbed, name: state.name } } },
@@ -90,7 +111,7 @@ async function readState(scope: ErrorScope, stateFile: string): Promise<TestbedS
     return parsed;
   } catch (error) {
     throw new ProteusError(
-      `PROTEUS_${scope.prefix}_STATE_INVALID`,
+      scopedCode(scope, 'STATE_INVALID'),
       `${scope.where}: state file ${stateFile} is not a Proteus testbed state (${(error as Error).message}). ` +
         'Remove it only after checking the testbed web portal for resources it tracked.',
       { cause: error },

@@ -1,18 +1,28 @@
-// NOTE: this folder is copied byte for byte into testbed-chameleon (testbeds never import each other);
-// `test/shared-drift.test.ts` fails when the copies differ. See docs/decisions/testbeds-cloud.md.
-import { isProteusError, ProteusError } from '@proteus-wf/core';
+import { isProteusError, ProteusError } from './proteus-error.js';
 
 const MASK = '[REDACTED]';
+/** Shorter values (an empty project id, "yes") would mask ordinary words all over a message. */
 const MIN_SECRET_LENGTH = 4;
 
-/** Remembers every secret a testbed handles and masks them in any text that may reach a log, error or report. */
+/** Remembers every secret a component handles and masks them in any text that may reach a log, error or report. */
 export interface Redactor {
+  /** Remembers a secret; `undefined` and values shorter than 4 characters are ignored. */
   add(secret: string | undefined): void;
+  /** The text with every known secret replaced by `[REDACTED]`. */
   redact(text: string): string;
-  /** A ProteusError whose message, details and cause carry no known secret. */
+  /** A copy of the error whose message, details and cause carry no known secret (a ProteusError keeps its code). */
   sanitize(error: unknown): unknown;
 }
 
+/**
+ * Creates an empty {@link Redactor}. Testbeds add tokens, credentials and pool passwords as they learn them and pass
+ * every message, error body and thrown error through it.
+ * @example
+ * const redactor = createRedactor();
+ * redactor.add(process.env.FABRIC_REFRESH_TOKEN);
+ * throw redactor.sanitize(error);
+ * @throws never
+ */
 export function createRedactor(): Redactor {
   const secrets = new Set<string>();
   const redact = (text: string): string => {

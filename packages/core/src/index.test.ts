@@ -1,0 +1,24 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_RETRY",
+      "ProteusError",
+      "backoffDelay",
+      "createHttpClient",
+      "createRedactor",
+      "createResourceTracker",
+      "createRng",
+      "httpBodyOf",
+      "httpStatusOf",
+      "isProteusError",
+      "reportProgress",
+      "restoreRng",
+      "scopedCode",
+      "sleep",
+      "throwIfAborted",
+      "writeFileAtomic",
+    ]
+  `);
+});

@@ -1,0 +1,100 @@
+import { graphError } from './internal/errors.js';
+import { loadYaml } from './internal/libraries.js';
+
+/* Kickstart 3.0 records (testbeds.md §4.5): the YAML that pegasus-kickstart writes to each job's `.out.NNN` file. */
+
+/** Options of {@link parseKickstart}. */
+export interface ParseKickstartOptions {
+  /** Where the text came from, for messages. */
+  source?: string;
+}
+
+/** One kickstart invocation record: where and how long a task ran, and its I/O counters. */
+export interface KickstartRecord {
+  hostname: string;
+  transformation: string;
+  executable: string;
+  argv: string[];
+  userSeconds: number;
+  systemSeconds: number;
+  exitCode: number;
+  bytesRead: number;
+  bytesWritten: number;
+  readSyscalls?: number;
+  writeSyscalls?: number;
+}
+
+/**
+ * Reads a kickstart 3.0 `.out.NNN` file (YAML): one record, or a list of records for a clustered job. CPU seconds
+ * come from `mainjob.usage`, I/O counters are summed over `mainjob.procs`, the exit code is `regular_exitcode` (else
+ * derived from `raw`).
+ * @example parseKickstart(await readFile('00/00/preprocess_ID0000001.out.000', 'utf8'))[0]?.hostname
+ * @throws ProteusError PROTEUS_GRAPH_MALFORMED_YAML when the text is not YAML (with line and column)
+ */
+export function parseKickstart(text: string, options: ParseKickstartOptions = {}): KickstartRecord[] {
+  const document = readYaml(text, options.source ?? '<kickstart>');
+  const records = Array.isArray(document) ? document : document === null ? [] : [document];
+  return records.filter(isMap).map((record) => {
+    const main = asMap(record.mainjob);
+    const usage = asMap(main.usage);
+    const status = asMap(main.status);
+    const executable = asMap(main.executable);
+    const procs = main.procs;
+    const procList = Array.isArray(procs)
+      ? procs.filter(isMap)
+      : isMap(procs)
+        ? Object.values(procs).filter(isMap)
+        : [];
+    const sum = (key: string): number | undefined =>
+      procList.length === 0 ? undefined : procList.reduce((total, proc) => total + num(proc[key]), 0);
+    const regular = status.regular_exitcode;
+    const raw = num(status.raw);
+    return {
+      hostname: str(record.hostname),
+      transformation: str(record.transformation),
+      executable: str(executable.file_name),
+      argv: Array.isArray(main.argument_vector) ? main.argument_vector.map((arg) => String(arg)) : [],
+      userSeconds: num(usage.utime),
+      systemSeconds: num(usage.stime),
+      exitCode: typeof regular === 'number' ? regular : raw === 0 ? 0 : raw >> 8 || 1,
+      bytesRead: sum('rchar') ?? 0,
+      bytesWritten: sum('wchar') ?? 0,
+      ...(sum('syscr') === undefined ? {} : { readSyscalls: sum('syscr') as number }),
+      ...(sum('syscw') === undefined ? {} : { writeSyscalls: sum('syscw') as number }),
+    };
+  });
+}
+
+function readYaml(text: string, source: string): unknown {
+  const where = `workflow-graph/parseKickstart (${source})`;
+  // Kickstart writes YAML 1.1-style booleans (`invocation: True`); the core schema reads them, and a repeated key
+  // (which kickstart does not emit) is tolerated rather than losing the whole record.
+  const document = loadYaml(where).parseDocument(text, { uniqueKeys: false });
+  const first = document.errors[0];
+  if (first) {
+    const [line, column] = first.linePos?.[0] ? [first.linePos[0].line, first.linePos[0].col] : [0, 0];
+    throw graphError(
+      'PROTEUS_GRAPH_MALFORMED_YAML',
+      `${where}: malformed YAML at line ${line}, column ${column}: ${first.message.split('\n')[0]}. ` +
+        'Is this a kickstart 3.0 record (.out.NNN)?',
+      { details: { line, column, code: first.code }, cause: first },
+    );
+  }
+  return document.toJS();
+}
+
+function isMap(value: unknown | undefined): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asMap(value: unknown | undefined): Record<string, unknown> {
+  return isMap(value) ? value : {};
+}
+
+function num(value: unknown | undefined): number {
+  return typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) || 0 : 0;
+}
+
+function str(value: unknown | undefined): string {
+  return value === undefined || value === null ? '' : String(value);
+}
