@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Time and peak RSS to turn Flow-Bench zips into model tensors (flowbench-v1 features, X + labels), cold: every
+// measurement is a fresh Node process that imports the package, loads and packs once. Each is repeated REPEATS
+// times; wall and CPU time report the best run (the machine is shared), peak RSS the worst.
+// Prints JSON lines { name, unit, value } (see scripts/bench.mjs).
+// Targets: 1000genome < 1 s and montage < 3 s from zip, < 100 ms from Arrow, peak RSS < 500 MB.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const WORKFLOWS = ['1000genome', 'montage'];
+const REPEATS = 3;
+const PIPELINE = 'flowbench-v1';
+const self = fileURLToPath(import.meta.url);
+const datasets = resolve(self, '../../../../../shared/datasets/flowbench');
+
+function emit(name, unit, value) {
+  process.stdout.write(`${JSON.stringify({ name, unit, value })}\n`);
+}
+
+async function measure(kind, workflow, arrowPath) {
+  const { extractFeatures, loadFlowBench, readDatasetArrow, toTensors } = await import('@proteus-wf/features');
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const features =
+    kind === 'zip'
+      ? extractFeatures(await loadFlowBench(join(datasets, `${workflow}.zip`)), { pipeline: PIPELINE })
+      : await readDatasetArrow(arrowPath);
+  const tensors = toTensors(features);
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const [runs, jobs, width] = tensors.shape;
+  if (tensors.X.length !== runs * jobs * width) throw new Error('bench: tensor shape mismatch');
+  process.stdout.write(
+    `${JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000, rssMb: process.resourceUsage().maxRSS / 1024, shape: tensors.shape })}\n`,
+  );
+}
+
+async function prepare(workflow, arrowPath) {
+  const { extractFeatures, loadFlowBench, writeDatasetArrow } = await import('@proteus-wf/features');
+  await writeDatasetArrow(
+    arrowPath,
+    extractFeatures(await loadFlowBench(join(datasets, `${workflow}.zip`)), { pipeline: PIPELINE }),
+  );
+}
+
+const [mode, kind, workflow, arrowPath] = process.argv.slice(2);
+if (mode === '--measure') {
+  await measure(kind, workflow, arrowPath);
+} else if (mode === '--prepare') {
+  await prepare(workflow, arrowPath);
+} else if (!existsSync(datasets)) {
+  process.stderr.write(`bench: skipped, ${datasets} is absent\n`);
+} else {
+  const folder = mkdtempSync(join(tmpdir(), 'proteus-bench-'));
+  const run = (args) => {
+    const result = spawnSync(process.execPath, [self, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`bench: ${args.join(' ')} exited with ${result.status}`);
+    return result.stdout;
+  };
+  const report = (kind, name, args) => {
+    const samples = Array.from({ length: REPEATS }, () => JSON.parse(run(args)));
+    const round = (value) => Math.round(value * 10) / 10;
+    emit(`features.load.${name}.${kind}.ms`, 'ms', round(Math.min(...samples.map((s) => s.ms))));
+    emit(`features.load.${name}.${kind}.cpu-ms`, 'ms', round(Math.min(...samples.map((s) => s.cpuMs))));
+    emit(`features.load.${name}.${kind}.peak-rss`, 'MB', Math.round(Math.max(...samples.map((s) => s.rssMb))));
+  };
+  try {
+    for (const name of WORKFLOWS) {
+      const arrow = join(folder, `${name}.${PIPELINE}.arrow`);
+      report('zip', name, ['--measure', 'zip', name]);
+      run(['--prepare', 'zip', name, arrow]);
+      report('arrow', name, ['--measure', 'arrow', name, arrow]);
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,216 @@
+/*
+ * Arrow IPC (file format) storage of a prepared FeatureSet, so later steps skip CSV parsing.
+ * One row per (run, job) in the FeatureSet's order; one float32 column per feature; the rest in schema metadata.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
+import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
+import { type Field, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { FeatureRun, FeatureSet } from './extract-features.js';
+import { FEATURE_PIPELINES, type FeaturePipelineName } from './feature-pipelines.js';
+import {
+  codeOf,
+  createTextColumn,
+  float32Vector,
+  int32Vector,
+  readFloatColumn,
+  readInt32Column,
+  readTextColumn,
+  textVector,
+} from './internal/arrow-columns.js';
+
+const FORMAT = 'proteus-feature-set';
+const FORMAT_VERSION = '1';
+const FEATURE_PREFIX = 'feature:';
+// Integrity: the schema metadata holds `proteus-sha256:<64 hex>`, the SHA-256 of the whole file with those 64 hex
+// digits read as zeros. Checked before apache-arrow parses anything: a damaged IPC file can make its reader
+// allocate without bound, and a flipped bit in a float would otherwise load silently.
+const CHECKSUM_PREFIX = Buffer.from('proteus-sha256:');
+const CHECKSUM_DIGITS = 64;
+const CHECKSUM_ZEROS = Buffer.from('0'.repeat(CHECKSUM_DIGITS));
+
+/**
+ * Writes a feature set as an Arrow IPC file, atomically (readers never see a torn file). Columns: `run_index`,
+ * `run_id`, `node_index`, `job_name`, `job_label`, `run_label`, then `feature:<name>` (float32) per feature;
+ * workflow, generation, pipeline, runs, the DAG and a SHA-256 checksum go in the schema metadata (`proteus.*` keys).
+ *
+ * @example await writeDatasetArrow('out/montage.flowbench-v1.arrow', extractFeatures(dataset));
+ * @throws Error from the file system (no space, no permission)
+ */
+export async function writeDatasetArrow(path: string, features: FeatureSet): Promise<void> {
+  const runs = features.runs.length;
+  const jobs = features.jobsPerRun;
+  const rows = runs * jobs;
+  const width = features.featureNames.length;
+  const runIndex = new Int32Array(rows);
+  const nodeIndex = new Int32Array(rows);
+  const jobName = new Int32Array(rows);
+  const runLabel = createTextColumn(rows);
+  const jobLabel = createTextColumn(rows);
+  for (let run = 0; run < runs; run++) {
+    const labelCode = codeOf(runLabel, (features.runs[run] as FeatureRun).label);
+    for (let node = 0; node < jobs; node++) {
+      const row = run * jobs + node;
+      runIndex[row] = run;
+      nodeIndex[row] = node;
+      jobName[row] = node;
+      runLabel.codes[row] = labelCode;
+      jobLabel.codes[row] = codeOf(jobLabel, features.jobLabels[row] ?? 'normal');
+    }
+  }
+  const vectors: Record<
+    string,
+    ReturnType<typeof int32Vector> | ReturnType<typeof float32Vector> | ReturnType<typeof textVector>
+  > = {
+    run_index: int32Vector(runIndex),
+    // Arrow's IPC writer mis-sizes the body when two columns share one buffer, so every column gets its own array.
+    run_id: textVector(
+      runIndex.slice(),
+      features.runs.map((run) => run.runId),
+    ),
+    node_index: int32Vector(nodeIndex),
+    job_name: textVector(jobName, features.graph.jobNames()),
+    job_label: textVector(jobLabel.codes, jobLabel.values),
+    run_label: textVector(runLabel.codes, runLabel.values),
+  };
+  features.featureNames.forEach((name, f) => {
+    const column = new Float32Array(rows);
+    for (let row = 0; row < rows; row++) column[row] = features.values[row * width + f] as number;
+    vectors[`${FEATURE_PREFIX}${name}`] = float32Vector(column);
+  });
+  const table = new Table(vectors);
+  const adjacency: Record<string, string[]> = {};
+  for (const name of features.graph.jobNames()) adjacency[name] = features.graph.children(name);
+  const metadata = new Map<string, string>([
+    ['proteus.format', FORMAT],
+    ['proteus.formatVersion', FORMAT_VERSION],
+    ['proteus.workflow', features.workflow],
+    ['proteus.generation', String(features.generation)],
+    ['proteus.pipeline', features.pipeline],
+    ['proteus.pipelineVersion', String(features.pipelineVersion)],
+    ['proteus.featureNames', JSON.stringify(features.featureNames)],
+    ['proteus.runs', JSON.stringify(features.runs.map(({ runId, file, label }) => ({ runId, file, label })))],
+    ['proteus.adjacency', JSON.stringify(adjacency)],
+    ['proteus.checksum', `${CHECKSUM_PREFIX.toString()}${CHECKSUM_ZEROS.toString()}`],
+  ]);
+  const withMetadata = new Table(new Schema(table.schema.fields as Field[], metadata), table.batches);
+  const bytes = Buffer.from(tableToIPC(withMetadata, 'file'));
+  const digest = Buffer.from(checksumOf(bytes, checksumSlots(bytes)));
+  for (const slot of checksumSlots(bytes)) digest.copy(bytes, slot);
+  await writeFileAtomic(path, bytes);
+}
+
+/** Offsets of the hex digits after every `proteus-sha256:` in the file. */
+function checksumSlots(bytes: Buffer): number[] {
+  const slots: number[] = [];
+  for (let at = bytes.indexOf(CHECKSUM_PREFIX); at !== -1; at = bytes.indexOf(CHECKSUM_PREFIX, at + 1)) {
+    const slot = at + CHECKSUM_PREFIX.length;
+    if (slot + CHECKSUM_DIGITS <= bytes.length) slots.push(slot);
+  }
+  return slots;
+}
+
+/** SHA-256 (hex) of the file with every checksum slot read as zeros. */
+function checksumOf(bytes: Buffer, slots: readonly number[]): string {
+  const hash = createHash('sha256');
+  let from = 0;
+  for (const slot of slots) {
+    hash.update(bytes.subarray(from, slot));
+    hash.update(CHECKSUM_ZEROS);
+    from = slot + CHECKSUM_DIGITS;
+  }
+  hash.update(bytes.subarray(from));
+  return hash.digest('hex');
+}
+
+/**
+ * Reads a feature set written by `writeDatasetArrow` (milliseconds: no CSV parsing, no zip).
+ *
+ * @example const features = await readDatasetArrow('out/montage.flowbench-v1.arrow');
+ * @throws ProteusError PROTEUS_FEATURES_PATH_NOT_FOUND when the file does not exist
+ * @throws ProteusError PROTEUS_FEATURES_ARROW_INVALID when it is not an Arrow file or not a Proteus feature set
+ */
+export async function readDatasetArrow(path: string): Promise<FeatureSet> {
+  const where = 'features/readDatasetArrow';
+  const bytes = await readFile(path).catch((error: unknown) => {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_PATH_NOT_FOUND',
+      `${where}: cannot read ${path}. Write one with \`proteus dataset convert\`.`,
+      {
+        cause: error,
+      },
+    );
+  });
+  const invalid = (what: string, cause?: unknown) =>
+    new ProteusError(
+      'PROTEUS_FEATURES_ARROW_INVALID',
+      `${where}: ${path} is not a Proteus feature set (${what}). Re-create it with \`proteus dataset convert\`.`,
+      {
+        cause,
+      },
+    );
+  const slots = checksumSlots(bytes);
+  if (slots.length === 0) throw invalid('no proteus checksum');
+  const claimed = slots.map((slot) => bytes.subarray(slot, slot + CHECKSUM_DIGITS).toString('latin1'));
+  if (claimed.some((value) => value !== claimed[0]) || checksumOf(bytes, slots) !== claimed[0]) {
+    throw invalid('checksum mismatch: the file is damaged or was changed after writing');
+  }
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (error) {
+    throw invalid(`not an Arrow IPC file: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  const meta = table.schema.metadata;
+  if (meta.get('proteus.format') !== FORMAT) throw invalid('no proteus.format metadata');
+  if (meta.get('proteus.formatVersion') !== FORMAT_VERSION)
+    throw invalid(`format version ${meta.get('proteus.formatVersion')}, expected ${FORMAT_VERSION}`);
+  try {
+    const workflow = meta.get('proteus.workflow') as string;
+    const generation = Number(meta.get('proteus.generation'));
+    const pipeline = meta.get('proteus.pipeline') as FeaturePipelineName;
+    const pipelineVersion = Number(meta.get('proteus.pipelineVersion'));
+    const featureNames = JSON.parse(meta.get('proteus.featureNames') ?? 'null') as string[];
+    const runs = JSON.parse(meta.get('proteus.runs') ?? 'null') as FeatureRun[];
+    const adjacency = JSON.parse(meta.get('proteus.adjacency') ?? 'null') as Record<string, string[]>;
+    if (
+      (generation !== 1 && generation !== 2) ||
+      !Object.hasOwn(FEATURE_PIPELINES, pipeline) ||
+      !Array.isArray(featureNames) ||
+      !Array.isArray(runs)
+    ) {
+      throw invalid('metadata is incomplete');
+    }
+    const graph = parseFlowBenchAdjacency(adjacency, { generation: 2, workflow, source: path });
+    const jobs = graph.size;
+    const rows = runs.length * jobs;
+    if (table.numRows !== rows) throw invalid(`${table.numRows} rows for ${runs.length} runs x ${jobs} jobs`);
+    const nodeIndex = readInt32Column(table, 'node_index');
+    if (nodeIndex === undefined || nodeIndex.some((node, row) => node !== row % jobs))
+      throw invalid('rows are not in node-index order');
+    const width = featureNames.length;
+    const values = new Float32Array(rows * width);
+    featureNames.forEach((name, f) => {
+      const column = readFloatColumn(table, `${FEATURE_PREFIX}${name}`);
+      if (column === undefined) throw invalid(`feature column "${name}" missing`);
+      for (let row = 0; row < rows; row++) values[row * width + f] = column[row] as number;
+    });
+    const jobLabels = (readTextColumn(table, 'job_label') ?? []).map((label) => label ?? 'normal');
+    return {
+      workflow,
+      generation,
+      pipeline,
+      pipelineVersion,
+      featureNames,
+      graph,
+      runs,
+      jobsPerRun: jobs,
+      values,
+      jobLabels,
+    };
+  } catch (error) {
+    if (error instanceof ProteusError && error.code === 'PROTEUS_FEATURES_ARROW_INVALID') throw error;
+    throw invalid(error instanceof Error ? error.message : String(error), error);
+  }
+}

@@ -1,0 +1,206 @@
+import {
+  Dictionary,
+  Float32,
+  Float64,
+  Int32,
+  makeData,
+  makeVector,
+  type Table,
+  Utf8,
+  type Vector,
+  vectorFromArray,
+} from 'apache-arrow';
+
+/** A dictionary-encoded text column under construction: codes index `values`; -1 is null. */
+export interface TextColumnBuilder {
+  codes: Int32Array;
+  values: string[];
+  lookup: Map<string, number>;
+}
+
+/**
+ * A text column of nearly unique values (paths, argv) under construction: UTF-8 bytes appended to an arena as rows
+ * arrive in any order, so no JS string (which may pin the whole CSV text it was sliced from) is kept.
+ */
+export interface Utf8ArenaBuilder {
+  bytes: Uint8Array;
+  used: number;
+  start: Int32Array;
+  /** Byte length per row; -1 = null. */
+  length: Int32Array;
+}
+
+/** A fresh arena with room for `rows` rows. */
+export function createUtf8Arena(rows: number): Utf8ArenaBuilder {
+  return {
+    bytes: new Uint8Array(1 << 20),
+    used: 0,
+    start: new Int32Array(rows),
+    length: new Int32Array(rows).fill(-1),
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** Stores `text` as the value of `row`. */
+export function putUtf8(arena: Utf8ArenaBuilder, row: number, text: string): void {
+  const needed = arena.used + text.length * 3;
+  if (needed > arena.bytes.length) {
+    const grown = new Uint8Array(Math.max(needed, arena.bytes.length * 2));
+    grown.set(arena.bytes.subarray(0, arena.used));
+    arena.bytes = grown;
+  }
+  const { written } = encoder.encodeInto(text, arena.bytes.subarray(arena.used));
+  arena.start[row] = arena.used;
+  arena.length[row] = written;
+  arena.used += written;
+}
+
+/** A utf8 vector of the first `rows` rows of an arena, in row order. */
+export function utf8Vector(arena: Utf8ArenaBuilder, rows: number): Vector<Utf8> {
+  const offsets = new Int32Array(rows + 1);
+  let total = 0;
+  for (let row = 0; row < rows; row++) {
+    offsets[row] = total;
+    total += Math.max(0, arena.length[row] as number);
+  }
+  offsets[rows] = total;
+  const data = new Uint8Array(total);
+  for (let row = 0; row < rows; row++) {
+    const length = arena.length[row] as number;
+    if (length > 0) {
+      const start = arena.start[row] as number;
+      data.set(arena.bytes.subarray(start, start + length), offsets[row] as number);
+    }
+  }
+  const { nullCount, nullBitmap } = validityOf((i) => (arena.length[i] as number) >= 0, rows);
+  return makeVector(
+    makeData({
+      type: new Utf8(),
+      length: rows,
+      nullCount,
+      nullBitmap: nullCount ? nullBitmap : undefined,
+      valueOffsets: offsets,
+      data,
+    }),
+  );
+}
+
+/** A fresh text column builder with room for `length` rows. */
+export function createTextColumn(length: number): TextColumnBuilder {
+  return { codes: new Int32Array(length).fill(-1), values: [], lookup: new Map() };
+}
+
+/** The dictionary code of `value`, adding it when new. */
+export function codeOf(column: TextColumnBuilder, value: string): number {
+  let code = column.lookup.get(value);
+  if (code === undefined) {
+    code = column.values.length;
+    column.values.push(value);
+    column.lookup.set(value, code);
+  }
+  return code;
+}
+
+function validityOf(isValid: (i: number) => boolean, length: number): { nullCount: number; nullBitmap: Uint8Array } {
+  const nullBitmap = new Uint8Array(Math.ceil(length / 8));
+  let nullCount = 0;
+  for (let i = 0; i < length; i++) {
+    if (isValid(i)) nullBitmap[i >> 3] = (nullBitmap[i >> 3] as number) | (1 << (i & 7));
+    else nullCount++;
+  }
+  return { nullCount, nullBitmap };
+}
+
+/** A float64 vector; NaN becomes null (the NaN stays in the value buffer). */
+export function float64Vector(values: Float64Array): Vector<Float64> {
+  const { nullCount, nullBitmap } = validityOf((i) => !Number.isNaN(values[i]), values.length);
+  return makeVector(
+    makeData({
+      type: new Float64(),
+      length: values.length,
+      nullCount,
+      nullBitmap: nullCount ? nullBitmap : undefined,
+      data: values,
+    }),
+  );
+}
+
+/** A float32 vector without nulls (feature values are imputed). */
+export function float32Vector(values: Float32Array): Vector<Float32> {
+  return makeVector(makeData({ type: new Float32(), length: values.length, nullCount: 0, data: values }));
+}
+
+/** An int32 vector without nulls. */
+export function int32Vector(values: Int32Array): Vector<Int32> {
+  return makeVector(makeData({ type: new Int32(), length: values.length, nullCount: 0, data: values }));
+}
+
+/** A dictionary-encoded utf8 vector from codes (-1 = null) and the dictionary. */
+export function textVector(codes: Int32Array, values: readonly string[]): Vector<Dictionary<Utf8, Int32>> {
+  const { nullCount, nullBitmap } = validityOf((i) => (codes[i] as number) >= 0, codes.length);
+  const dictionary = vectorFromArray(values as string[], new Utf8());
+  return makeVector(
+    makeData({
+      type: new Dictionary(new Utf8(), new Int32()),
+      length: codes.length,
+      nullCount,
+      nullBitmap: nullCount ? nullBitmap : undefined,
+      data: codes,
+      dictionary,
+    }),
+  );
+}
+
+/** The numbers of a float column as one typed array, with NaN for nulls; undefined when the column is absent. */
+export function readFloatColumn(table: Table, name: string): Float64Array | Float32Array | undefined {
+  const vector = table.getChild(name);
+  if (vector === null) return undefined;
+  const out = vector.type instanceof Float32 ? new Float32Array(vector.length) : new Float64Array(vector.length);
+  let offset = 0;
+  for (const chunk of vector.data) {
+    const values = chunk.values as Float64Array | Float32Array;
+    out.set(values.subarray(chunk.offset, chunk.offset + chunk.length), offset);
+    if (chunk.nullCount > 0) {
+      for (let i = 0; i < chunk.length; i++) if (!chunk.getValid(i)) out[offset + i] = Number.NaN;
+    }
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** An int32 column as one typed array; undefined when the column is absent. */
+export function readInt32Column(table: Table, name: string): Int32Array | undefined {
+  const vector = table.getChild(name);
+  if (vector === null) return undefined;
+  const out = new Int32Array(vector.length);
+  let offset = 0;
+  for (const chunk of vector.data) {
+    out.set((chunk.values as Int32Array).subarray(chunk.offset, chunk.offset + chunk.length), offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** A text column (plain or dictionary-encoded) as strings, with null for nulls; undefined when absent. */
+export function readTextColumn(table: Table, name: string): Array<string | null> | undefined {
+  const vector = table.getChild(name);
+  if (vector === null) return undefined;
+  const out = new Array<string | null>(vector.length);
+  let offset = 0;
+  for (const chunk of vector.data) {
+    if (chunk.dictionary) {
+      const dictionary = chunk.dictionary.toArray() as string[];
+      const codes = chunk.values as Int32Array;
+      const all = chunk.nullCount === 0;
+      for (let i = 0; i < chunk.length; i++) {
+        out[offset + i] = all || chunk.getValid(i) ? (dictionary[codes[chunk.offset + i] as number] ?? null) : null;
+      }
+    } else {
+      const strings = makeVector(chunk).toArray() as Array<string | null>;
+      for (let i = 0; i < chunk.length; i++) out[offset + i] = strings[i] ?? null;
+    }
+    offset += chunk.length;
+  }
+  return out;
+}

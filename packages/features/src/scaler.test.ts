@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EHT_IMAGING, hasSharedDatasets } from '../test/support.js';
+import { extractFeatures, type FeatureSet } from './extract-features.js';
+import { loadFlowBench } from './load-flowbench.js';
+import { applyScaler, fitScaler } from './scaler.js';
+import { splitByRun } from './split.js';
+
+describe.skipIf(!hasSharedDatasets)('fitScaler', () => {
+  let features: FeatureSet;
+  beforeAll(async () => {
+    features = extractFeatures(await loadFlowBench(EHT_IMAGING), { pipeline: 'works22' });
+  });
+  const width = 24;
+
+  /** Values of feature f over the given runs. */
+  function column(set: FeatureSet, runs: readonly number[], f: number): number[] {
+    const out: number[] = [];
+    for (const run of runs)
+      for (let node = 0; node < set.jobsPerRun; node++)
+        out.push(set.values[(run * set.jobsPerRun + node) * width + f] as number);
+    return out;
+  }
+
+  it('min-max: training values land in [0, 1]; constant columns map to 0', () => {
+    const split = splitByRun(features, { seed: 3 });
+    const scaler = fitScaler(features, { kind: 'minmax', runs: split.train });
+    expect(scaler.fittedOn).toEqual({ runs: split.train.length, jobs: split.train.length * 12 });
+    const scaled = applyScaler(features, scaler);
+    for (let f = 0; f < width; f++) {
+      const raw = column(features, split.train, f);
+      const out = column(scaled, split.train, f);
+      if (Math.min(...raw) === Math.max(...raw)) {
+        expect(scaler.divisor[f]).toBe(0);
+        expect(out.every((v) => v === 0)).toBe(true);
+      } else {
+        expect(Math.min(...out)).toBeCloseTo(0, 6);
+        expect(Math.max(...out)).toBeCloseTo(1, 6);
+      }
+    }
+    // pre_script_delay is missing everywhere: constant 0.
+    expect(scaler.divisor[features.featureNames.indexOf('pre_script_delay')]).toBe(0);
+  });
+
+  it('standard: training values have mean 0 and std 1', () => {
+    const split = splitByRun(features, { seed: 4 });
+    const scaled = applyScaler(features, fitScaler(features, { kind: 'standard', runs: split.train }));
+    const f = features.featureNames.indexOf('runtime');
+    const out = column(scaled, split.train, f);
+    const mean = out.reduce((a, b) => a + b, 0) / out.length;
+    const std = Math.sqrt(out.reduce((a, b) => a + (b - mean) ** 2, 0) / out.length);
+    expect(mean).toBeCloseTo(0, 5);
+    expect(std).toBeCloseTo(1, 5);
+  });
+
+  it('never reads test or validation runs: changing them leaves the scaler unchanged', () => {
+    const split = splitByRun(features, { seed: 5 });
+    const before = fitScaler(features, { kind: 'minmax', runs: split.train });
+    const poisoned = new Float32Array(features.values);
+    for (const run of [...split.validation, ...split.test]) {
+      poisoned.fill(1e9, run * 12 * width, (run + 1) * 12 * width);
+    }
+    const after = fitScaler({ ...features, values: poisoned }, { kind: 'minmax', runs: split.train });
+    expect(after).toEqual(before);
+    const standard = fitScaler({ ...features, values: poisoned }, { kind: 'standard', runs: split.train });
+    expect(standard).toEqual(fitScaler(features, { kind: 'standard', runs: split.train }));
+  });
+
+  it('fits on training jobs of the transductive split', () => {
+    const jobs = [0, 1, 2, 30, 31];
+    const scaler = fitScaler(features, { kind: 'minmax', jobs });
+    const f = features.featureNames.indexOf('runtime');
+    const values = jobs.map((j) => features.values[j * width + f] as number);
+    expect(scaler.offset[f]).toBe(Math.min(...values));
+    expect(scaler.fittedOn).toEqual({ runs: 2, jobs: 5 });
+  });
+
+  it('survives JSON', () => {
+    const scaler = fitScaler(features, { runs: [0, 1, 2, 3] });
+    const viaJson = applyScaler(features, JSON.parse(JSON.stringify(scaler))).values;
+    const direct = applyScaler(features, scaler).values;
+    expect(Buffer.from(viaJson.buffer).equals(Buffer.from(direct.buffer))).toBe(true);
+  });
+
+  it('throws PROTEUS_FEATURES_INVALID_OPTION without training data or with bad indices', () => {
+    const code = { code: 'PROTEUS_FEATURES_INVALID_OPTION' };
+    expect(() => fitScaler(features, {})).toThrow(expect.objectContaining(code));
+    expect(() => fitScaler(features, { runs: [0], jobs: [0] })).toThrow(expect.objectContaining(code));
+    expect(() => fitScaler(features, { runs: [] })).toThrow(expect.objectContaining(code));
+    expect(() => fitScaler(features, { runs: [501] })).toThrow(expect.objectContaining(code));
+    expect(() => fitScaler(features, { jobs: [-1] })).toThrow(expect.objectContaining(code));
+    expect(() => fitScaler(features, { runs: [0], kind: 'robust' as 'minmax' })).toThrow(expect.objectContaining(code));
+  });
+
+  it('throws PROTEUS_FEATURES_SCALER_INVALID for a scaler of other features or a malformed one', () => {
+    const scaler = fitScaler(features, { runs: [0, 1] });
+    const other = { ...features, featureNames: features.featureNames.slice(1).concat('x') };
+    expect(() => applyScaler(other, scaler)).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_FEATURES_SCALER_INVALID' }),
+    );
+    expect(() => applyScaler(features, { ...scaler, offset: [1] })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_FEATURES_SCALER_INVALID' }),
+    );
+  });
+});

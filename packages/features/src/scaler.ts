@@ -1,0 +1,200 @@
+/*
+ * Feature scalers fitted on training data only (ml.md §7.3: every reference pipeline fits min-max on all runs and
+ * all splits, which leaks test statistics into training).
+ */
+import { ProteusError } from '@proteus-wf/core';
+import type { FeatureSet } from './extract-features.js';
+
+/** `minmax`: (x - min) / (max - min); `standard`: (x - mean) / std (population std). */
+export type ScalerKind = 'minmax' | 'standard';
+
+/**
+ * Per-feature statistics as plain JSON. `scaled = divisor === 0 ? 0 : (x - offset) / divisor`: a constant column
+ * (divisor 0) maps to 0. Values outside the training range are not clipped.
+ */
+export interface Scaler {
+  kind: ScalerKind;
+  pipeline: string;
+  pipelineVersion: number;
+  featureNames: string[];
+  /** min (minmax) or mean (standard) per feature. */
+  offset: number[];
+  /** max - min (minmax) or std (standard) per feature; 0 for a constant feature. */
+  divisor: number[];
+  /** How much data the statistics came from. */
+  fittedOn: { runs: number; jobs: number };
+}
+
+/** Options of `fitScaler`: exactly one of `runs` (run indices, the default split) or `jobs` (flat job indices). */
+export interface FitScalerOptions {
+  kind?: ScalerKind;
+  /** Training run indices (`splitByRun(...).train`). */
+  runs?: readonly number[];
+  /** Training job indices into `[runs * jobs]` (`splitByJob(...).train`, transductive). */
+  jobs?: ArrayLike<number>;
+}
+
+const WHERE = 'features/fitScaler';
+
+/**
+ * Fits a min-max or standard scaler on the training runs (or training jobs) only; nothing else is read.
+ *
+ * @example
+ * const split = splitByRun(features, { seed: 1 });
+ * const scaler = fitScaler(features, { kind: 'minmax', runs: split.train });
+ * JSON.stringify(scaler); // plain data
+ * @throws ProteusError PROTEUS_FEATURES_INVALID_OPTION when neither or both of runs/jobs are given, an index is out of range, or the kind is unknown
+ */
+export function fitScaler(features: FeatureSet, options: FitScalerOptions): Scaler {
+  const kind = options.kind ?? 'minmax';
+  if (kind !== 'minmax' && kind !== 'standard') {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_INVALID_OPTION',
+      `${WHERE}: kind must be "minmax" or "standard", got ${JSON.stringify(kind)}`,
+    );
+  }
+  if ((options.runs === undefined) === (options.jobs === undefined)) {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_INVALID_OPTION',
+      `${WHERE}: pass exactly one of { runs } (training run indices) or { jobs } (training job indices); to fit on everything pass every run index explicitly`,
+    );
+  }
+  const jobsPerRun = features.jobsPerRun;
+  const totalRows = features.runs.length * jobsPerRun;
+  const rows =
+    options.runs !== undefined
+      ? rowsOfRuns(options.runs, features.runs.length, jobsPerRun)
+      : checkedJobs(options.jobs as ArrayLike<number>, totalRows);
+  if (rows.length === 0) {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_INVALID_OPTION',
+      `${WHERE}: no training data (empty ${options.runs ? 'runs' : 'jobs'})`,
+    );
+  }
+  const width = features.featureNames.length;
+  const values = features.values;
+  const offset = new Array<number>(width).fill(0);
+  const divisor = new Array<number>(width).fill(0);
+  for (let f = 0; f < width; f++) {
+    if (kind === 'minmax') {
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < rows.length; i++) {
+        const x = values[(rows[i] as number) * width + f] as number;
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      offset[f] = min;
+      divisor[f] = max - min;
+    } else {
+      let sum = 0;
+      for (let i = 0; i < rows.length; i++) sum += values[(rows[i] as number) * width + f] as number;
+      const mean = sum / rows.length;
+      let squares = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const d = (values[(rows[i] as number) * width + f] as number) - mean;
+        squares += d * d;
+      }
+      offset[f] = mean;
+      const std = Math.sqrt(squares / rows.length);
+      divisor[f] = std > 1e-12 * Math.max(1, Math.abs(mean)) ? std : 0;
+    }
+  }
+  return {
+    kind,
+    pipeline: features.pipeline,
+    pipelineVersion: features.pipelineVersion,
+    featureNames: features.featureNames.slice(),
+    offset,
+    divisor,
+    fittedOn: {
+      runs: options.runs
+        ? new Set(options.runs).size
+        : new Set(Array.from(rows, (r) => Math.floor(r / jobsPerRun))).size,
+      jobs: rows.length,
+    },
+  };
+}
+
+/**
+ * Scales a feature set with a fitted scaler (also one that went through JSON).
+ * @example const scaled = applyScaler(features, JSON.parse(JSON.stringify(scaler)));
+ * @throws ProteusError PROTEUS_FEATURES_SCALER_INVALID when the scaler is malformed or was fitted on other features
+ */
+export function applyScaler(features: FeatureSet, scaler: Scaler): FeatureSet {
+  return { ...features, values: scaleValues(features, scaler) };
+}
+
+/** The scaled copy of `features.values`. */
+export function scaleValues(features: FeatureSet, scaler: Scaler): Float32Array {
+  checkScaler(features, scaler);
+  const width = features.featureNames.length;
+  const source = features.values;
+  const out = new Float32Array(source.length);
+  const inverse = scaler.divisor.map((d) => (d === 0 ? 0 : 1 / d));
+  for (let i = 0; i < source.length; i += width) {
+    for (let f = 0; f < width; f++) {
+      out[i + f] = ((source[i + f] as number) - (scaler.offset[f] as number)) * (inverse[f] as number);
+    }
+  }
+  return out;
+}
+
+function checkScaler(features: FeatureSet, scaler: Scaler): void {
+  const where = 'features/applyScaler';
+  const width = features.featureNames.length;
+  const wellFormed =
+    typeof scaler === 'object' &&
+    scaler !== null &&
+    (scaler.kind === 'minmax' || scaler.kind === 'standard') &&
+    Array.isArray(scaler.featureNames) &&
+    Array.isArray(scaler.offset) &&
+    Array.isArray(scaler.divisor) &&
+    scaler.offset.length === scaler.featureNames.length &&
+    scaler.divisor.length === scaler.featureNames.length &&
+    scaler.offset.every(Number.isFinite) &&
+    scaler.divisor.every((d) => Number.isFinite(d) && d >= 0);
+  if (!wellFormed) {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_SCALER_INVALID',
+      `${where}: not a scaler: expected { kind, featureNames, offset, divisor } with one finite number per feature (use fitScaler)`,
+    );
+  }
+  const same =
+    scaler.featureNames.length === width && scaler.featureNames.every((name, i) => name === features.featureNames[i]);
+  if (!same) {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_SCALER_INVALID',
+      `${where}: the scaler was fitted on ${scaler.featureNames.length} features of pipeline "${scaler.pipeline}" v${scaler.pipelineVersion}, the feature set has ${width} of "${features.pipeline}" v${features.pipelineVersion}. Fit a scaler on this pipeline.`,
+      { details: { scaler: scaler.featureNames, features: features.featureNames } },
+    );
+  }
+}
+
+function rowsOfRuns(runs: readonly number[], runCount: number, jobsPerRun: number): Int32Array {
+  const unique = [...new Set(runs)];
+  const rows = new Int32Array(unique.length * jobsPerRun);
+  unique.forEach((run, k) => {
+    if (!Number.isInteger(run) || run < 0 || run >= runCount) {
+      throw new ProteusError(
+        'PROTEUS_FEATURES_INVALID_OPTION',
+        `${WHERE}: run index ${run} is out of range (0..${runCount - 1})`,
+      );
+    }
+    for (let node = 0; node < jobsPerRun; node++) rows[k * jobsPerRun + node] = run * jobsPerRun + node;
+  });
+  return rows;
+}
+
+function checkedJobs(jobs: ArrayLike<number>, total: number): ArrayLike<number> {
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i] as number;
+    if (!Number.isInteger(job) || job < 0 || job >= total) {
+      throw new ProteusError(
+        'PROTEUS_FEATURES_INVALID_OPTION',
+        `${WHERE}: job index ${job} is out of range (0..${total - 1})`,
+      );
+    }
+  }
+  return jobs;
+}
