@@ -8,6 +8,12 @@ type Register = (cli: Argv, io: CliIo) => Argv;
 /** Topics of the `proteus` binary, each in `src/commands/<topic>.ts`. Loaded lazily so `--help` stays fast. */
 const commands: Array<() => Promise<Register>> = [
   async () => (await import('./commands/version.js')).registerVersionCommands,
+  async () => (await import('./commands/dataset.js')).registerDatasetCommands,
+  async () => (await import('./commands/train.js')).registerTrainCommands,
+  async () => (await import('./commands/inject.js')).registerInjectCommands,
+  async () => (await import('./commands/testbed.js')).registerTestbedCommands,
+  async () => (await import('./commands/experiment.js')).registerExperimentCommands,
+  async () => (await import('./commands/al.js')).registerAlCommands,
 ];
 
 /** Builds the yargs program for `argv`; `runCli` executes it. */

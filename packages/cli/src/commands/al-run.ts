@@ -1,0 +1,437 @@
+import { access, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  type ActiveLearningResult,
+  type ActiveModelKind,
+  type EmulationSummary,
+  renderReport,
+  runActiveLearning,
+  STRATEGIES,
+  type StrategyName,
+  type StrategySummary,
+  samplesToReach,
+  summarizeLearningCurves,
+} from '@proteus-wf/active-learner';
+import { type ProgressEvent, ProteusError, writeFileAtomic } from '@proteus-wf/core';
+import type { Argv } from 'yargs';
+import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { createLiveLab } from '../live-backend.js';
+
+/** Options of {@link runLiveLoop} (the flags of `proteus al run`). */
+export interface LiveLoopOptions {
+  testbed: 'local';
+  /** Pegasus YAML 5.0 file of the workflow. */
+  workflow: string;
+  out: string;
+  model: ActiveModelKind;
+  strategy: StrategyName;
+  compare: StrategyName[];
+  iterations: number;
+  perIteration: number;
+  burnIn: number;
+  reselectEvery: number;
+  /** Optimizer steps on H per iteration. */
+  steps: number;
+  costWeight: number;
+  testRuns: number;
+  calibrationRuns: number;
+  anomalies: string[];
+  workers: number;
+  seed: number;
+  resume: boolean;
+}
+
+/** What `proteus al run` prints and writes to `<out>/summary.json`: `al emulate`'s summary plus the live facts. */
+export interface LiveLoopSummary extends EmulationSummary {
+  live: {
+    testbed: string;
+    /** `cgroup` (root) or `process-group` (stressor anomalies), as the testbed reported it. */
+    isolation: string;
+    workers: string[];
+    anomalies: string[];
+    testRuns: number;
+    calibrationRuns: number;
+    /** Training runs executed per strategy. */
+    trainingRuns: Record<string, number>;
+    traces: string;
+    wallSeconds: number;
+  };
+  report: string;
+}
+
+const TESTBEDS = ['local'] as const;
+const MODELS = ['gcn', 'ssl'] as const;
+const DEFAULTS = {
+  iterations: 4,
+  perIteration: 2,
+  burnIn: 1,
+  reselectEvery: 4,
+  steps: 10,
+  testRuns: 4,
+  calibrationRuns: 2,
+  anomalies: 'cpu_1,hdd_1',
+  workers: 2,
+  seed: 0,
+};
+const WHERE = 'al run';
+
+/**
+ * Adds `run` to the `al` command: the live active-learning loop. `al.ts` calls it inside its `al` builder, because
+ * yargs keeps only the last registration of a command name.
+ * @example cli.command('al', '...', (al) => registerAlRunCommands(al.command('emulate', ...), io))
+ */
+export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
+  return al.command(
+    'run',
+    'Run the live active-learning loop: queries become experiments on a testbed, their traces update the model',
+    (y) =>
+      y
+        .option('testbed', { choices: TESTBEDS, default: 'local' as const, describe: 'Where the workflows run' })
+        .option('workflow', { type: 'string', demandOption: true, describe: 'Pegasus YAML 5.0 workflow to run' })
+        .option('out', {
+          type: 'string',
+          demandOption: true,
+          describe: 'Output folder: report.html, summary.json, checkpoints/, traces/',
+        })
+        .option('model', {
+          choices: MODELS,
+          default: 'gcn' as const,
+          describe: 'Supervised GCN or self-supervised SSL',
+        })
+        .option('strategy', { choices: STRATEGIES, default: 'gradient' as const, describe: 'Query strategy' })
+        .option('compare', {
+          type: 'array',
+          string: true,
+          choices: STRATEGIES,
+          default: [] as string[],
+          describe: 'Baseline strategies run on the same test set (e.g. random)',
+        })
+        .option('iterations', { type: 'number', default: DEFAULTS.iterations, describe: 'Iterations K (≥ 2)' })
+        .option('per-iteration', { type: 'number', default: DEFAULTS.perIteration, describe: 'Runs per iteration' })
+        .option('burn-in', { type: 'number', default: DEFAULTS.burnIn, describe: 'Iterations that query at random' })
+        .option('reselect-every', {
+          type: 'number',
+          default: DEFAULTS.reselectEvery,
+          describe: 'Query at random every n-th iteration after burn-in (0 = never)',
+        })
+        .option('steps', { type: 'number', default: DEFAULTS.steps, describe: 'Optimizer steps on H per iteration' })
+        .option('cost-weight', {
+          type: 'number',
+          default: 0,
+          describe: 'Cost-aware weighting exponent on expected runtime (0 = off)',
+        })
+        .option('test-runs', {
+          type: 'number',
+          default: DEFAULTS.testRuns,
+          describe: 'Held-out test runs with random anomalies',
+        })
+        .option('calibration-runs', {
+          type: 'number',
+          default: DEFAULTS.calibrationRuns,
+          describe: 'Runs that only fit the feature scaler',
+        })
+        .option('anomalies', {
+          type: 'string',
+          default: DEFAULTS.anomalies,
+          describe: 'Comma-separated anomalies the learner may request (dataset names: cpu_K, hdd_K, loss_K)',
+        })
+        .option('workers', { type: 'number', default: DEFAULTS.workers, describe: 'Workers of the local testbed' })
+        .option('seed', { type: 'number', default: DEFAULTS.seed, describe: 'Seed of every random choice' })
+        .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted loop in --out' })
+        .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
+    async (argv) => {
+      const summary = await runLiveLoop(
+        {
+          testbed: argv.testbed,
+          workflow: argv.workflow,
+          out: argv.out,
+          model: argv.model,
+          strategy: argv.strategy,
+          compare: argv.compare as StrategyName[],
+          iterations: argv.iterations,
+          perIteration: argv['per-iteration'],
+          burnIn: argv['burn-in'],
+          reselectEvery: argv['reselect-every'],
+          steps: argv.steps,
+          costWeight: argv['cost-weight'],
+          testRuns: argv['test-runs'],
+          calibrationRuns: argv['calibration-runs'],
+          anomalies: argv.anomalies
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+          workers: argv.workers,
+          seed: argv.seed,
+          resume: argv.resume,
+        },
+        io,
+        { json: argv.json },
+      );
+      printResult(io, summary, { json: argv.json, table: renderSummary });
+    },
+  );
+}
+
+/**
+ * Runs the live loop: collects the held-out test set and the scaler's calibration runs once, then runs Algorithm 1
+ * for the strategy (and each `compare` baseline) on the testbed, and writes `summary.json` and `report.html`.
+ * Progress goes to `io.stderr`.
+ * @example const summary = await runLiveLoop({ ...options, workflow: 'wf.yml', out: 'live' }, io)
+ * @throws ProteusError PROTEUS_CLI_USAGE for bad counts, PROTEUS_CLI_LIVE_ALREADY_STARTED when `out` holds a loop and
+ * `resume` is off, and the codes of the lab, the controller and `runActiveLearning`
+ */
+export async function runLiveLoop(
+  options: LiveLoopOptions,
+  io: CliIo,
+  display: { json?: boolean } = {},
+): Promise<LiveLoopSummary> {
+  const started = Date.now();
+  checkCounts(options);
+  const outDir = resolve(io.cwd, options.out);
+  if (!options.resume && (await exists(join(outDir, 'checkpoints')))) {
+    throw new ProteusError(
+      'PROTEUS_CLI_LIVE_ALREADY_STARTED',
+      `${WHERE}: ${outDir} already holds a live loop; continue it with --resume or choose another --out`,
+      { details: { out: outDir } },
+    );
+  }
+  const progress = createProgressPrinter(io, options.iterations, display.json === true);
+  await using lab = await createLiveLab({
+    workflow: resolve(io.cwd, options.workflow),
+    outDir,
+    seed: options.seed,
+    workers: options.workers,
+    anomalies: options.anomalies,
+    onProgress: progress.onProgress,
+  });
+  const signal = io.signal;
+  const deployment = await lab.provision({ signal });
+  const isolation = 'isolation' in deployment ? String(deployment.isolation) : 'unknown';
+  const workers = deployment.workers.map((worker) => worker.name);
+  progress.line(
+    `testbed ${options.testbed}: ${workers.length} workers (${workers.join(', ')}), isolation ${isolation}${isolation === 'cgroup' ? '' : ' (anomalies from stressor processes)'}; workflow ${lab.workflow} (${lab.graph.size} jobs)`,
+  );
+  progress.stage(`held-out test set: ${options.testRuns} runs with random anomalies`);
+  const testSet = await lab.collectTestSet(options.testRuns, { signal });
+  progress.stage(`calibration: ${options.calibrationRuns} runs to fit the feature scaler`);
+  await lab.calibrate(options.calibrationRuns, { signal });
+  const evaluation = await lab.evaluationSet();
+
+  const strategies = [options.strategy, ...options.compare.filter((name) => name !== options.strategy)];
+  const results: ActiveLearningResult[] = [];
+  for (const strategy of strategies) {
+    progress.stage(`${strategy}: ${options.iterations} iterations of ${options.perIteration} runs (${options.model})`);
+    const result = await runActiveLearning({
+      backend: lab.createBackend(strategy),
+      evaluation,
+      model: options.model,
+      strategy,
+      seed: options.seed,
+      iterations: options.iterations,
+      perIteration: options.perIteration,
+      burnIn: options.burnIn,
+      reselectEvery: options.reselectEvery,
+      stepsPerIteration: options.steps,
+      costWeight: options.costWeight,
+      checkpoint: join(outDir, 'checkpoints', `${strategy}.json`),
+      requestsDir: join(outDir, 'requests', strategy),
+      resume: options.resume,
+      signal,
+      onProgress: (event) => progress.iteration(strategy, event),
+    });
+    results.push(result);
+  }
+  progress.done();
+
+  const summaries = results.map((result) => summarizeLearningCurves([result], { label: result.strategy }));
+  const main = summaries[0] as StrategySummary;
+  const reportPath = join(outDir, 'report.html');
+  const summary: LiveLoopSummary = {
+    workflow: lab.workflow,
+    model: options.model,
+    dataset: {
+      runs:
+        testSet.runIds.length + options.calibrationRuns + sum(results.map((r) => r.iterations.at(-1)?.samples ?? 0)),
+      pool: 0,
+      test: evaluation.runs,
+      testJobs: evaluation.runs * lab.graph.size,
+    },
+    settings: {
+      strategy: options.strategy,
+      seeds: 1,
+      iterations: options.iterations,
+      perIteration: options.perIteration,
+      burnIn: options.burnIn,
+      stepsPerIteration: options.steps,
+    },
+    strategies: summaries,
+    live: {
+      testbed: options.testbed,
+      isolation,
+      workers,
+      anomalies: [...lab.anomalies],
+      testRuns: evaluation.runs,
+      calibrationRuns: options.calibrationRuns,
+      trainingRuns: Object.fromEntries(results.map((r) => [r.strategy, r.iterations.at(-1)?.samples ?? 0])),
+      traces: join(outDir, 'traces', lab.workflow),
+      wallSeconds: (Date.now() - started) / 1000,
+    },
+    report: reportPath,
+  };
+  const random = summaries.find((s) => s.strategy === 'random');
+  if (random && main.strategy !== 'random') {
+    const samples = samplesToReach(main.curve, random.final.rocAuc.mean);
+    summary.comparison = {
+      aulcGain: (main.aulc - random.aulc) / random.aulc,
+      target: random.final.rocAuc.mean,
+      samples,
+      randomSamples: random.final.samples,
+      fraction: samples === null ? null : samples / random.final.samples,
+    };
+  }
+  await mkdir(outDir, { recursive: true });
+  await writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(reportPath, describeLive(await renderReport(summary), summary));
+  return summary;
+}
+
+function checkCounts(options: LiveLoopOptions): void {
+  const problems: string[] = [];
+  const atLeast = (value: number, min: number, flag: string) => {
+    if (!Number.isInteger(value) || value < min) problems.push(`--${flag} must be an integer ≥ ${min} (got ${value})`);
+  };
+  atLeast(options.iterations, 2, 'iterations');
+  atLeast(options.perIteration, 1, 'per-iteration');
+  atLeast(options.burnIn, 0, 'burn-in');
+  atLeast(options.reselectEvery, 0, 'reselect-every');
+  atLeast(options.steps, 1, 'steps');
+  if (!(options.costWeight >= 0)) problems.push(`--cost-weight must be ≥ 0 (got ${options.costWeight})`);
+  atLeast(options.testRuns, 2, 'test-runs');
+  atLeast(options.calibrationRuns, 2, 'calibration-runs');
+  atLeast(options.workers, 1, 'workers');
+  if (!Number.isSafeInteger(options.seed)) problems.push(`--seed must be an integer (got ${options.seed})`);
+  if (options.anomalies.length === 0) problems.push('--anomalies must name at least one anomaly (e.g. cpu_1,hdd_1)');
+  if (problems.length > 0) {
+    throw new ProteusError('PROTEUS_CLI_USAGE', `${WHERE}: ${problems.join('; ')}`, { details: { problems } });
+  }
+}
+
+/** `renderReport` titles its page for emulation; say what this run was instead. */
+function describeLive(html: string, summary: LiveLoopSummary): string {
+  const training = Object.entries(summary.live.trainingRuns)
+    .map(([strategy, runs]) => `${runs} ${strategy}`)
+    .join(', ');
+  return html
+    .replace('Active learning emulation:', `Active learning, live on testbed-${summary.live.testbed}:`)
+    .replace(
+      /\b0 pool runs\b/,
+      `live runs on ${summary.live.workers.length} workers (isolation ${summary.live.isolation}; anomalies ${summary.live.anomalies.join(', ')}): ${training} training runs, ${summary.live.calibrationRuns} calibration runs`,
+    );
+}
+
+function renderSummary(summary: LiveLoopSummary): string {
+  const rows: Array<Array<string | number>> = [
+    ['strategy', 'AULC', 'final ROC-AUC', 'final AP', 'final P@k', 'training runs'],
+  ];
+  for (const s of summary.strategies) {
+    rows.push([
+      s.label,
+      s.aulc.toFixed(3),
+      s.final.rocAuc.mean.toFixed(3),
+      s.final.averagePrecision.mean.toFixed(3),
+      s.final.precisionAtK.mean.toFixed(3),
+      s.final.samples,
+    ]);
+  }
+  const lines = [formatTable(rows), ''];
+  if (summary.comparison) {
+    const c = summary.comparison;
+    lines.push(
+      `${summary.settings.strategy} vs random: AULC ${c.aulcGain >= 0 ? '+' : ''}${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} reached after ${c.samples ?? 'more than'} of ${c.randomSamples} runs`,
+    );
+  }
+  lines.push(
+    `${summary.live.testRuns} held-out test runs (${summary.dataset.testJobs} jobs), ${summary.live.calibrationRuns} calibration runs, isolation ${summary.live.isolation}, ${summary.live.wallSeconds.toFixed(0)} s`,
+    `traces: ${summary.live.traces}`,
+    `report: ${summary.report}`,
+  );
+  return lines.join('\n');
+}
+
+interface ProgressPrinter {
+  onProgress(event: ProgressEvent): void;
+  iteration(strategy: string, event: ProgressEvent): void;
+  stage(text: string): void;
+  line(text: string): void;
+  done(): void;
+}
+
+/**
+ * Renders the loop's progress on stderr: stages, each iteration's query, each run with its injected anomaly, and the
+ * running jobs (a status line rewritten in place on a terminal, a line every few seconds otherwise).
+ */
+function createProgressPrinter(io: CliIo, iterations: number, quiet: boolean): ProgressPrinter {
+  let status = false;
+  let lastJobs = 0;
+  const clear = () => {
+    if (status) io.stderr('\r\x1b[K');
+    status = false;
+  };
+  const line = (text: string) => {
+    if (quiet && !io.isTTY) return;
+    clear();
+    io.stderr(`${text}\n`);
+  };
+  return {
+    line,
+    stage: (text) => line(`== ${text}`),
+    onProgress(event) {
+      const data = (event.data ?? {}) as Record<string, unknown>;
+      if (event.phase === 'batch') {
+        const iteration = /k(\d+)$/.exec(String(data.id ?? ''));
+        const label = iteration ? `iteration ${Number(iteration[1])}/${iterations}` : String(data.batch);
+        line(`[${String(data.backend)}] ${label}: request ${event.message?.replace(/^[^:]*: /, '') ?? ''}`);
+      } else if (event.phase === 'experiment') {
+        line(
+          `  run ${String(data.run)}/${String(data.runs)} ${String(data.labRunId ?? data.runId)}: ${describeInjection(event)}`,
+        );
+      } else if (event.phase === 'jobs') {
+        const text = `    jobs ${String(data.done)}/${String(data.total)} done, ${String(data.running)} running`;
+        if (io.isTTY) {
+          io.stderr(`\r\x1b[K${text}`);
+          status = true;
+        } else if (!quiet && Date.now() - lastJobs >= 5000) {
+          lastJobs = Date.now();
+          io.stderr(`${text}\n`);
+        }
+      }
+    },
+    iteration(strategy, event) {
+      const data = (event.data ?? {}) as Record<string, unknown>;
+      const auc = typeof data.rocAuc === 'number' ? `, test ROC-AUC ${data.rocAuc.toFixed(3)}` : '';
+      line(`[${strategy}] ${event.message ?? ''} (${String(data.samples)} runs acquired${auc})`);
+    },
+    done: clear,
+  };
+}
+
+function describeInjection(event: ProgressEvent): string {
+  const data = (event.data ?? {}) as Record<string, unknown>;
+  const anomaly = String(data.anomaly ?? '');
+  if (anomaly === 'normal') return 'normal (no anomaly)';
+  const where = /\bon (.+)$/.exec(event.message ?? '');
+  return `inject ${anomaly}${where ? ` on ${where[1]}` : ''}`;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
