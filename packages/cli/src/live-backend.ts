@@ -214,7 +214,9 @@ export async function createLiveLab(options: LiveLabOptions): Promise<LiveLab> {
 
   const ownsTestbed = options.testbed === undefined;
   const testbed =
-    options.testbed ?? createLocalTestbed({ workers: workerCount, workDir: join(outDir, '.testbed'), seed });
+    options.testbed ??
+    // Workers weighted like dedicated machines, so a withheld core slows their jobs even on a busy host.
+    createLocalTestbed({ workers: workerCount, workDir: join(outDir, '.testbed'), seed, cpuWeight: 64 });
   const folders = {
     test: join(outDir, 'test-set'),
     calibration: join(outDir, 'calibration'),
