@@ -32,6 +32,13 @@ describe('createLocalTestbed', () => {
     );
   });
 
+  it('throws PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS for a testbedId of the reserved generated form tl<pid>x<n>', () => {
+    expect(() => createLocalTestbed({ workers: 1, workDir, testbedId: 'tl123x4' })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS' }),
+    );
+    expect(createLocalTestbed({ workers: 1, workDir, testbedId: 'tl123' }).testbedId).toBe('tl123');
+  });
+
   it('throws PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS for a worker count of zero', () => {
     expect(() => createLocalTestbed({ workers: 0, workDir })).toThrow(
       expect.objectContaining({ code: 'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS' }),

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +31,14 @@ import { executeDag } from './internal/execute-dag.js';
 import { registerExitCleanup } from './internal/exit-cleanup.js';
 import { type JobProcessResult, runJobProcess } from './internal/job-process.js';
 import { createNetwork, type NetworkTracker, probeNetwork, removeNetwork } from './internal/network.js';
+import { TESTBED_VARIABLE } from './internal/proc.js';
+import { ownerIdentity, ownTestbeds, stateFilePath, type TestbedStateFile } from './internal/state-file.js';
 import { type LocalJob, loadLocalWorkflow } from './load-local-workflow.js';
+import {
+  GENERATED_TESTBED_ID,
+  type RecoverLocalTestbedsResult,
+  recoverLocalTestbeds,
+} from './recover-local-testbeds.js';
 
 /** One worker of the local testbed. */
 export interface WorkerSpec {
@@ -57,11 +64,15 @@ export interface LocalTestbedOptions extends LongOperationOptions {
   /** A network namespace per worker and a data node on a bridge; needs root, `ip` and `nsenter`. */
   network?: boolean;
   /**
-   * The testbed's own folder: `testbed-<testbedId>.json` there lists the live cgroups and namespaces with the owner
-   * pid while the testbed is provisioned (an operator's map after a `kill -9`). Runs use `runWorkflow`'s `workDir`.
+   * The testbed's own folder: `testbed-<testbedId>.json` there names the owner process (pid, start time, boot) and
+   * lists the cgroups and namespaces while the testbed is provisioned, so that `recoverLocalTestbeds` (which
+   * `provision` runs first for this folder) can tear it down after a `kill -9`. Runs use `runWorkflow`'s `workDir`.
    */
   workDir: string;
-  /** Names cgroups (`proteus/<testbedId>/<worker>`) and namespaces; defaults to `tl<pid>x<counter>`. */
+  /**
+   * Names cgroups (`proteus/<testbedId>/<worker>`) and namespaces; defaults to `tl<pid>x<counter>`. That generated
+   * form is reserved: the orphan sweep of `recoverLocalTestbeds` reads the owner pid from it.
+   */
   testbedId?: string;
   /** Extra attempts for a failed job (DAGMan RETRY); default 0. */
   retries?: number;
@@ -99,6 +110,9 @@ export interface LocalDeployment extends Deployment {
   cgroupVersion?: 1 | 2;
   /** The data node's base URL. */
   dataNodeUrl: string;
+  /** What the recovery of crashed testbeds that `provision` ran first did (problems, if any, in `recoveryProblems`). */
+  recovery: RecoverLocalTestbedsResult;
+  recoveryProblems?: string[];
 }
 
 /** The local testbed: a `Testbed` whose deployment describes its workers' cgroups and namespaces. */
@@ -136,7 +150,7 @@ let counter = 0;
 export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
   const specs = validateOptions(options);
   const testbedId = options.testbedId ?? `tl${process.pid}x${++counter}`;
-  const stateFile = join(resolve(options.workDir), `testbed-${testbedId}.json`);
+  const stateFile = stateFilePath(options.workDir, testbedId);
   const cgroups: CgroupTracker = { created: [] };
   const network: NetworkTracker = { bridges: [], links: [], namespaces: [] };
   const lifetime = new AbortController();
@@ -159,6 +173,31 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
       }
     }
     return [...removeCgroups(cgroups), ...removeNetwork(network)];
+  };
+
+  const writeState = (status: TestbedStateFile['status'], dataNodeUrl?: string): Promise<void> => {
+    const { pid, pidStartTicks, bootId, host } = ownerIdentity();
+    const state: TestbedStateFile = {
+      version: 2,
+      testbedId,
+      pid,
+      pidStartTicks,
+      bootId,
+      host,
+      status,
+      cgroups: cgroups.created,
+      network,
+      ...(dataNodeUrl === undefined ? {} : { dataNode: dataNodeUrl }),
+    };
+    return writeFileAtomic(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  };
+
+  /** Kills and removes everything; the state file goes too unless something is left for recovery to find. */
+  const tearDownSync = (): string[] => {
+    const problems = cleanupSync();
+    if (problems.length === 0) rmSync(stateFile, { force: true });
+    ownTestbeds.delete(testbedId);
+    return problems;
   };
 
   const assertUsable = (where: string): void => {
@@ -203,10 +242,35 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         );
       }
     }
+    // Leftovers of crashed testbeds go first: their cgroups, namespaces and jobs would otherwise compete with ours.
+    let recovery: RecoverLocalTestbedsResult;
+    let recoveryProblems: string[] | undefined;
+    try {
+      recovery = await recoverLocalTestbeds({ workDir: options.workDir });
+    } catch (error) {
+      if (!isProteusError(error, 'PROTEUS_TESTBED_LOCAL_RECOVERY_INCOMPLETE')) throw error;
+      const details = error.details as { problems: string[]; result: RecoverLocalTestbedsResult };
+      recovery = details.result;
+      recoveryProblems = details.problems;
+    }
+    if (recovery.recovered.length > 0 || recoveryProblems) {
+      reportProgress(progress.onProgress, {
+        phase: 'recover',
+        ratio: 1,
+        message: `recovered ${recovery.recovered.length} crashed testbed(s)${recoveryProblems ? `; ${recoveryProblems.length} problem(s) left: ${recoveryProblems.join('; ')}` : ''}`,
+        data: {
+          recovered: recovery.recovered.map((t) => t.testbedId).join(' '),
+          problems: recoveryProblems?.length ?? 0,
+        },
+      });
+    }
+    throwIfAborted(progress.signal, 'testbed-local/provision');
+    ownTestbeds.add(testbedId);
     unregister = registerExitCleanup(() => {
-      cleanupSync();
+      tearDownSync();
     });
     try {
+      await writeState('provisioning');
       const hostCores = availableParallelism();
       const next = new Map<string, WorkerState>();
       const coresOf = (spec: WorkerSpec): number =>
@@ -272,17 +336,16 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         ],
         isolation: useCgroups ? 'cgroup' : 'process-group',
         dataNodeUrl: dataNode.url,
+        recovery,
       };
+      if (recoveryProblems) result.recoveryProblems = recoveryProblems;
       if (isolationNote) result.isolationNote = isolationNote;
       if (useCgroups && cgroupHost?.ok) result.cgroupVersion = cgroupHost.host.version;
-      await writeFileAtomic(
-        stateFile,
-        `${JSON.stringify({ testbedId, pid: process.pid, cgroups: cgroups.created, network, dataNode: dataNode.url }, null, 2)}\n`,
-      );
+      await writeState('provisioned', dataNode.url);
       reportProgress(progress.onProgress, { phase: 'provision', ratio: 1, message: `${specs.length} workers ready` });
       return result;
     } catch (error) {
-      const problems = cleanupSync();
+      const problems = tearDownSync();
       await dataNode?.close();
       dataNode = undefined;
       unregister?.();
@@ -330,7 +393,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
     const deadline = options.jobTimeoutMs === undefined ? undefined : Date.now() + options.jobTimeoutMs;
     const common = {
       cwd: scratch,
-      env: jobEnv(scratch, job.name, worker.info.name, run.runId),
+      env: jobEnv(scratch, job.name, worker.info.name, run.runId, testbedId),
       cgroupProcs: worker.cgroup?.procsFiles ?? [],
       ...(worker.netns === undefined ? {} : { netns: worker.netns }),
       signal: run.signal,
@@ -554,10 +617,9 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
     await Promise.allSettled([...activeRuns, ...(provisioning ? [provisioning] : [])]);
     await dataNode?.close();
     dataNode = undefined;
-    const problems = cleanupSync();
+    const problems = tearDownSync();
     unregister?.();
     deployment = undefined;
-    if (problems.length === 0) await rm(stateFile, { force: true });
     if (problems.length > 0) {
       throw new ProteusError(
         'PROTEUS_TESTBED_LOCAL_RELEASE_INCOMPLETE',
@@ -638,6 +700,10 @@ function validateOptions(options: LocalTestbedOptions): WorkerSpec[] {
     problems.push(`seed must be an integer (got ${options.seed})`);
   if (options.testbedId !== undefined && !TESTBED_ID.test(options.testbedId)) {
     problems.push(`testbedId must be 1-32 letters, digits, _ . - (got ${JSON.stringify(options.testbedId)})`);
+  } else if (options.testbedId !== undefined && GENERATED_TESTBED_ID.test(options.testbedId)) {
+    problems.push(
+      `testbedId ${JSON.stringify(options.testbedId)} has the reserved form tl<pid>x<n> of generated ids (the orphan sweep reads the owner pid from it); choose another name or omit it`,
+    );
   }
   if (options.isolation !== undefined && !['auto', 'cgroup', 'process-group'].includes(options.isolation)) {
     problems.push(`isolation must be "auto", "cgroup" or "process-group" (got ${JSON.stringify(options.isolation)})`);
@@ -653,7 +719,13 @@ function validateOptions(options: LocalTestbedOptions): WorkerSpec[] {
   return specs;
 }
 
-function jobEnv(scratch: string, job: string, worker: string, runId: string): Record<string, string> {
+function jobEnv(
+  scratch: string,
+  job: string,
+  worker: string,
+  runId: string,
+  testbedId: string,
+): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? scratch,
@@ -662,6 +734,8 @@ function jobEnv(scratch: string, job: string, worker: string, runId: string): Re
     PROTEUS_JOB: job,
     PROTEUS_WORKER: worker,
     PROTEUS_RUN_ID: runId,
+    // Marks the job's whole process tree, so recovery finds it after a crash even without cgroups.
+    [TESTBED_VARIABLE]: testbedId,
   };
   return env;
 }

@@ -5,6 +5,7 @@ it('exports the public API', async () => {
     [
       "createLocalTestbed",
       "loadLocalWorkflow",
+      "recoverLocalTestbeds",
     ]
   `);
 });

@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmdirSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** The controllers a worker cgroup gets: CPU quota, core pinning and block-I/O throttling. */
@@ -187,6 +197,51 @@ export function removeCgroups(tracker: CgroupTracker): string[] {
   return problems;
 }
 
+/**
+ * The cgroup hierarchies under `root` that hold a `proteus` folder: `root` itself (v2) or its v1 controller mounts,
+ * each once (co-mounted controllers such as `cpu,cpuacct` appear under several names).
+ */
+export function findProteusHierarchies(root: string): string[] {
+  const found = new Map<string, string>();
+  const candidates = [root, ...listFolders(root).map((name) => join(root, name))];
+  for (const candidate of candidates) {
+    if (!existsSync(join(candidate, 'cgroup.procs')) || !isFolder(join(candidate, 'proteus'))) continue;
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      continue;
+    }
+    if (!found.has(real)) found.set(real, candidate);
+  }
+  return [...found.values()];
+}
+
+/** Sub-folders of a folder (none when it is missing or unreadable). */
+export function listFolders(folder: string): string[] {
+  try {
+    return readdirSync(folder, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+
+/** A cgroup folder and every folder below it, deepest first (the order `rmdir` needs). */
+export function cgroupSubtree(folder: string): string[] {
+  if (!isFolder(folder)) return [];
+  return [...listFolders(folder).flatMap((name) => cgroupSubtree(join(folder, name))), folder];
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function isSharedParent(folder: string): boolean {
   return folder.endsWith('/proteus');
 }
@@ -198,7 +253,12 @@ function makeDir(path: string, tracker: CgroupTracker): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     // A pre-existing `proteus` parent is shared; a pre-existing leaf is a stale one from a crashed run, reuse it.
-    if (!isSharedParent(path) && !tracker.created.includes(path)) tracker.created.push(path);
+    if (!isSharedParent(path) && !tracker.created.includes(path)) {
+      tracker.created.push(path);
+      // The orphan sweep takes a folder older than its name's pid for a dead testbed's: make an adopted one ours.
+      const now = new Date();
+      utimesSync(path, now, now);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 /** The network of a testbed: a bridge on the host, and per worker a namespace joined to it by a veth pair. */
 export interface TestbedNetwork {
@@ -38,7 +38,7 @@ export function netnsName(testbedId: string, worker: string): string {
  * loopback up. Interface names are derived from a hash of the testbed id (the kernel allows 15 characters).
  */
 export function createNetwork(testbedId: string, workers: readonly string[], tracker: NetworkTracker): TestbedNetwork {
-  const tag = createHash('sha1').update(testbedId).digest('hex').slice(0, 6);
+  const tag = networkTag(testbedId);
   const subnet = pickSubnet(Number.parseInt(tag, 16));
   const bridge = `ptb${tag}`;
   const hostAddress = `${subnet}.1`;
@@ -89,6 +89,30 @@ export function removeNetwork(tracker: NetworkTracker): string[] {
     }
   }
   return problems;
+}
+
+/** The 6 hex digits in a testbed's link names: bridge `ptb<tag>`, host veths `pt<tag>h<i>`, peers `pt<tag>n<i>`. */
+export function networkTag(testbedId: string): string {
+  return createHash('sha1').update(testbedId).digest('hex').slice(0, 6);
+}
+
+/** The testbed's namespaces under /run/netns and links in the host namespace that exist now. */
+export function findNetwork(testbedId: string): NetworkTracker {
+  const tag = networkTag(testbedId);
+  const list = (folder: string): string[] => {
+    try {
+      return readdirSync(folder);
+    } catch {
+      return [];
+    }
+  };
+  const namespaces = list('/run/netns').filter((name) => name.startsWith(`proteus-${testbedId}-`));
+  const links = list('/sys/class/net');
+  return {
+    namespaces,
+    links: links.filter((name) => new RegExp(`^pt${tag}[hn]\\d+$`).test(name)),
+    bridges: links.filter((name) => name === `ptb${tag}`),
+  };
 }
 
 /** True when a network interface of that name exists in the host namespace. */
