@@ -1,0 +1,112 @@
+// biome-ignore-all assist/source/organizeImports: the index is a table of contents grouped by topic
+// Metrics (sklearn semantics, continuous scores)
+export { accuracy } from './metrics/accuracy.js';
+export { averagePrecision } from './metrics/average-precision.js';
+export type { ConfusionMatrix, ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
+export { confusionMatrix } from './metrics/confusion-matrix.js';
+export type { PrecisionAtKOptions } from './metrics/precision-at-k.js';
+export { precisionAtK } from './metrics/precision-at-k.js';
+export type { Averaging, PrecisionRecallF1, PrecisionRecallF1Options } from './metrics/precision-recall-f1.js';
+export { precisionRecallF1 } from './metrics/precision-recall-f1.js';
+export { rocAuc } from './metrics/roc-auc.js';
+export type { NumericArray } from './metrics/validate.js';
+export type { ClassificationSummary } from './summarize-classification.js';
+export { summarizeClassification } from './summarize-classification.js';
+
+// Training, saving, loading, scoring
+export type { EpochRecord } from './internal/fit.js';
+export type { LoadedModel, LoadModelOptions } from './load-model.js';
+export { loadModel } from './load-model.js';
+export type { ModelMetadata } from './model-metadata.js';
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './model-metadata.js';
+export { MODEL_FILES, saveModel } from './save-model.js';
+export type { JobScores, RunScores, ScoreOptions } from './score-jobs.js';
+export { evaluateModel, scoreJobs, scoreRuns } from './score-jobs.js';
+export type { TrainedModel, TrainOptions, TrainResult } from './train.js';
+export { train } from './train.js';
+
+// PyTorch / PyG models
+export type {
+  ImportedGraph,
+  ImportedModel,
+  ImportedOutput,
+  ImportOnnxModelOptions,
+  InputLayout,
+} from './import-onnx-model.js';
+export { importOnnxModel } from './import-onnx-model.js';
+
+// Compute engine: ONNX graph builder, reverse-mode autodiff, in-graph optimizers, sessions (docs/engine.md)
+export type { AddGradientsOptions } from './onnx/gradients.js';
+export { addGradients, DIFFERENTIABLE_OPS } from './onnx/gradients.js';
+export type {
+  Dim,
+  DType,
+  GemmOptions,
+  GraphBuilderOptions,
+  GraphNode,
+  TensorData,
+  Value,
+} from './onnx/graph-builder.js';
+export { broadcastShapes, createGraphBuilder, GraphBuilder, OPSET } from './onnx/graph-builder.js';
+export type {
+  AdamSpec,
+  AdamWSpec,
+  OptimizerSpec,
+  OptimizerStep,
+  ResolvedOptimizer,
+  SgdSpec,
+} from './onnx/optimizers.js';
+export { appendOptimizerStep, resolveOptimizer } from './onnx/optimizers.js';
+export type { CreateSessionOptions, ExecutionProvider, ProteusSession } from './onnx/session.js';
+export { createSession } from './onnx/session.js';
+
+// Model graphs (GCN, MLP baseline) and the one-run training step
+export type {
+  GcnSpec,
+  MlpSpec,
+  ModelSpec,
+  ModelWeights,
+  ResolvedModelSpec,
+  WeightTensor,
+} from './graphs/model-spec.js';
+export { defineModelSpec, initWeights, weightShapes } from './graphs/model-spec.js';
+export type { CreateTrainerOptions, StepOptions, Trainer } from './graphs/trainer.js';
+export { createTrainer } from './graphs/trainer.js';
+export type { TrainingGraph } from './graphs/training-graph.js';
+export { buildInferenceGraph, buildTrainingGraph } from './graphs/training-graph.js';
+
+// Self-supervised detector (SSL: GraphSAGE encoder, Gumbel-softmax latent, reconstruction + contrastive margin)
+export type { AugmentedJobs, AugmentJobsOptions } from './ssl/augment-jobs.js';
+export { augmentJobs } from './ssl/augment-jobs.js';
+export type { SslJobScores } from './ssl/score-ssl-jobs.js';
+export { scoreSslJobs } from './ssl/score-ssl-jobs.js';
+export type { SslForward, SslTrainingGraph } from './ssl/ssl-graph.js';
+export { buildSslInferenceGraph, buildSslTrainingGraph } from './ssl/ssl-graph.js';
+export type { LoadedSslModel, SslModelMetadata, TrainedSslModel } from './ssl/ssl-model.js';
+export { isSslModelMetadata, loadSslModel, readSslModel, saveSslModel } from './ssl/ssl-model.js';
+export type { ResolvedSslSpec, SslSpec } from './ssl/ssl-spec.js';
+export { defineSslSpec, initSslWeights, sslWeightShapes } from './ssl/ssl-spec.js';
+export type { CreateSslTrainerOptions, SslStepResult, SslTrainer } from './ssl/ssl-trainer.js';
+export { createSslTrainer } from './ssl/ssl-trainer.js';
+export type { SslEpochRecord, TemperatureSchedule, TrainSslOptions, TrainSslResult } from './ssl/train-ssl.js';
+export { temperatureAt, trainSsl } from './ssl/train-ssl.js';
+
+// Unsupervised baselines on the same features and splits
+export type { AnomalyDetector, KnnDetectorOptions } from './baselines/knn-detector.js';
+export { fitKnnDetector } from './baselines/knn-detector.js';
+export type { IsolationForestOptions } from './baselines/isolation-forest.js';
+export { fitIsolationForest } from './baselines/isolation-forest.js';
+export type { DetectionSummary } from './baselines/summarize-detection.js';
+export { summarizeDetection } from './baselines/summarize-detection.js';
+
+// Uncertainty scores for active learning (input gradients, one ONNX graph per batch)
+export type { UncertaintyLoss, UncertaintyModel } from './uncertainty/uncertainty-graph.js';
+export { buildUncertaintyGraph } from './uncertainty/uncertainty-graph.js';
+export type {
+  ConfidenceAggregate,
+  ConfidenceScale,
+  UncertaintyOptions,
+  UncertaintyScores,
+  UncertaintySource,
+} from './uncertainty/uncertainty-scores.js';
+export { toConfidence, uncertaintyScores } from './uncertainty/uncertainty-scores.js';

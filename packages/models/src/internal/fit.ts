@@ -1,0 +1,293 @@
+/*
+ * The training loop behind `train()`: seeded mini-batches of runs through the engine's one-graph training step,
+ * validation after every epoch, best-validation weights restored at the end, and a NaN guard that stops with the
+ * last good weights. Works on plain tensors; `train()` prepares them from a feature set.
+ */
+import {
+  createRng,
+  isProteusError,
+  type ProgressEvent,
+  ProteusError,
+  reportProgress,
+  throwIfAborted,
+} from '@proteus-wf/core';
+import type { ModelSpec, ModelWeights } from '../graphs/model-spec.js';
+import { createTrainer, type Trainer } from '../graphs/trainer.js';
+import type { OptimizerSpec } from '../onnx/optimizers.js';
+import type { ExecutionProvider } from '../onnx/session.js';
+
+/** Tensors of one task: `x` [runs, N, F]; `y` per run (graph level) or per job (node level); `part` per item. */
+export interface FitData {
+  x: Float32Array;
+  runs: number;
+  nodes: number;
+  features: number;
+  level: 'graph' | 'node';
+  /** Class index per item: [runs] or [runs*N]. */
+  y: Int32Array;
+  /** 0 train, 1 validation, 2 test, per item (same length as `y`). */
+  part: Uint8Array;
+}
+
+/** Loop settings (all resolved by `train()`). */
+export interface FitOptions {
+  spec: ModelSpec;
+  optimizer: OptimizerSpec;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  classWeights?: number[];
+  patience: number | undefined;
+  /** Which validation number picks the kept epoch: lowest loss (default) or highest accuracy (ties: lower loss). */
+  selectBy?: 'loss' | 'accuracy';
+  executionProviders?: readonly ExecutionProvider[];
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** One epoch of history. */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+}
+
+/** What the loop leaves: the trainer with the best weights loaded, history, and where it stopped. */
+export interface FitOutcome {
+  trainer: Trainer;
+  history: EpochRecord[];
+  bestEpoch: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+}
+
+export const PART = { train: 0, validation: 1, test: 2 } as const;
+
+/**
+ * Trains until `epochs` or early stopping; restores the weights of the best epoch by validation loss (or accuracy,
+ * with `selectBy`); without validation items, by training loss.
+ * @throws ProteusError PROTEUS_MODELS_NAN_LOSS when a step's loss is not finite (details carry the last good weights)
+ */
+export async function fit(data: FitData, options: FitOptions): Promise<FitOutcome> {
+  const where = 'models/train';
+  const itemsPerRun = data.level === 'node' ? data.nodes : 1;
+  const runHasPart = (run: number, part: number): boolean => {
+    for (let k = 0; k < itemsPerRun; k++) if (data.part[run * itemsPerRun + k] === part) return true;
+    return false;
+  };
+  const trainRuns: number[] = [];
+  const validationRuns: number[] = [];
+  for (let run = 0; run < data.runs; run++) {
+    if (runHasPart(run, PART.train)) trainRuns.push(run);
+    if (runHasPart(run, PART.validation)) validationRuns.push(run);
+  }
+  if (trainRuns.length === 0) {
+    throw new ProteusError('PROTEUS_MODELS_INVALID_INPUT', `${where}: the split has no training item; cannot train.`);
+  }
+  const rng = createRng(options.seed).fork();
+  const trainer = await createTrainer({
+    model: options.spec,
+    optimizer: options.optimizer,
+    seed: options.seed,
+    ...(options.classWeights ? { classWeights: options.classWeights } : {}),
+    ...(options.executionProviders ? { executionProviders: [...options.executionProviders] } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  });
+  try {
+    const history: EpochRecord[] = [];
+    let best: { epoch: number; loss: number; accuracy: number; weights: ModelWeights } | undefined;
+    let sinceBest = 0;
+    let stoppedEarly = false;
+    const stepsPerEpoch = Math.ceil(trainRuns.length / options.batchSize);
+    const batchX = new Float32Array(Math.min(options.batchSize, trainRuns.length) * data.nodes * data.features);
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const order = rng.shuffle(trainRuns);
+      let lossSum = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        throwIfAborted(options.signal, where);
+        const runs = order.slice(step * options.batchSize, (step + 1) * options.batchSize);
+        const x = gatherRuns(data, runs, batchX);
+        const { y, mask } = gatherTargets(data, runs, itemsPerRun, PART.train);
+        let loss: number;
+        try {
+          loss = await trainer.step(x, y, mask ? { mask } : {});
+        } catch (error) {
+          if (isProteusError(error, 'PROTEUS_MODELS_NON_FINITE_LOSS'))
+            throw nanLoss(trainer, epoch, step + 1, options, error);
+          throw error;
+        }
+        // The engine refuses non-finite losses itself; this guards any trainer that does not.
+        if (!Number.isFinite(loss)) throw nanLoss(trainer, epoch, step + 1, options, undefined);
+        lossSum += loss * runs.length;
+      }
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / trainRuns.length,
+        validationLoss: null,
+        validationAccuracy: null,
+      };
+      if (validationRuns.length > 0) {
+        const probabilities = await predictRuns(trainer, data, validationRuns);
+        const { loss, accuracy } = scoreItems(data, validationRuns, itemsPerRun, probabilities, PART.validation);
+        record.validationLoss = loss;
+        record.validationAccuracy = accuracy;
+      }
+      history.push(record);
+      const weights = trainer.weights();
+      const loss = record.validationLoss ?? record.trainLoss;
+      const accuracy = record.validationAccuracy ?? 0;
+      const improved =
+        !best ||
+        (options.selectBy === 'accuracy' && record.validationAccuracy !== null
+          ? accuracy > best.accuracy || (accuracy === best.accuracy && loss < best.loss)
+          : loss < best.loss);
+      if (improved) {
+        best = { epoch, loss, accuracy, weights };
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+      reportProgress(options.onProgress, {
+        phase: 'train',
+        ratio: epoch / options.epochs,
+        message: `epoch ${epoch}/${options.epochs}`,
+        data: {
+          epoch,
+          trainLoss: record.trainLoss,
+          ...(record.validationLoss === null ? {} : { validationLoss: record.validationLoss }),
+          ...(record.validationAccuracy === null ? {} : { validationAccuracy: record.validationAccuracy }),
+        },
+      });
+      if (options.patience !== undefined && sinceBest >= options.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    const chosen = best as { epoch: number; weights: ModelWeights };
+    trainer.setWeights(chosen.weights, { resetOptimizer: true });
+    return { trainer, history, bestEpoch: chosen.epoch, epochsRun: history.length, stoppedEarly };
+  } catch (error) {
+    await trainer.release();
+    throw error;
+  }
+}
+
+/**
+ * PROTEUS_MODELS_NAN_LOSS: the trainer skipped the update of the failing step, so its weights are the last good ones.
+ * They ride along in `details.lastGoodWeights`, kept out of JSON error output (not enumerable).
+ */
+function nanLoss(trainer: Trainer, epoch: number, step: number, options: FitOptions, cause: unknown): ProteusError {
+  const details = { epoch, step };
+  Object.defineProperty(details, 'lastGoodWeights', { value: trainer.weights(), enumerable: false });
+  return new ProteusError(
+    'PROTEUS_MODELS_NAN_LOSS',
+    `models/train: the training loss stopped being finite at epoch ${epoch}, step ${step}. Lower the learning rate (got ${options.optimizer.lr ?? 'default'}) or check the features for extreme values; the weights before that step are in error.details.lastGoodWeights.`,
+    { details, cause },
+  );
+}
+
+/** Copies the feature blocks of `runs` into `into` (reused) and returns the used prefix. */
+export function gatherRuns(data: FitData, runs: readonly number[], into?: Float32Array): Float32Array {
+  const block = data.nodes * data.features;
+  const out =
+    into && into.length >= runs.length * block
+      ? into.subarray(0, runs.length * block)
+      : new Float32Array(runs.length * block);
+  runs.forEach((run, i) => {
+    out.set(data.x.subarray(run * block, (run + 1) * block), i * block);
+  });
+  return out;
+}
+
+function gatherTargets(
+  data: FitData,
+  runs: readonly number[],
+  itemsPerRun: number,
+  part: number,
+): { y: Int32Array; mask?: Float32Array } {
+  const y = new Int32Array(runs.length * itemsPerRun);
+  const mask = new Float32Array(runs.length * itemsPerRun);
+  let partial = false;
+  runs.forEach((run, i) => {
+    for (let k = 0; k < itemsPerRun; k++) {
+      y[i * itemsPerRun + k] = data.y[run * itemsPerRun + k] as number;
+      const inPart = data.part[run * itemsPerRun + k] === part;
+      mask[i * itemsPerRun + k] = inPart ? 1 : 0;
+      if (!inPart) partial = true;
+    }
+  });
+  return partial ? { y, mask } : { y };
+}
+
+/** Probabilities for `runs`, evaluated in chunks so memory stays bounded. */
+export async function predictRuns(
+  trainer: Trainer,
+  data: FitData,
+  runs: readonly number[],
+  chunk = 256,
+): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < runs.length; start += chunk) {
+    parts.push(await trainer.evaluate(gatherRuns(data, runs.slice(start, start + chunk))));
+  }
+  const total = parts.reduce((sum, p) => sum + p.length, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** Mean negative log-likelihood and accuracy over the items of `part` within `runs`. */
+function scoreItems(
+  data: FitData,
+  runs: readonly number[],
+  itemsPerRun: number,
+  probabilities: Float32Array,
+  part: number,
+): { loss: number; accuracy: number } {
+  const classes = probabilities.length / (runs.length * itemsPerRun);
+  let loss = 0;
+  let correct = 0;
+  let count = 0;
+  runs.forEach((run, i) => {
+    for (let k = 0; k < itemsPerRun; k++) {
+      if (data.part[run * itemsPerRun + k] !== part) continue;
+      const label = data.y[run * itemsPerRun + k] as number;
+      const base = (i * itemsPerRun + k) * classes;
+      let best = 0;
+      for (let c = 1; c < classes; c++)
+        if ((probabilities[base + c] as number) > (probabilities[base + best] as number)) best = c;
+      if (best === label) correct++;
+      loss -= Math.log(Math.max(probabilities[base + label] as number, 1e-12));
+      count++;
+    }
+  });
+  return { loss: loss / count, accuracy: correct / count };
+}
+
+/** Items of `part` in run order, with their probabilities, for the final summaries. */
+export function selectPart(
+  data: FitData,
+  runs: readonly number[],
+  probabilities: Float32Array,
+  part: number,
+): { truth: Int32Array; probabilities: Float32Array } {
+  const itemsPerRun = data.level === 'node' ? data.nodes : 1;
+  const classes = probabilities.length / (runs.length * itemsPerRun);
+  const truth: number[] = [];
+  const selected: number[] = [];
+  runs.forEach((run, i) => {
+    for (let k = 0; k < itemsPerRun; k++) {
+      if (data.part[run * itemsPerRun + k] !== part) continue;
+      truth.push(data.y[run * itemsPerRun + k] as number);
+      const base = (i * itemsPerRun + k) * classes;
+      for (let c = 0; c < classes; c++) selected.push(probabilities[base + c] as number);
+    }
+  });
+  return { truth: Int32Array.from(truth), probabilities: Float32Array.from(selected) };
+}

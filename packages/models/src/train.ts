@@ -1,0 +1,414 @@
+/*
+ * Supervised training of the WORKS'22 GCN and the per-job MLP baseline on Flow-Bench features.
+ * Reference: Jin et al., "Workflow Anomaly Detection with Graph Neural Networks", WORKS 2022, §III and §V-A;
+ * ../shared/reference/ml.md §2.1 (model), §1.5 (splits) and §7 (the leaks the `deployable` protocol avoids).
+ */
+import { createHash } from 'node:crypto';
+import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
+import {
+  applyScaler,
+  extractFeatures,
+  type FeaturePipelineName,
+  type FeatureSet,
+  type FlowBenchDataset,
+  fitScaler,
+  labelIndex,
+  labelMapFor,
+  splitByJob,
+  splitByRun,
+} from '@proteus-wf/features';
+import { adjacencyHash, gcnAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
+import type { ModelSpec } from './graphs/model-spec.js';
+import { type EpochRecord, type FitData, fit, PART, predictRuns, selectPart } from './internal/fit.js';
+import { packageVersions } from './internal/versions.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model-metadata.js';
+import type { OptimizerSpec } from './onnx/optimizers.js';
+import type { ExecutionProvider } from './onnx/session.js';
+import { type ClassificationSummary, summarizeClassification } from './summarize-classification.js';
+
+/** Options of {@link train}. Defaults: `DEFAULTS` below. */
+export interface TrainOptions extends LongOperationOptions {
+  /** `gcn`: the paper's GCN; `mlp`: the same head on each job alone (no graph). */
+  model?: 'gcn' | 'mlp';
+  /** `graph`: one label per run (mean-pooled); `node`: one label per job. */
+  task?: 'graph' | 'node';
+  /** `binary`: normal vs anomalous; `multiclass`: normal + one class per anomaly kind (cpu, hdd[, loss]). */
+  labels?: 'binary' | 'multiclass';
+  /**
+   * `deployable` (default): split by run, scaler fitted on training runs only.
+   * `paper`: the GNN paper's setting: min-max over all runs; graph level split by run, node level split by job
+   * (transductive). Use it only to compare with the paper's tables.
+   */
+  protocol?: 'paper' | 'deployable';
+  /** Feature pipeline when `train` is given a loaded dataset; default `works22` for gen-1, `flowbench-v1` for gen-2. */
+  pipeline?: FeaturePipelineName;
+  epochs?: number;
+  /** Runs per training step. */
+  batchSize?: number;
+  optimizer?: 'adam' | 'adamw' | 'sgd';
+  lr?: number;
+  weightDecay?: number;
+  seed?: number;
+  hidden?: number;
+  dropout?: number;
+  /** Let jobs also aggregate from their children (PyG `ToUndirected`); default false (the paper: parents only). */
+  undirected?: boolean;
+  /** Per-class loss weights, or `balanced` (w_c = n / (C · n_c) over training items). */
+  classWeights?: 'balanced' | number[];
+  /** Split fractions; default 0.6 / 0.2 / 0.2. `validation: 0` trains without validation (last epoch kept). */
+  ratios?: { train: number; validation: number; test: number };
+  /** Stop after `patience` epochs without a better validation number (see `selectBy`). Default: off. */
+  earlyStopping?: false | { patience: number };
+  /** Which epoch's weights to keep: lowest validation `loss` (default) or highest validation `accuracy`. */
+  selectBy?: 'loss' | 'accuracy';
+  executionProviders?: readonly ExecutionProvider[];
+  threads?: number;
+}
+
+/** A trained model in memory: the forward-only ONNX bytes and the sidecar that `saveModel` writes. */
+export interface TrainedModel {
+  metadata: ModelMetadata;
+  onnx: Uint8Array;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  model: TrainedModel;
+  /** Metrics on the test part (runs for graph level, jobs for node level); null when the test part is empty. */
+  test: ClassificationSummary | null;
+  validation: ClassificationSummary | null;
+  /** Runs that hold items of each part (with the paper's node-level job split every run is in every part). */
+  runs: { train: number; validation: number; test: number };
+  /** Items (runs or jobs) of each part. */
+  items: { train: number; validation: number; test: number };
+  history: EpochRecord[];
+  bestEpoch: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  trainSeconds: number;
+}
+
+const DEFAULTS = {
+  model: 'gcn',
+  task: 'graph',
+  labels: 'binary',
+  protocol: 'deployable',
+  epochs: 100,
+  batchSize: 32,
+  optimizer: 'adam',
+  lr: 1e-3,
+  weightDecay: 0,
+  seed: 0,
+  hidden: 64,
+  dropout: 0,
+  undirected: false,
+  selectBy: 'loss',
+  ratios: { train: 0.6, validation: 0.2, test: 0.2 },
+} as const;
+
+const WHERE = 'models/train';
+
+/**
+ * Trains a GCN or MLP anomaly detector on one workflow's runs; deterministic for a seed; keeps the weights of the
+ * epoch with the lowest validation loss.
+ * @example
+ * const dataset = await loadFlowBench('../shared/datasets/flowbench/1000genome.zip');
+ * const { model, test } = await train(dataset, { model: 'gcn', task: 'node', epochs: 50, seed: 1 });
+ * await saveModel(model, 'models/1000genome-gcn');
+ * @throws ProteusError PROTEUS_MODELS_INVALID_OPTION for an unknown model/task/labels/protocol or a bad number
+ * @throws ProteusError PROTEUS_MODELS_NAN_LOSS when the loss stops being finite (details: epoch, lastGoodWeights)
+ * @throws ProteusError PROTEUS_MODELS_EP_UNAVAILABLE, PROTEUS_CORE_ABORTED, PROTEUS_FEATURES_* (labels, splits)
+ */
+export async function train(dataset: FlowBenchDataset | FeatureSet, options: TrainOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const settings = resolveOptions(options);
+  throwIfAborted(options.signal, WHERE);
+  const features = isFeatureSet(dataset)
+    ? dataset
+    : extractFeatures(dataset, {
+        pipeline: settings.pipeline ?? (dataset.generation === 1 ? 'works22' : 'flowbench-v1'),
+      });
+  reportProgress(options.onProgress, {
+    phase: 'prepare',
+    ratio: 0,
+    message: `${features.workflow}: ${features.runs.length} runs`,
+  });
+  const prepared = prepare(features, settings);
+  const spec = modelSpec(features.graph, prepared.data, settings, prepared.classes.length);
+  const optimizer: OptimizerSpec =
+    settings.optimizer === 'sgd'
+      ? { kind: 'sgd', lr: settings.lr, weightDecay: settings.weightDecay }
+      : { kind: settings.optimizer, lr: settings.lr, weightDecay: settings.weightDecay };
+  const outcome = await fit(prepared.data, {
+    spec,
+    optimizer,
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    seed: settings.seed,
+    ...(settings.classWeights
+      ? { classWeights: classWeightsFor(settings.classWeights, prepared.data, prepared.classes.length) }
+      : {}),
+    patience: settings.earlyStopping ? settings.earlyStopping.patience : undefined,
+    selectBy: settings.selectBy,
+    ...(settings.executionProviders ? { executionProviders: settings.executionProviders } : {}),
+    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const { trainer } = outcome;
+  try {
+    const summarize = async (part: number): Promise<ClassificationSummary | null> => {
+      const runs = runsWithPart(prepared.data, part);
+      if (runs.length === 0) return null;
+      const selected = selectPart(prepared.data, runs, await predictRuns(trainer, prepared.data, runs), part);
+      return summarizeClassification(selected.truth, selected.probabilities, prepared.classes);
+    };
+    const test = await summarize(PART.test);
+    const validation = await summarize(PART.validation);
+    const onnx = trainer.exportInferenceModel();
+    const trainSeconds = (performance.now() - started) / 1000;
+    const runs = {
+      train: runsWithPart(prepared.data, PART.train).length,
+      validation: runsWithPart(prepared.data, PART.validation).length,
+      test: runsWithPart(prepared.data, PART.test).length,
+    };
+    const metadata: ModelMetadata = {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      model: settings.model,
+      task: settings.task,
+      labels: settings.labels,
+      classes: [...prepared.classes],
+      labelGranularity: settings.labels === 'binary' ? 'binary' : 'merged',
+      workflow: features.workflow,
+      generation: features.generation,
+      jobs: features.jobsPerRun,
+      jobNames: features.graph.jobNames().slice(),
+      adjacencyHash: adjacencyHash(features.graph),
+      adjacency: adjacencyJson(features.graph),
+      pipeline: {
+        name: features.pipeline,
+        version: features.pipelineVersion,
+        featureNames: [...features.featureNames],
+      },
+      scaler: prepared.scaler,
+      architecture: { hidden: settings.hidden, dropout: settings.dropout, undirected: settings.undirected },
+      training: {
+        protocol: settings.protocol,
+        seed: settings.seed,
+        epochs: settings.epochs,
+        epochsRun: outcome.epochsRun,
+        bestEpoch: outcome.bestEpoch,
+        batchSize: settings.batchSize,
+        optimizer: settings.optimizer,
+        lr: settings.lr,
+        weightDecay: settings.weightDecay,
+        runs,
+        trainSeconds,
+        test,
+      },
+      versions: packageVersions(),
+      onnx: {
+        file: 'model.onnx',
+        sha256: createHash('sha256').update(onnx).digest('hex'),
+        input: 'x',
+        output: 'probabilities',
+      },
+    };
+    reportProgress(options.onProgress, { phase: 'train', ratio: 1, message: 'done' });
+    return {
+      model: { metadata, onnx },
+      test,
+      validation,
+      runs,
+      items: countItems(prepared.data),
+      history: outcome.history,
+      bestEpoch: outcome.bestEpoch,
+      epochsRun: outcome.epochsRun,
+      stoppedEarly: outcome.stoppedEarly,
+      trainSeconds,
+    };
+  } finally {
+    await trainer.release();
+  }
+}
+
+type Settings = Omit<
+  Required<TrainOptions>,
+  'signal' | 'onProgress' | 'classWeights' | 'pipeline' | 'executionProviders' | 'threads'
+> & {
+  classWeights?: TrainOptions['classWeights'];
+  pipeline?: FeaturePipelineName;
+  executionProviders?: readonly ExecutionProvider[];
+  threads?: number;
+};
+
+function resolveOptions(options: TrainOptions): Settings {
+  const pick = <K extends keyof typeof DEFAULTS>(key: K, allowed?: readonly string[]): (typeof DEFAULTS)[K] => {
+    const value = (options[key as keyof TrainOptions] ?? DEFAULTS[key]) as (typeof DEFAULTS)[K];
+    if (allowed && !allowed.includes(value as string)) {
+      throw invalidOption(`${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  };
+  const number = (
+    key: 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'hidden' | 'dropout',
+    test: (v: number) => boolean,
+    rule: string,
+  ): number => {
+    const value = options[key] ?? DEFAULTS[key];
+    if (typeof value !== 'number' || !test(value)) throw invalidOption(`${key} must be ${rule}, got ${String(value)}`);
+    return value;
+  };
+  const ratios = options.ratios ?? DEFAULTS.ratios;
+  const earlyStopping = options.earlyStopping ?? false;
+  if (earlyStopping && !(Number.isInteger(earlyStopping.patience) && earlyStopping.patience >= 1)) {
+    throw invalidOption(`earlyStopping.patience must be a positive integer, got ${String(earlyStopping.patience)}`);
+  }
+  return {
+    model: pick('model', ['gcn', 'mlp']),
+    task: pick('task', ['graph', 'node']),
+    labels: pick('labels', ['binary', 'multiclass']),
+    protocol: pick('protocol', ['paper', 'deployable']),
+    optimizer: pick('optimizer', ['adam', 'adamw', 'sgd']),
+    selectBy: pick('selectBy', ['loss', 'accuracy']),
+    epochs: number('epochs', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'),
+    batchSize: number('batchSize', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'),
+    lr: number('lr', (v) => v > 0 && Number.isFinite(v), 'a positive number'),
+    weightDecay: number('weightDecay', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
+    seed: number('seed', Number.isSafeInteger, 'an integer'),
+    hidden: number('hidden', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'),
+    dropout: number('dropout', (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    undirected: options.undirected ?? DEFAULTS.undirected,
+    ratios: { ...ratios },
+    earlyStopping,
+    ...(options.classWeights !== undefined ? { classWeights: options.classWeights } : {}),
+    ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
+    ...(options.executionProviders !== undefined ? { executionProviders: options.executionProviders } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+  };
+}
+
+function invalidOption(what: string): ProteusError {
+  return new ProteusError('PROTEUS_MODELS_INVALID_OPTION', `${WHERE}: ${what}.`);
+}
+
+function isFeatureSet(value: FlowBenchDataset | FeatureSet): value is FeatureSet {
+  return (value as FeatureSet).values instanceof Float32Array && Array.isArray((value as FeatureSet).featureNames);
+}
+
+/** Splits, scales and labels the features for the chosen task and protocol. */
+function prepare(
+  features: FeatureSet,
+  settings: Settings,
+): { data: FitData; classes: string[]; scaler: ModelMetadata['scaler'] } {
+  const runs = features.runs.length;
+  const nodes = features.jobsPerRun;
+  const allRuns = features.runs.map((_, i) => i);
+  const byJob = settings.protocol === 'paper' && settings.task === 'node';
+  const split = byJob
+    ? splitByJob(features, { seed: settings.seed, ratios: settings.ratios })
+    : splitByRun(features, { seed: settings.seed, ratios: settings.ratios });
+  const scaler = fitScaler(features, {
+    kind: 'minmax',
+    runs: settings.protocol === 'paper' ? allRuns : (split.train as number[]),
+  });
+  const x = applyScaler(features, scaler).values;
+  const map = labelMapFor(features.generation, 'merged');
+  const classes = settings.labels === 'binary' ? ['normal', 'anomalous'] : [...map.classes];
+  const classOf = (label: string): number =>
+    settings.labels === 'binary' ? (label === 'normal' ? 0 : 1) : labelIndex(map, label);
+  const level = settings.task;
+  const items = level === 'graph' ? runs : runs * nodes;
+  const y = new Int32Array(items);
+  const part = new Uint8Array(items);
+  if (level === 'graph') {
+    features.runs.forEach((run, i) => {
+      y[i] = classOf(run.label);
+    });
+  } else {
+    for (let i = 0; i < items; i++) y[i] = classOf(features.jobLabels[i] as string);
+  }
+  if (split.kind === 'by-job') {
+    part.set(split.assignment);
+  } else {
+    const perRun = level === 'graph' ? 1 : nodes;
+    const mark = (indices: readonly number[], value: number): void => {
+      for (const run of indices) part.fill(value, run * perRun, (run + 1) * perRun);
+    };
+    mark(split.train, PART.train);
+    mark(split.validation, PART.validation);
+    mark(split.test, PART.test);
+  }
+  return {
+    data: { x, runs, nodes, features: features.featureNames.length, level, y, part },
+    classes,
+    scaler,
+  };
+}
+
+function modelSpec(graph: WorkflowGraph, data: FitData, settings: Settings, classes: number): ModelSpec {
+  const common = { features: data.features, classes, hidden: settings.hidden, dropout: settings.dropout };
+  if (settings.model === 'mlp' && settings.task === 'node') return { kind: 'mlp', nodes: data.nodes, ...common };
+  // The graph-level MLP baseline is the same network with the graph removed: each job only hears itself.
+  const adjacency =
+    settings.model === 'mlp'
+      ? identity(data.nodes)
+      : toDenseAdjacency(gcnAdjacency(graph, { undirected: settings.undirected }));
+  return { kind: 'gcn', level: settings.task, nodes: data.nodes, adjacency, ...common };
+}
+
+function identity(size: number): Float32Array {
+  const matrix = new Float32Array(size * size);
+  for (let i = 0; i < size; i++) matrix[i * size + i] = 1;
+  return matrix;
+}
+
+function classWeightsFor(choice: 'balanced' | number[], data: FitData, classes: number): number[] {
+  if (Array.isArray(choice)) {
+    if (choice.length !== classes || !choice.every((w) => Number.isFinite(w) && w >= 0)) {
+      throw invalidOption(`classWeights must hold ${classes} non-negative numbers, got ${JSON.stringify(choice)}`);
+    }
+    return choice;
+  }
+  const counts = new Array<number>(classes).fill(0);
+  let total = 0;
+  data.y.forEach((label, i) => {
+    if (data.part[i] !== PART.train) return;
+    counts[label] = (counts[label] as number) + 1;
+    total++;
+  });
+  return counts.map((n) => (n === 0 ? 0 : total / (classes * n)));
+}
+
+function runsWithPart(data: FitData, part: number): number[] {
+  const perRun = data.level === 'node' ? data.nodes : 1;
+  const out: number[] = [];
+  for (let run = 0; run < data.runs; run++) {
+    for (let k = 0; k < perRun; k++) {
+      if (data.part[run * perRun + k] === part) {
+        out.push(run);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function countItems(data: FitData): { train: number; validation: number; test: number } {
+  const counts = { train: 0, validation: 0, test: 0 };
+  for (const p of data.part) {
+    if (p === PART.train) counts.train++;
+    else if (p === PART.validation) counts.validation++;
+    else counts.test++;
+  }
+  return counts;
+}
+
+function adjacencyJson(graph: WorkflowGraph): Record<string, string[]> {
+  const names = graph.jobNames();
+  const out: Record<string, string[]> = {};
+  for (const name of names) out[name] = [];
+  for (const [parent, child] of graph.edges()) (out[names[parent] as string] as string[]).push(names[child] as string);
+  return out;
+}

@@ -1,0 +1,163 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isProteusError } from '@proteus-wf/core';
+import { applyScaler, extractFeatures, type FeatureSet, loadFlowBench, splitByRun } from '@proteus-wf/features';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../tooling/test-utils/src/index.js';
+import { loadModel } from '../src/load-model.js';
+import { saveModel } from '../src/save-model.js';
+import { evaluateModel, scoreJobs, scoreRuns } from '../src/score-jobs.js';
+import { type TrainResult, train } from '../src/train.js';
+
+describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', () => {
+  let features: FeatureSet;
+  let graphLevel: TrainResult;
+  let temp: { path: string; dispose: () => Promise<void> };
+
+  beforeAll(async () => {
+    temp = await createTempDir();
+    features = extractFeatures(await loadFlowBench(sharedDataset('flowbench/eht_imaging.zip')), {
+      pipeline: 'flowbench-v1',
+    });
+    graphLevel = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3 });
+  });
+  afterAll(async () => temp.dispose());
+
+  it('is deterministic for a seed and differs across seeds', async () => {
+    const again = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3 });
+    expect(again.history).toEqual(graphLevel.history);
+    expect(again.model.metadata.onnx.sha256).toBe(graphLevel.model.metadata.onnx.sha256);
+    const other = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 4 });
+    expect(other.history).not.toEqual(graphLevel.history);
+  });
+
+  it('keeps the weights of the epoch with the lowest validation loss', async () => {
+    const losses = graphLevel.history.map((h) => h.validationLoss as number);
+    expect(graphLevel.bestEpoch).toBe(losses.indexOf(Math.min(...losses)) + 1);
+    // Recompute the validation loss of the returned model from scratch: it must be the best epoch's.
+    const split = splitByRun(features, { seed: 3 });
+    const x = applyScaler(features, graphLevel.model.metadata.scaler).values;
+    await using model = await loadModel(graphLevel.model);
+    const block = features.jobsPerRun * features.featureNames.length;
+    let loss = 0;
+    for (const run of split.validation) {
+      const p = await model.predict(x.slice(run * block, (run + 1) * block), 1);
+      const label = features.runs[run]?.label === 'normal' ? 0 : 1;
+      loss -= Math.log(p[label] as number);
+    }
+    expect(loss / split.validation.length).toBeCloseTo(Math.min(...losses), 4);
+  });
+
+  it('keeps the epoch with the highest validation accuracy with selectBy: accuracy', async () => {
+    const result = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3, selectBy: 'accuracy' });
+    expect(result.history).toEqual(graphLevel.history);
+    const accuracies = result.history.map((h) => h.validationAccuracy as number);
+    const top = Math.max(...accuracies);
+    const tied = result.history.filter((h) => h.validationAccuracy === top);
+    const chosen = tied.reduce((a, b) => ((b.validationLoss as number) < (a.validationLoss as number) ? b : a));
+    expect(result.bestEpoch).toBe(chosen.epoch);
+  });
+
+  it('reports test metrics on the held-out runs only', () => {
+    const split = splitByRun(features, { seed: 3 });
+    expect(graphLevel.runs).toEqual({
+      train: split.train.length,
+      validation: split.validation.length,
+      test: split.test.length,
+    });
+    expect(graphLevel.test?.count).toBe(split.test.length);
+    expect(graphLevel.test?.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(split.test.length);
+  });
+
+  it('round-trips through saveModel/loadModel with identical scores', async () => {
+    const dir = join(temp.path, 'graph');
+    await saveModel(graphLevel.model, dir);
+    await using fromDisk = await loadModel(dir);
+    await using inMemory = await loadModel(graphLevel.model);
+    const a = await scoreRuns(fromDisk, features, { batchSize: 64 });
+    const b = await scoreRuns(inMemory, features, { batchSize: 501 });
+    expect(a.scores).toEqual(b.scores);
+    expect(a.runIds).toHaveLength(501);
+    const summary = await evaluateModel(fromDisk, features);
+    expect(summary.count).toBe(501);
+  });
+
+  it('scores every job of a node-level model, also straight from a loaded dataset', async () => {
+    const nodeLevel = await train(features, { model: 'mlp', task: 'node', epochs: 2, seed: 1 });
+    await using model = await loadModel(nodeLevel.model);
+    const scores = await scoreJobs(model, features);
+    expect(scores.scores).toHaveLength(501 * 12);
+    expect(scores.jobNames).toHaveLength(12);
+    for (const s of scores.scores) expect(s >= 0 && s <= 1).toBe(true);
+    const fromDataset = await scoreJobs(model, await loadFlowBench(sharedDataset('flowbench/eht_imaging.zip')));
+    expect(fromDataset.scores).toEqual(scores.scores);
+  });
+
+  it('stops with PROTEUS_MODELS_NAN_LOSS and hands back the last good weights', async () => {
+    try {
+      await train(features, { model: 'gcn', task: 'graph', epochs: 50, seed: 1, lr: 1e30 });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'PROTEUS_MODELS_NAN_LOSS' });
+      const details = (
+        error as { details: { epoch: number; step: number; lastGoodWeights: Record<string, { data: Float32Array }> } }
+      ).details;
+      expect(details.epoch).toBeGreaterThanOrEqual(1);
+      expect(Object.keys(details.lastGoodWeights)).toContain('gcn0.weight');
+      for (const weight of Object.values(details.lastGoodWeights))
+        expect(weight.data.every(Number.isFinite)).toBe(true);
+      expect(JSON.stringify(details)).not.toContain('lastGoodWeights');
+    }
+  });
+
+  it('rejects scoring mismatches with precise codes', async () => {
+    await using model = await loadModel(graphLevel.model);
+    const works22 = extractFeatures(await loadFlowBench(sharedDataset('flowbench/eht_imaging.zip')), {
+      pipeline: 'works22',
+    });
+    await expect(scoreRuns(model, works22)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_FEATURE_MISMATCH' });
+    const other = extractFeatures(await loadFlowBench(sharedDataset('flowbench/pycbc_inference.zip')), {
+      pipeline: 'flowbench-v1',
+    });
+    await expect(scoreRuns(model, other)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH' });
+    await expect(scoreJobs(model, features)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_TASK_MISMATCH' });
+    const values = features.values.slice();
+    values[(7 * features.jobsPerRun + 4) * features.featureNames.length + 2] = Number.NaN;
+    try {
+      await scoreRuns(model, { ...features, values });
+      expect.unreachable();
+    } catch (error) {
+      expect(isProteusError(error, 'PROTEUS_MODELS_NAN_INPUT')).toBe(true);
+      expect((error as { details: unknown }).details).toEqual({
+        runId: features.runs[7]?.runId,
+        job: features.graph.jobNames()[4],
+        feature: features.featureNames[2],
+      });
+    }
+  });
+
+  it('rejects broken model folders with precise codes', async () => {
+    const dir = join(temp.path, 'broken');
+    await saveModel(graphLevel.model, dir);
+    await expect(loadModel(join(temp.path, 'missing'))).rejects.toMatchObject({
+      code: 'PROTEUS_MODELS_MODEL_NOT_FOUND',
+    });
+    const onnx = readFileSync(join(dir, 'model.onnx'));
+    writeFileSync(join(dir, 'model.onnx'), onnx.subarray(0, 100));
+    await expect(loadModel(dir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_ONNX' });
+    writeFileSync(join(dir, 'model.json'), '{"format":"something-else"}');
+    await expect(loadModel(dir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_METADATA' });
+  });
+
+  it('validates options and honours an abort signal', async () => {
+    await expect(train(features, { task: 'edge' as 'node' })).rejects.toMatchObject({
+      code: 'PROTEUS_MODELS_INVALID_OPTION',
+    });
+    await expect(train(features, { epochs: 0 })).rejects.toMatchObject({ code: 'PROTEUS_MODELS_INVALID_OPTION' });
+    const controller = new AbortController();
+    controller.abort(new Error('user pressed ^C'));
+    await expect(train(features, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'PROTEUS_CORE_ABORTED',
+    });
+  });
+});
