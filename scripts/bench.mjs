@@ -2,21 +2,29 @@
 // Runs every packages/*/bench/*.bench.mjs in its own Node process (so peak RSS is per benchmark) against the built
 // packages, and prints their JSON lines `{ "name", "unit", "value" }` on stdout. `npm run bench -- <filter>` runs a subset.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const filter = process.argv[2] ?? '';
 const root = new URL('..', import.meta.url).pathname;
-const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
+  cwd: root,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 let failed = 0;
 for (const pkg of readdirSync(join(root, 'packages'))) {
   const folder = join(root, 'packages', pkg, 'bench');
   if (!existsSync(folder)) continue;
-  for (const file of readdirSync(folder).filter((f) => f.endsWith('.bench.mjs')).sort()) {
+  for (const file of readdirSync(folder)
+    .filter((f) => f.endsWith('.bench.mjs'))
+    .sort()) {
     if (filter && !`${pkg}/${file}`.includes(filter)) continue;
-    const result = spawnSync(process.execPath, ['--expose-gc', join(folder, file)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    const result = spawnSync(process.execPath, ['--expose-gc', join(folder, file)], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     if (result.status !== 0) {
       failed++;
       process.stderr.write(`bench: ${pkg}/${file} exited with ${result.status}\n`);

@@ -1,6 +1,6 @@
+import { ProteusError } from '@proteus-wf/core';
 import type { Argv } from 'yargs';
 import yargs from 'yargs';
-import { ProteusError } from '@proteus-wf/core';
 import type { CliIo } from './cli-io.js';
 
 type Register = (cli: Argv, io: CliIo) => Argv;

@@ -35,12 +35,17 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<C
     return { exitCode: 0, stdout, stderr };
   } catch (error) {
     if (isProteusError(error)) {
-      if (json) full.stdout(`${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } })}\n`);
+      if (json)
+        full.stdout(
+          `${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } })}\n`,
+        );
       const hint = error.code === 'PROTEUS_CLI_USAGE' ? '\nRun `proteus --help` for usage.' : '';
       full.stderr(`proteus: ${error.message}${hint}\n`);
       return { exitCode: 1, stdout, stderr };
     }
-    full.stderr(`proteus: internal error (please report it)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    full.stderr(
+      `proteus: internal error (please report it)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return { exitCode: 2, stdout, stderr };
   }
 }

@@ -10,7 +10,11 @@ export function registerVersionCommands(cli: Argv, io: CliIo): Argv {
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
     (argv) => {
       const manifest = createRequire(import.meta.url)('../../package.json') as { version: string };
-      const info = { proteus: manifest.version, node: process.versions.node, platform: `${process.platform}-${process.arch}` };
+      const info = {
+        proteus: manifest.version,
+        node: process.versions.node,
+        platform: `${process.platform}-${process.arch}`,
+      };
       printResult(io, info, { json: argv.json, table: (v) => `proteus ${v.proteus} (node ${v.node}, ${v.platform})` });
     },
   );
