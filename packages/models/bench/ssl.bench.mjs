@@ -1,5 +1,5 @@
 // SSL benchmark (issue 4): ms per training step (both views, Gumbel noise, dropout, AdamW; the JS-side augmentation,
-// noise and mask generation included) and scoring throughput (jobs/s) of the SSL detector at B=32 runs, N=137 jobs
+// noise and mask generation included; wall and process-CPU time) and scoring throughput (jobs/s) of the SSL detector at B=32 runs, N=137 jobs
 // (the real 1000genome DAG, mean aggregation over parents and children), F=24, hidden 64, 1 and 2 intra-op threads;
 // plus the per-batch uncertainty graph (forward + input gradient). Prints JSON lines { name, unit, value } (median of
 // REPEATS timed blocks).
@@ -43,10 +43,14 @@ for (const threads of [1, 2]) {
   const trainer = await createSslTrainer({ model, optimizer: { kind: 'adamw' }, threads, seed: 1 });
   for (let i = 0; i < WARMUP; i++) await trainer.step(x, { temperature: 1 });
   const stepTimes = [];
+  const stepCpuTimes = [];
   for (let r = 0; r < REPEATS; r++) {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     for (let i = 0; i < STEPS; i++) await trainer.step(x, { temperature: 1 });
     stepTimes.push((performance.now() - start) / STEPS);
+    const used = process.cpuUsage(cpu);
+    stepCpuTimes.push((used.user + used.system) / 1000 / STEPS);
   }
   for (let i = 0; i < WARMUP; i++) await trainer.score(x, { temperature: 1 });
   const scoreTimes = [];
@@ -72,6 +76,8 @@ for (const threads of [1, 2]) {
   await session.release();
   const tag = `ssl.B${B}.N${nodes}.F${F}.h64.adamw.threads${threads}`;
   emit(`models.ssl.${tag}.train-ms-per-step`, 'ms', Number(median(stepTimes).toFixed(3)));
+  // Process CPU time (all threads) per step: far less sensitive than wall time to other processes on a shared machine.
+  emit(`models.ssl.${tag}.train-cpu-ms-per-step`, 'ms', Number(median(stepCpuTimes).toFixed(3)));
   emit(`models.ssl.${tag}.score-jobs-per-second`, 'jobs/s', Math.round((B * nodes * 1000) / median(scoreTimes)));
   emit(
     `models.ssl.${tag}.uncertainty-jobs-per-second`,

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyScaler, extractFeatures, type FeatureSet, loadFlowBench, splitByRun } from '@proteus-wf/features';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../tooling/test-utils/src/index.js';
 import { fitIsolationForest } from '../src/baselines/isolation-forest.js';
@@ -8,8 +9,9 @@ import { fitKnnDetector } from '../src/baselines/knn-detector.js';
 import { summarizeDetection } from '../src/baselines/summarize-detection.js';
 import { scoreSslJobs } from '../src/ssl/score-ssl-jobs.js';
 import { loadSslModel, saveSslModel } from '../src/ssl/ssl-model.js';
-import { type TrainSslResult, trainSsl } from '../src/ssl/train-ssl.js';
+import { fitJobStatistics, type TrainSslResult, trainSsl } from '../src/ssl/train-ssl.js';
 import { train } from '../src/train.js';
+import { readOnnxInitializers } from '../src/uncertainty/internal/read-onnx-initializers.js';
 import { uncertaintyScores } from '../src/uncertainty/uncertainty-scores.js';
 
 describe.skipIf(!hasSharedDatasets)(
@@ -68,8 +70,10 @@ describe.skipIf(!hasSharedDatasets)(
       expect((await scoreSslJobs(model, features)).scores).toEqual(scored.scores);
     });
 
-    it('standardizes the error of each job with its training-run statistics (mean 0, std 1 over the training runs)', async () => {
-      await using model = await loadSslModel(result.model);
+    it('standardizes the error of each job with its training-run statistics (calibration per-job: mean 0, std 1 over the training runs)', async () => {
+      const calibrated = await trainSsl(features, { epochs: 2, seed: 2, calibration: 'per-job' });
+      expect(calibrated.model.metadata.architecture.calibration).toBe('per-job');
+      await using model = await loadSslModel(calibrated.model);
       const split = splitByRun(features, { seed: 2 });
       const scored = await scoreSslJobs(model, features);
       const nodes = features.jobsPerRun;
@@ -119,6 +123,38 @@ describe.skipIf(!hasSharedDatasets)(
       expect(other.confidence.every((c) => c > 0 && c <= 1)).toBe(true);
     });
 
+    it('standardizes inputs per job inside the saved graph (inputNormalization per-job), for scoring and uncertainty alike', async () => {
+      const normalized = await trainSsl(features, { epochs: 2, seed: 2, inputNormalization: 'per-job' });
+      expect(normalized.model.metadata.architecture.inputNormalization).toBe('per-job');
+      const split = splitByRun(features, { seed: 2 });
+      const x = applyScaler(features, normalized.model.metadata.scaler).values;
+      const nodes = features.jobsPerRun;
+      const width = features.featureNames.length;
+      const expected = fitJobStatistics(x, split.train, nodes, width);
+      const initializers = readOnnxInitializers(normalized.model.onnx);
+      expect(initializers['input.mean']?.data).toEqual(expected.mean);
+      expect(initializers['input.std']?.data).toEqual(expected.std);
+      expect(Math.min(...expected.std)).toBeGreaterThanOrEqual(0.01 - 1e-9);
+      // The uncertainty graph rebuilt from the saved file must standardize too: its mean input gradient of a job
+      // equals the finite difference of the summed reconstruction errors of the saved scoring graph.
+      const scores = await uncertaintyScores(normalized.model, features, { batchSize: 50 });
+      const session = await ort.InferenceSession.create(normalized.model.onnx);
+      const run = split.test[0] as number;
+      const job = 3;
+      const sumErrors = async (delta: number) => {
+        const input = x.slice(run * nodes * width, (run + 1) * nodes * width);
+        for (let f = 0; f < width; f++) input[job * width + f] = (input[job * width + f] as number) + delta;
+        const out = await session.run({ x: new ort.Tensor('float32', input, [1, nodes, width]) });
+        const errors = (out.errors as ort.Tensor).data as Float32Array;
+        return errors.reduce((s, v) => s + v, 0);
+      };
+      const h = 1e-3;
+      const numeric = ((await sumErrors(h)) - (await sumErrors(-h))) / (2 * h) / width;
+      const analytic = scores.gradientMean[run * nodes + job] as number;
+      expect(Math.abs(analytic - numeric)).toBeLessThan(0.05 * Math.abs(numeric) + 0.05);
+      await session.release();
+    });
+
     it('gives GCN confidences for the self, entropy and margin losses', async () => {
       const gcn = await train(features, { model: 'gcn', task: 'node', epochs: 2, seed: 1 });
       for (const loss of ['self', 'entropy', 'margin'] as const) {
@@ -131,6 +167,24 @@ describe.skipIf(!hasSharedDatasets)(
       await expect(uncertaintyScores(gcn.model, features, { loss: 'bogus' as 'self' })).rejects.toMatchObject({
         code: 'PROTEUS_MODELS_INVALID_OPTION',
       });
+    });
+
+    it('throws PROTEUS_MODELS_INVALID_OPTION for a trim outside [0, 1) or an unknown inputNormalization', async () => {
+      await expect(trainSsl(features, { epochs: 1, trim: 1 })).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_INVALID_OPTION',
+      });
+      await expect(trainSsl(features, { epochs: 1, inputNormalization: 'global' as 'none' })).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_INVALID_OPTION',
+      });
+    });
+
+    it('trains with trimmed reconstruction (trim 0.3) and records it', async () => {
+      const trimmed = await trainSsl(features, { epochs: 2, seed: 2, trim: 0.3 });
+      expect(trimmed.model.metadata.training.trim).toBe(0.3);
+      expect(trimmed.history.every((h) => Number.isFinite(h.loss))).toBe(true);
+      // Trimming changes what the model learns: the weights differ from untrimmed training with the same seed.
+      const plain = await trainSsl(features, { epochs: 2, seed: 2 });
+      expect(trimmed.model.metadata.onnx.sha256).not.toBe(plain.model.metadata.onnx.sha256);
     });
 
     it('runs the kNN and isolation-forest baselines on the same split and scaler', () => {

@@ -42,21 +42,55 @@ export function augmentJobs(
   rng: Rng,
   options: AugmentJobsOptions = {},
 ): AugmentedJobs {
+  const resolved = resolveAugmentJobsOptions(options);
+  const { runs, nodes, features } = shape;
+  const jobs = runs * nodes;
+  if (x.length !== jobs * features || jobs === 0) {
+    throw new ProteusError(
+      'PROTEUS_MODELS_INVALID_INPUT',
+      `models/augmentJobs: x has ${x.length} values; expected runs*nodes*features = ${runs}*${nodes}*${features}`,
+    );
+  }
+  const out = new Float32Array(x.length);
+  const augmented = new Float32Array(jobs);
+  const counts = augmentJobsInto(x, shape, rng, resolved, { x: out, augmented });
+  return { x: out, augmented, counts };
+}
+
+/**
+ * Validates augmentation options and fills their defaults.
+ * @throws ProteusError PROTEUS_MODELS_INVALID_INPUT when an option is out of range
+ */
+export function resolveAugmentJobsOptions(options: AugmentJobsOptions = {}): Required<AugmentJobsOptions> {
   const rate = options.rate ?? DEFAULTS.rate;
   const factor = options.factor ?? DEFAULTS.factor;
   const candidates = options.candidates ?? DEFAULTS.candidates;
-  const { runs, nodes, features } = shape;
-  const jobs = runs * nodes;
   const bad = (what: string) => new ProteusError('PROTEUS_MODELS_INVALID_INPUT', `models/augmentJobs: ${what}`);
-  if (x.length !== jobs * features || jobs === 0) {
-    throw bad(`x has ${x.length} values; expected runs*nodes*features = ${runs}*${nodes}*${features}`);
-  }
   if (!(rate >= 0 && rate <= 1)) throw bad(`rate must be in [0, 1], got ${rate}`);
   if (!(factor > 0 && Number.isFinite(factor))) throw bad(`factor must be a finite number > 0, got ${factor}`);
   if (!(Number.isInteger(candidates) && candidates >= 1))
     throw bad(`candidates must be an integer >= 1, got ${candidates}`);
-  const out = Float32Array.from(x);
-  const augmented = new Float32Array(jobs);
+  return { rate, factor, candidates };
+}
+
+/**
+ * {@link augmentJobs} into caller-owned buffers (the trainer reuses one pair per batch size): `target.x` and
+ * `target.augmented` are fully overwritten. Options must already be validated.
+ */
+export function augmentJobsInto(
+  x: Float32Array,
+  shape: { runs: number; nodes: number; features: number },
+  rng: Rng,
+  options: Required<AugmentJobsOptions>,
+  target: { x: Float32Array; augmented: Float32Array },
+): AugmentedJobs['counts'] {
+  const { rate, factor, candidates } = options;
+  const { features } = shape;
+  const jobs = shape.runs * shape.nodes;
+  const out = target.x;
+  const augmented = target.augmented;
+  out.set(x);
+  augmented.fill(0);
   const counts = { replaced: 0, scaledUp: 0, scaledDown: 0 };
   for (let job = 0; job < jobs; job++) {
     const p = rng.float();
@@ -68,9 +102,10 @@ export function augmentJobs(
       let best = -1;
       for (let c = 0; c < candidates; c++) {
         const other = rng.int(0, jobs - 1);
+        const otherBase = other * features;
         let distance = 0;
         for (let f = 0; f < features; f++) {
-          const d = (x[base + f] as number) - (x[other * features + f] as number);
+          const d = (x[base + f] as number) - (x[otherBase + f] as number);
           distance += d * d;
         }
         if (distance > best) {
@@ -87,5 +122,5 @@ export function augmentJobs(
       else counts.scaledDown++;
     }
   }
-  return { x: out, augmented, counts };
+  return counts;
 }

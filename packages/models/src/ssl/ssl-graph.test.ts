@@ -34,15 +34,29 @@ function tinySpec(extra: Partial<SslSpec> = {}): SslSpec {
   };
 }
 
+// Per-job input statistics with std away from 1, so a graph that dropped them would fail the checks.
+function normalization(): { mean: Float32Array; std: Float32Array } {
+  return {
+    mean: Float32Array.from({ length: N * F }, (_, i) => 0.1 * (i % 4)),
+    std: Float32Array.from({ length: N * F }, (_, i) => 0.4 + 0.3 * (i % 3)),
+  };
+}
+
 function randomArray(seed: number, length: number, scale = 1): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length }, () => rng.normal() * scale);
 }
 
 describe('buildSslTrainingGraph', () => {
-  for (const aggregation of ['sparse', 'dense'] as const) {
-    it(`has weight gradients that match central finite differences of its loss (${aggregation})`, async () => {
-      const spec = defineSslSpec(tinySpec({ aggregation }));
+  for (const [aggregation, normalized] of [
+    ['sparse', false],
+    ['dense', false],
+    ['sparse', true],
+  ] as const) {
+    it(`has weight gradients that match central finite differences of its loss (${aggregation}${normalized ? ', per-job inputs' : ''})`, async () => {
+      const spec = defineSslSpec(
+        tinySpec({ aggregation, ...(normalized ? { inputNormalization: normalization() } : {}) }),
+      );
       // SGD with lr 1: w.next = w - dL/dw, so the graph's own gradient is w - w.next.
       const graph = buildSslTrainingGraph(spec, resolveOptimizer({ kind: 'sgd', lr: 1 }));
       const session = await ort.InferenceSession.create(graph.bytes);
@@ -51,13 +65,20 @@ describe('buildSslTrainingGraph', () => {
       const x = randomArray(1, runs * N * F);
       const xAugmented = Float32Array.from(x, (v, i) => (i % 7 === 0 ? v * 10 : v));
       const augmented = Float32Array.from({ length: runs * N }, (_, i) => (i % 3 === 0 ? 1 : 0));
-      const gumbel = randomArray(2, N * runs * spec.groups * spec.categories, 0.5);
+      // Uneven job weights (one job left out) exercise the weighted reconstruction mean.
+      const jobWeight = Float32Array.from({ length: runs * N }, (_, i) => (i === 2 ? 0 : 1 + (i % 2)));
+      const noiseRng = createRng(2);
+      const noise = Float32Array.from(
+        { length: N * runs * spec.groups * spec.categories },
+        () => 0.05 + 0.9 * noiseRng.float(),
+      );
       const feeds = (w: typeof weights): Record<string, ort.Tensor> => {
         const out: Record<string, ort.Tensor> = {
           x: new ort.Tensor('float32', x, [runs, N, F]),
           xAugmented: new ort.Tensor('float32', xAugmented, [runs, N, F]),
           augmented: new ort.Tensor('float32', augmented, [runs, N]),
-          gumbel: new ort.Tensor('float32', gumbel, [N, runs, spec.groups, spec.categories]),
+          jobWeight: new ort.Tensor('float32', jobWeight, [runs, N]),
+          noise: new ort.Tensor('float32', noise, [N, runs, spec.groups, spec.categories]),
           temperature: new ort.Tensor('float32', new Float32Array([0.7]), []),
           step: new ort.Tensor('float32', new Float32Array([1]), []),
           lr: new ort.Tensor('float32', new Float32Array([1]), []),
@@ -92,37 +113,43 @@ describe('buildSslTrainingGraph', () => {
 });
 
 describe('buildUncertaintyGraph (ssl)', () => {
-  it('returns d(sum of reconstruction errors)/dx that matches finite differences of the scoring graph', async () => {
-    const spec = defineSslSpec(tinySpec());
-    const weights = initSslWeights(spec, createRng(8));
-    const scoring = await ort.InferenceSession.create(buildSslInferenceGraph(spec, { weights, temperature: 0.5 }));
-    const uncertainty = await ort.InferenceSession.create(
-      buildUncertaintyGraph({ kind: 'ssl', spec, weights, temperature: 0.5 }),
-    );
-    const x = randomArray(3, N * F);
-    const total = async (input: Float32Array) => {
-      const scores = (await scoring.run({ x: new ort.Tensor('float32', input, [1, N, F]) })).scores
-        ?.data as Float32Array;
-      return scores.reduce((s, v) => s + v, 0);
-    };
-    const out = await uncertainty.run({ x: new ort.Tensor('float32', x, [1, N, F]) });
-    const gradient = out.gradient?.data as Float32Array;
-    for (let i = 0; i < x.length; i++) {
-      const h = 5e-3;
-      const plus = Float32Array.from(x);
-      const minus = Float32Array.from(x);
-      plus[i] = (plus[i] as number) + h;
-      minus[i] = (minus[i] as number) - h;
-      const numeric = ((await total(plus)) - (await total(minus))) / (2 * h);
-      expect(Math.abs((gradient[i] as number) - numeric)).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
-    }
-    const norms = out.gradientNorm?.data as Float32Array;
-    for (let job = 0; job < N; job++) {
-      const g = gradient.subarray(job * F, (job + 1) * F);
-      expect(norms[job]).toBeCloseTo(Math.hypot(...g), 5);
-    }
-    await Promise.all([scoring.release(), uncertainty.release()]);
-  });
+  it.each([
+    ['raw inputs', false],
+    ['per-job standardized inputs', true],
+  ])(
+    'returns d(sum of reconstruction errors)/dx that matches finite differences of the scoring graph (%s)',
+    async (_, normalized) => {
+      const spec = defineSslSpec(tinySpec(normalized ? { inputNormalization: normalization() } : {}));
+      const weights = initSslWeights(spec, createRng(8));
+      const scoring = await ort.InferenceSession.create(buildSslInferenceGraph(spec, { weights, temperature: 0.5 }));
+      const uncertainty = await ort.InferenceSession.create(
+        buildUncertaintyGraph({ kind: 'ssl', spec, weights, temperature: 0.5 }),
+      );
+      const x = randomArray(3, N * F);
+      const total = async (input: Float32Array) => {
+        const scores = (await scoring.run({ x: new ort.Tensor('float32', input, [1, N, F]) })).scores
+          ?.data as Float32Array;
+        return scores.reduce((s, v) => s + v, 0);
+      };
+      const out = await uncertainty.run({ x: new ort.Tensor('float32', x, [1, N, F]) });
+      const gradient = out.gradient?.data as Float32Array;
+      for (let i = 0; i < x.length; i++) {
+        const h = 5e-3;
+        const plus = Float32Array.from(x);
+        const minus = Float32Array.from(x);
+        plus[i] = (plus[i] as number) + h;
+        minus[i] = (minus[i] as number) - h;
+        const numeric = ((await total(plus)) - (await total(minus))) / (2 * h);
+        expect(Math.abs((gradient[i] as number) - numeric)).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
+      }
+      const norms = out.gradientNorm?.data as Float32Array;
+      for (let job = 0; job < N; job++) {
+        const g = gradient.subarray(job * F, (job + 1) * F);
+        expect(norms[job]).toBeCloseTo(Math.hypot(...g), 5);
+      }
+      await Promise.all([scoring.release(), uncertainty.release()]);
+    },
+  );
 });
 
 describe('createSslTrainer', () => {
@@ -153,8 +180,12 @@ describe('createSslTrainer', () => {
     expect(first.scores.every((s) => Number.isFinite(s) && s >= 0)).toBe(true);
   });
 
-  it('throws PROTEUS_MODELS_INVALID_INPUT for x of the wrong length', async () => {
+  it('throws PROTEUS_MODELS_INVALID_INPUT for x or jobWeight of the wrong length', async () => {
     await using trainer = await createSslTrainer({ model: tinySpec(), seed: 1 });
+    const x = new Float32Array(2 * N * F).fill(0.5);
+    await expect(trainer.step(x, { temperature: 1, jobWeight: new Float32Array(N) })).rejects.toMatchObject({
+      code: 'PROTEUS_MODELS_INVALID_INPUT',
+    });
     await expect(trainer.step(new Float32Array(7), { temperature: 1 })).rejects.toMatchObject({
       code: 'PROTEUS_MODELS_INVALID_INPUT',
     });
@@ -174,6 +205,10 @@ describe('defineSslSpec', () => {
       expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
     );
     expect(() => defineSslSpec(tinySpec({ dropout: 1 }))).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
+    );
+    const zeroStd = { mean: new Float32Array(N * F), std: new Float32Array(N * F) };
+    expect(() => defineSslSpec(tinySpec({ inputNormalization: zeroStd }))).toThrow(
       expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
     );
   });

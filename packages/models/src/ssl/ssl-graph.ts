@@ -23,8 +23,11 @@ export interface SslTrainingGraph {
   paramNames: string[];
   /** Optimizer state inputs; outputs are `<name>.next`. */
   stateNames: string[];
-  /** Dropout mask inputs (node-major `[N, batch, hidden]`); empty without dropout. */
-  dropoutMasks: { name: string; shape: Dim[] }[];
+  /**
+   * Dropout noise inputs (node-major `[N, batch, hidden]`, uniform in (0, 1); the graph keeps a unit where the noise
+   * exceeds the dropout rate); empty without dropout.
+   */
+  dropoutNoise: { name: string; shape: Dim[] }[];
 }
 
 /** What one forward pass produced (node-major). */
@@ -110,6 +113,23 @@ function decode(
   return sage(g, aggregate, h, weights, ...fourth);
 }
 
+/**
+ * The model's view of batch-major input `x` [batch, N, F]: node-major, standardized per job when the spec says so.
+ * The statistics are named initializers (`input.mean`, `input.std`) so a saved model carries them.
+ */
+function makeInputView(g: GraphBuilder, spec: ResolvedSslSpec): (x: Value) => Value {
+  const normalization = spec.inputNormalization;
+  if (!normalization) return (x) => g.transpose(x, [1, 0, 2]);
+  const shape = [spec.nodes, spec.features];
+  const mean = g.initializer(INPUT_MEAN, 'float32', shape, normalization.mean);
+  const std = g.initializer(INPUT_STD, 'float32', shape, normalization.std);
+  return (x) => g.transpose(g.div(g.sub(x, mean), std), [1, 0, 2]);
+}
+
+/** Names of the input-standardization initializers in every SSL graph. */
+export const INPUT_MEAN = 'input.mean';
+export const INPUT_STD = 'input.std';
+
 /** Per-job L2 distance over the trailing `axes`: `sqrt(sum((a - b)^2) + eps)`. */
 function l2(g: GraphBuilder, a: Value, b: Value, axes: number[]): Value {
   const d = g.sub(a, b);
@@ -128,7 +148,7 @@ export function buildSslForward(
 ): SslForward {
   const aggregate = makeAggregate(g, spec);
   const x = g.input('x', 'float32', [BATCH, spec.nodes, spec.features]);
-  const nodeMajor = g.transpose(x, [1, 0, 2]);
+  const nodeMajor = makeInputView(g, spec)(x);
   const logProbabilities = encode(g, spec, aggregate, weights, nodeMajor);
   const sample = g.softmax(g.div(logProbabilities, temperature), -1);
   const reconstruction = decode(g, spec, aggregate, weights, sample);
@@ -147,8 +167,11 @@ export function sslWeightValues(g: GraphBuilder, spec: ResolvedSslSpec, weights?
 
 /**
  * Builds the SSL training step. Inputs: `x` and `xAugmented` [batch, N, F], `augmented` [batch, N] (1 where a job was
- * perturbed), `gumbel` [N, batch, G, K] (Gumbel(0,1) noise), `temperature`, `step`, `lr` (float scalars), dropout
- * masks, weights and optimizer state. Outputs: `loss`, `reconstructionLoss`, `contrastLoss`, and `<input>.next`.
+ * perturbed), `jobWeight` [batch, N] (weight of each job in the reconstruction term; all ones for the plain mean),
+ * `noise` [N, batch, G, K] (uniform in (0, 1); the graph turns it into Gumbel(0,1) noise
+ * `-log(-log(u))`), `temperature`, `step`, `lr` (float scalars), dropout noise (uniform, `[N, batch, hidden]` each),
+ * weights and optimizer state. All randomness is fed uniform so the caller fills buffers with one branch-free loop
+ * and the logs and comparisons run vectorized in onnxruntime. Outputs: `loss`, `reconstructionLoss`, `contrastLoss`, and `<input>.next`.
  *
  * loss = eta * mean_i ||x_i - x̂_i|| + (1 - eta) * mean_i [a_i * relu(margin - d_i) + (1 - a_i) * d_i], where d_i is
  * the L2 distance between job i's latent distributions under the clean and the augmented input.
@@ -163,34 +186,38 @@ export function buildSslTrainingGraph(spec: ResolvedSslSpec, optimizer: Resolved
   const x = g.input('x', 'float32', [BATCH, n, spec.features]);
   const xAugmented = g.input('xAugmented', 'float32', [BATCH, n, spec.features]);
   const augmented = g.input('augmented', 'float32', [BATCH, n]);
-  const gumbel = g.input('gumbel', 'float32', [n, BATCH, spec.groups, spec.categories]);
+  const jobWeight = g.input('jobWeight', 'float32', [BATCH, n]);
+  const noise = g.input('noise', 'float32', [n, BATCH, spec.groups, spec.categories]);
+  const gumbel = g.neg(g.log(g.neg(g.log(noise))));
   const temperature = g.input('temperature', 'float32', []);
   const step = g.input('step', 'float32', []);
   const lr = g.input('lr', 'float32', []);
-  const dropoutMasks: Value[] = [];
+  const dropoutNoise: Value[] = [];
   if (spec.dropout > 0) {
-    dropoutMasks.push(
+    dropoutNoise.push(
       g.input('dropout0', 'float32', [n, BATCH, spec.hidden]),
       g.input('dropout1', 'float32', [n, BATCH, spec.hidden]),
     );
   }
-  const [encoderMask, decoderMask] = dropoutMasks;
+  // Inverted dropout: keep a unit where its noise exceeds the rate, scaled by 1 / (1 - rate).
+  const [encoderMask, decoderMask] = dropoutNoise.map((u) =>
+    g.mul(g.cast(g.greater(u, spec.dropout), 'float32'), 1 / (1 - spec.dropout)),
+  );
 
-  const clean = g.transpose(x, [1, 0, 2]);
+  const inputView = makeInputView(g, spec);
+  const clean = inputView(x);
   const logProbabilities = encode(g, spec, aggregate, weights, clean, encoderMask);
   // The same dropout mask on both views: their latent distance then measures the augmentation, not the mask.
-  const logProbabilitiesAugmented = encode(
-    g,
-    spec,
-    aggregate,
-    weights,
-    g.transpose(xAugmented, [1, 0, 2]),
-    encoderMask,
-  );
+  const logProbabilitiesAugmented = encode(g, spec, aggregate, weights, inputView(xAugmented), encoderMask);
   const decoded = spec.denoise ? logProbabilitiesAugmented : logProbabilities;
   const sample = g.softmax(g.div(g.add(decoded, gumbel), temperature), -1);
   const reconstruction = decode(g, spec, aggregate, weights, sample, decoderMask);
-  const reconstructionLoss = g.reduceMean(l2(g, clean, reconstruction, [-1]));
+  // Weighted mean over jobs: weight 0 leaves a job out of the reconstruction term (trimmed training).
+  const weight = g.transpose(jobWeight, [1, 0]);
+  const reconstructionLoss = g.div(
+    g.reduceSum(g.mul(weight, l2(g, clean, reconstruction, [-1]))),
+    g.add(g.reduceSum(weight), 1e-12),
+  );
 
   const distance = l2(g, g.exp(logProbabilities), g.exp(logProbabilitiesAugmented), [-2, -1]);
   const flag = g.transpose(augmented, [1, 0]);
@@ -215,7 +242,7 @@ export function buildSslTrainingGraph(spec: ResolvedSslSpec, optimizer: Resolved
     bytes: g.toModel(),
     paramNames: shapes.map(([name]) => name),
     stateNames: update.stateInputs.map((s) => s.name),
-    dropoutMasks: dropoutMasks.map((m) => ({ name: m.name, shape: [...m.shape] })),
+    dropoutNoise: dropoutNoise.map((m) => ({ name: m.name, shape: [...m.shape] })),
   };
 }
 

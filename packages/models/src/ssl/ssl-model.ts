@@ -40,6 +40,8 @@ export interface SslModelMetadata {
     denoise: boolean;
     /** `per-job`: `scores` are the errors standardized per job with training-run statistics (baked into the graph). */
     calibration: 'per-job' | 'none';
+    /** `per-job`: inputs standardized per job inside the graph (initializers `input.mean`, `input.std`). */
+    inputNormalization?: 'per-job' | 'none';
     undirected: boolean;
     /** Gumbel-softmax temperature baked into the scoring graph (the last training epoch's). */
     temperature: number;
@@ -52,6 +54,8 @@ export interface SslModelMetadata {
     optimizer: string;
     lr: number;
     weightDecay: number;
+    /** Fraction of each batch's highest-error jobs left out of the reconstruction term (0: none). */
+    trim?: number;
     runs: { train: number; validation: number; test: number };
     trainSeconds: number;
     /** Ranking metrics on the test runs' jobs (labels used for evaluation only). */

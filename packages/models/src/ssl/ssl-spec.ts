@@ -37,10 +37,24 @@ export interface SslSpec {
   denoise?: boolean;
   /** How the aggregation runs: `sparse` (gather/scatter over edges), `dense` (one MatMul) or `auto` (default). */
   aggregation?: 'auto' | 'sparse' | 'dense';
+  /**
+   * Per-job input standardization baked into every graph: the model sees and reconstructs `(x - mean) / std`, with
+   * `mean` and `std` row-major `[N*F]` (one value per job and feature, fitted on training runs). Default: none.
+   */
+  inputNormalization?: SslInputNormalization | null;
+}
+
+/** Per-job, per-feature input statistics `[N*F]` (std > 0). */
+export interface SslInputNormalization {
+  mean: Float32Array;
+  std: Float32Array;
 }
 
 /** An SSL spec with every default filled in. */
-export type ResolvedSslSpec = Required<Omit<SslSpec, 'aggregation'>> & { aggregation: 'sparse' | 'dense' };
+export type ResolvedSslSpec = Required<Omit<SslSpec, 'aggregation' | 'inputNormalization'>> & {
+  aggregation: 'sparse' | 'dense';
+  inputNormalization: SslInputNormalization | null;
+};
 
 const DEFAULTS = { hidden: 64, groups: 2, categories: 10, dropout: 0.5, eta: 0.5, margin: 0.5, denoise: false };
 
@@ -63,7 +77,7 @@ function positiveInt(value: unknown, what: string, spec: unknown): number {
  * [0, 1), eta outside [0, 1] or a negative margin
  */
 export function defineSslSpec(spec: SslSpec): ResolvedSslSpec {
-  const shown = { ...spec, adjacency: undefined };
+  const shown = { ...spec, adjacency: undefined, inputNormalization: spec.inputNormalization ? 'given' : 'none' };
   const nodes = positiveInt(spec.nodes, 'nodes', shown);
   const features = positiveInt(spec.features, 'features', shown);
   const hidden = positiveInt(spec.hidden ?? DEFAULTS.hidden, 'hidden', shown);
@@ -87,6 +101,19 @@ export function defineSslSpec(spec: SslSpec): ResolvedSslSpec {
   if (!['auto', 'sparse', 'dense'].includes(aggregation)) {
     throw invalidSpec(`aggregation must be "auto", "sparse" or "dense", got ${String(aggregation)}`, shown);
   }
+  const normalization = spec.inputNormalization ?? null;
+  if (normalization) {
+    const ok = (v: unknown, positive: boolean) =>
+      v instanceof Float32Array &&
+      v.length === nodes * features &&
+      v.every((value) => Number.isFinite(value) && (!positive || value > 0));
+    if (!ok(normalization.mean, false) || !ok(normalization.std, true)) {
+      throw invalidSpec(
+        `inputNormalization needs mean and std as Float32Arrays of nodes*features = ${nodes * features} finite values (std > 0)`,
+        shown,
+      );
+    }
+  }
   let nonZero = 0;
   for (const v of spec.adjacency) if (v !== 0) nonZero++;
   return {
@@ -100,6 +127,7 @@ export function defineSslSpec(spec: SslSpec): ResolvedSslSpec {
     eta,
     margin,
     denoise: spec.denoise ?? DEFAULTS.denoise,
+    inputNormalization: normalization,
     aggregation: aggregation === 'auto' ? (nonZero <= 0.25 * nodes * nodes ? 'sparse' : 'dense') : aggregation,
   };
 }

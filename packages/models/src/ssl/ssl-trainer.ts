@@ -3,12 +3,13 @@
  * and one scoring session. Weights and optimizer state stay onnxruntime tensors between steps. Gumbel noise and
  * dropout masks enter as input tensors drawn from streams seeded by the core Rng, so a seed fixes the whole run.
  */
-import { createRng, ProteusError, type Rng } from '@proteus-wf/core';
+import { createRng, ProteusError } from '@proteus-wf/core';
 import * as ort from 'onnxruntime-node';
 import type { ModelWeights } from '../graphs/model-spec.js';
 import { type OptimizerSpec, type ResolvedOptimizer, resolveOptimizer } from '../onnx/optimizers.js';
 import { type CreateSessionOptions, createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
-import { type AugmentJobsOptions, augmentJobs } from './augment-jobs.js';
+import { type AugmentJobsOptions, augmentJobsInto, resolveAugmentJobsOptions } from './augment-jobs.js';
+import { createRandomFill } from './internal/random-fill.js';
 import { buildSslInferenceGraph, buildSslTrainingGraph, type SslScoreCalibration } from './ssl-graph.js';
 import {
   assertSslWeights,
@@ -45,8 +46,11 @@ export interface SslTrainer {
   readonly optimizer: ResolvedOptimizer;
   readonly executionProviders: readonly ExecutionProvider[];
   readonly stepCount: number;
-  /** One unsupervised training step at Gumbel-softmax temperature `temperature`. */
-  step(x: Float32Array, options: { temperature: number }): Promise<SslStepResult>;
+  /**
+   * One unsupervised training step at Gumbel-softmax temperature `temperature`. `jobWeight` ([runs*N], default all 1)
+   * weights each job in the reconstruction term (0 leaves it out; see `TrainSslOptions.trim`).
+   */
+  step(x: Float32Array, options: { temperature: number; jobWeight?: Float32Array }): Promise<SslStepResult>;
   /** Per-job reconstruction errors `[runs*N]` in eval mode (no dropout, no noise; latent `softmax(logp / temperature)`). */
   score(x: Float32Array, options: { temperature: number }): Promise<Float32Array>;
   weights(): ModelWeights;
@@ -55,22 +59,6 @@ export interface SslTrainer {
   exportInferenceModel(options: { temperature: number; calibration?: SslScoreCalibration }): Uint8Array;
   release(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-/** A fast uniform stream in [0, 1) (xorshift128) seeded from `rng`: masks and noise need ~100k values per step. */
-export function createUniformStream(rng: Rng): () => number {
-  let a = rng.int(1, 0x7fffffff);
-  let b = rng.int(1, 0x7fffffff);
-  let c = rng.int(1, 0x7fffffff);
-  let d = rng.int(1, 0x7fffffff);
-  return () => {
-    const t = a ^ (a << 11);
-    a = b;
-    b = c;
-    c = d;
-    d = (d ^ (d >>> 19) ^ (t ^ (t >>> 8))) >>> 0;
-    return d / 4294967296;
-  };
 }
 
 function invalidInput(message: string): ProteusError {
@@ -97,8 +85,9 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
   const rng = createRng(options.seed ?? 0);
   const initial = options.weights ?? initSslWeights(spec, rng.fork());
   assertSslWeights(spec, initial, 'createSslTrainer');
+  const augmentation = resolveAugmentJobsOptions(options.augmentation);
   const augmentRng = rng.fork();
-  const uniform = createUniformStream(rng.fork());
+  const random = createRandomFill(rng.fork());
   const graph = buildSslTrainingGraph(spec, optimizer);
   const train = await createSession(graph.bytes, options);
   const evaluation = await createSession(buildSslInferenceGraph(spec), {
@@ -116,11 +105,7 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
   const loadWeights = (weights: ModelWeights) => {
     params = {};
     for (const [name, shape] of shapes) {
-      params[name] = new ort.Tensor(
-        'float32',
-        Float32Array.from((weights[name] as { data: Float32Array }).data),
-        shape,
-      );
+      params[name] = new ort.Tensor('float32', new Float32Array((weights[name] as { data: Float32Array }).data), shape);
     }
   };
   const resetState = () => {
@@ -145,6 +130,46 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
   };
   const xTensor = (x: Float32Array, runs: number) => new ort.Tensor('float32', x, [runs, spec.nodes, spec.features]);
 
+  // Step inputs other than x, weights and state live in buffers reused for every step of a batch size (the last,
+  // partial batch of an epoch gets its own set): nothing per step is allocated but the Tensor wrappers of x.
+  const latent = spec.groups * spec.categories;
+  const scalars = {
+    temperature: new Float32Array(1),
+    step: new Float32Array(1),
+    lr: new Float32Array([optimizer.lr]),
+  };
+  const buffersByRuns = new Map<number, ReturnType<typeof createStepBuffers>>();
+  const createStepBuffers = (runs: number) => {
+    const xAugmented = new Float32Array(runs * block);
+    const augmented = new Float32Array(runs * spec.nodes);
+    const jobWeight = new Float32Array(runs * spec.nodes).fill(1);
+    const noise = new Float32Array(spec.nodes * runs * latent);
+    const dropoutNoise = graph.dropoutNoise.map(() => new Float32Array(spec.nodes * runs * spec.hidden));
+    const feeds: Record<string, ort.Tensor> = {
+      xAugmented: xTensor(xAugmented, runs),
+      augmented: new ort.Tensor('float32', augmented, [runs, spec.nodes]),
+      jobWeight: new ort.Tensor('float32', jobWeight, [runs, spec.nodes]),
+      noise: new ort.Tensor('float32', noise, [spec.nodes, runs, spec.groups, spec.categories]),
+      temperature: new ort.Tensor('float32', scalars.temperature, []),
+      step: new ort.Tensor('float32', scalars.step, []),
+      lr: new ort.Tensor('float32', scalars.lr, []),
+    };
+    graph.dropoutNoise.forEach((input, i) => {
+      feeds[input.name] = new ort.Tensor('float32', dropoutNoise[i] as Float32Array, [spec.nodes, runs, spec.hidden]);
+    });
+    return { x: xAugmented, augmented, jobWeight, noise, dropoutNoise, scalars, feeds };
+  };
+  const stepBuffers = (runs: number) => {
+    let buffers = buffersByRuns.get(runs);
+    if (!buffers) {
+      // Keep at most the full and the last partial batch size.
+      if (buffersByRuns.size >= 2) buffersByRuns.clear();
+      buffers = createStepBuffers(runs);
+      buffersByRuns.set(runs, buffers);
+    }
+    return buffers;
+  };
+
   const trainer: SslTrainer = {
     spec,
     optimizer,
@@ -155,32 +180,22 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
     async step(x, stepOptions) {
       const runs = runsOf(x, 'step');
       checkTemperature(stepOptions.temperature, 'step');
-      const view = augmentJobs(
-        x,
-        { runs, nodes: spec.nodes, features: spec.features },
-        augmentRng,
-        options.augmentation,
-      );
-      const latent = spec.groups * spec.categories;
-      const gumbel = new Float32Array(spec.nodes * runs * latent);
-      for (let i = 0; i < gumbel.length; i++) gumbel[i] = -Math.log(-Math.log(uniform() + 1e-20));
-      const feeds: Record<string, ort.Tensor> = {
-        ...params,
-        ...state,
-        x: xTensor(x, runs),
-        xAugmented: xTensor(view.x, runs),
-        augmented: new ort.Tensor('float32', view.augmented, [runs, spec.nodes]),
-        gumbel: new ort.Tensor('float32', gumbel, [spec.nodes, runs, spec.groups, spec.categories]),
-        temperature: new ort.Tensor('float32', new Float32Array([stepOptions.temperature]), []),
-        step: new ort.Tensor('float32', new Float32Array([stepCount + 1]), []),
-        lr: new ort.Tensor('float32', new Float32Array([optimizer.lr]), []),
-      };
-      const keep = 1 / (1 - spec.dropout);
-      for (const mask of graph.dropoutMasks) {
-        const data = new Float32Array(spec.nodes * runs * spec.hidden);
-        for (let i = 0; i < data.length; i++) data[i] = uniform() < spec.dropout ? 0 : keep;
-        feeds[mask.name] = new ort.Tensor('float32', data, [spec.nodes, runs, spec.hidden]);
-      }
+      const buffers = stepBuffers(runs);
+      augmentJobsInto(x, { runs, nodes: spec.nodes, features: spec.features }, augmentRng, augmentation, buffers);
+      random.uniform(buffers.noise);
+      for (const noise of buffers.dropoutNoise) random.uniform(noise);
+      buffers.scalars.temperature[0] = stepOptions.temperature;
+      buffers.scalars.step[0] = stepCount + 1;
+      if (stepOptions.jobWeight) {
+        if (stepOptions.jobWeight.length !== runs * spec.nodes)
+          throw invalidInput(
+            `step: jobWeight must hold runs x ${spec.nodes} values, got ${stepOptions.jobWeight.length}`,
+          );
+        buffers.jobWeight.set(stepOptions.jobWeight);
+      } else buffers.jobWeight.fill(1);
+      const feeds: Record<string, ort.Tensor> = { ...buffers.feeds, x: xTensor(x, runs) };
+      for (const name of graph.paramNames) feeds[name] = params[name] as ort.Tensor;
+      for (const name of graph.stateNames) feeds[name] = state[name] as ort.Tensor;
       const out = await runSession(train.session, feeds, 'SslTrainer.step');
       const read = (name: string) => (out[name] as ort.Tensor).data[0] as number;
       const result = {
@@ -209,12 +224,12 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
         temperature: new ort.Tensor('float32', new Float32Array([scoreOptions.temperature]), []),
       };
       const out = await runSession(evaluation.session, feeds, 'SslTrainer.score');
-      return Float32Array.from((out.errors as ort.Tensor).data as Float32Array);
+      return new Float32Array((out.errors as ort.Tensor).data as Float32Array);
     },
     weights() {
       const copy: ModelWeights = {};
       for (const [name, shape] of shapes) {
-        copy[name] = { shape: [...shape], data: Float32Array.from((params[name] as ort.Tensor).data as Float32Array) };
+        copy[name] = { shape: [...shape], data: new Float32Array((params[name] as ort.Tensor).data as Float32Array) };
       }
       return copy;
     },

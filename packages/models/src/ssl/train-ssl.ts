@@ -39,7 +39,7 @@ export interface TemperatureSchedule {
 
 /** Options of {@link trainSsl}. Defaults: `DEFAULTS` below. */
 export interface TrainSslOptions extends LongOperationOptions {
-  /** Feature pipeline when given a loaded dataset; default `flowbench-v1`. */
+  /** Feature pipeline when given a loaded dataset; default `full` (with the kickstart_online_* I/O and CPU counters). */
   pipeline?: FeaturePipelineName;
   epochs?: number;
   /** Runs per training step. */
@@ -62,11 +62,24 @@ export interface TrainSslOptions extends LongOperationOptions {
   /** Temperature of the deterministic scoring graph (default: the last training epoch's). */
   scoreTemperature?: number;
   /**
-   * `per-job` (default): the anomaly score is the reconstruction error standardized per job (node index) with the
-   * mean and standard deviation of that job's error over the training runs; `none`: the raw error.
+   * `per-job`: the anomaly score is the reconstruction error standardized per job (node index) with the mean and
+   * standard deviation of that job's error over the training runs; `none` (default): the raw error. Per-job error
+   * calibration helps raw min-max inputs but hurts per-job standardized ones (docs/decisions/models-ssl.md).
    */
   calibration?: 'per-job' | 'none';
+  /**
+   * `per-job`: the model sees each job's features standardized with that job's (node index's) mean and standard
+   * deviation over the training runs (std floored at 0.01 of the min-max range), baked into the graphs like the
+   * calibration (default); `none`: the min-max-scaled features.
+   */
+  inputNormalization?: 'per-job' | 'none';
   augmentation?: AugmentJobsOptions;
+  /**
+   * Trimmed training: in every step, the jobs of the batch whose current eval-mode reconstruction error is in the top
+   * `trim` fraction are left out of the reconstruction term (training runs hold anomalies; this keeps the decoder from
+   * learning to rebuild them). Default 0 (every job counts, as the reference). Costs one scoring pass per step.
+   */
+  trim?: number;
   /** Split fractions by run (default 0.6 / 0.2 / 0.2, stratified by run label, as `train`). */
   ratios?: SplitRatios;
   executionProviders?: readonly ExecutionProvider[];
@@ -94,8 +107,8 @@ export interface TrainSslResult {
 }
 
 const DEFAULTS = {
-  pipeline: 'flowbench-v1' as FeaturePipelineName,
-  epochs: 20,
+  pipeline: 'full' as FeaturePipelineName,
+  epochs: 10,
   batchSize: 32,
   optimizer: 'adamw' as 'adam' | 'adamw',
   lr: 5e-4,
@@ -108,8 +121,10 @@ const DEFAULTS = {
   eta: 0.5,
   margin: 0.5,
   denoise: false,
-  calibration: 'per-job' as 'per-job' | 'none',
+  calibration: 'none' as 'per-job' | 'none',
+  inputNormalization: 'per-job' as 'per-job' | 'none',
   undirected: true,
+  trim: 0,
   temperature: { initial: 1, min: 0.1, decay: 1e-3 },
   ratios: { train: 0.6, validation: 0.2, test: 0.2 },
 };
@@ -156,6 +171,8 @@ export async function trainSsl(
   const width = features.featureNames.length;
   const block = nodes * width;
   const adjacency = toDenseAdjacency(meanAdjacency(features.graph, { undirected: settings.undirected }));
+  const inputNormalization =
+    settings.inputNormalization === 'per-job' ? fitJobStatistics(x, split.train, nodes, width) : null;
   const trainer = await createSslTrainer({
     model: {
       nodes,
@@ -168,6 +185,7 @@ export async function trainSsl(
       eta: settings.eta,
       margin: settings.margin,
       denoise: settings.denoise,
+      inputNormalization,
     },
     optimizer: { kind: settings.optimizer, lr: settings.lr, weightDecay: settings.weightDecay },
     seed: settings.seed,
@@ -184,6 +202,14 @@ export async function trainSsl(
         out.set(x.subarray(run * block, (run + 1) * block), i * block);
       });
       return out;
+    };
+    // One reused buffer for the training batches (the last, partial batch is a prefix view of it).
+    const batch = new Float32Array(Math.min(settings.batchSize, split.train.length) * block);
+    const gatherInto = (runs: readonly number[], out: Float32Array): Float32Array => {
+      runs.forEach((run, i) => {
+        out.set(x.subarray(run * block, (run + 1) * block), i * block);
+      });
+      return runs.length * block === out.length ? out : out.subarray(0, runs.length * block);
     };
     // Jobs differ in how well they can be reconstructed at all; standardizing each job's error against its own
     // training distribution makes scores of different jobs comparable (docs/decisions/models-ssl.md).
@@ -205,6 +231,13 @@ export async function trainSsl(
       );
       return { mean, std };
     };
+    // Weight 0 for the batch's jobs above the (1 - trim) quantile of their current reconstruction error.
+    const trimmedWeights = async (xBatch: Float32Array): Promise<Float32Array> => {
+      const errors = await trainer.score(xBatch, { temperature });
+      const sorted = Float32Array.from(errors).sort();
+      const cut = sorted[Math.min(sorted.length - 1, Math.floor((1 - settings.trim) * sorted.length))] as number;
+      return errors.map((e) => (e < cut ? 1 : 0));
+    };
     const steps = Math.ceil(split.train.length / settings.batchSize);
     let temperature = settings.temperature.initial;
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
@@ -214,7 +247,9 @@ export async function trainSsl(
       for (let step = 0; step < steps; step++) {
         throwIfAborted(options.signal, WHERE);
         const runs = order.slice(step * settings.batchSize, (step + 1) * settings.batchSize);
-        const result = await trainer.step(gather(runs), { temperature });
+        const xBatch = gatherInto(runs, batch);
+        const jobWeight = settings.trim > 0 ? await trimmedWeights(xBatch) : undefined;
+        const result = await trainer.step(xBatch, { temperature, ...(jobWeight ? { jobWeight } : {}) });
         sums.loss += result.loss * runs.length;
         sums.reconstructionLoss += result.reconstructionLoss * runs.length;
         sums.contrastLoss += result.contrastLoss * runs.length;
@@ -295,6 +330,7 @@ export async function trainSsl(
         margin: settings.margin,
         denoise: settings.denoise,
         calibration: settings.calibration,
+        inputNormalization: settings.inputNormalization,
         undirected: settings.undirected,
         temperature,
       },
@@ -306,6 +342,7 @@ export async function trainSsl(
         optimizer: settings.optimizer,
         lr: settings.lr,
         weightDecay: settings.weightDecay,
+        trim: settings.trim,
         runs,
         trainSeconds,
         test,
@@ -340,7 +377,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
     return value;
   };
   const real = (
-    key: 'lr' | 'weightDecay' | 'dropout' | 'eta' | 'margin',
+    key: 'lr' | 'weightDecay' | 'dropout' | 'eta' | 'margin' | 'trim',
     ok: (v: number) => boolean,
     rule: string,
   ): number => {
@@ -375,12 +412,14 @@ function resolveOptions(options: TrainSslOptions): Settings {
     lr: real('lr', (v) => v > 0 && Number.isFinite(v), 'a positive number'),
     weightDecay: real('weightDecay', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
     dropout: real('dropout', (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    trim: real('trim', (v) => v >= 0 && v < 1, 'in [0, 1)'),
     eta: real('eta', (v) => v >= 0 && v <= 1, 'in [0, 1]'),
     margin: real('margin', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
     seed,
     undirected: options.undirected ?? DEFAULTS.undirected,
     denoise: options.denoise ?? DEFAULTS.denoise,
     calibration: checkCalibration(options.calibration ?? DEFAULTS.calibration),
+    inputNormalization: checkPerJob(options.inputNormalization ?? DEFAULTS.inputNormalization, 'inputNormalization'),
     temperature,
     ratios: { ...(options.ratios ?? DEFAULTS.ratios) },
     ...(options.scoreTemperature !== undefined
@@ -396,6 +435,45 @@ function checkCalibration(value: 'per-job' | 'none'): 'per-job' | 'none' {
   if (value !== 'per-job' && value !== 'none')
     throw invalidOption(`calibration must be "per-job" or "none", got ${JSON.stringify(value)}`);
   return value;
+}
+
+function checkPerJob(value: 'per-job' | 'none', key: string): 'per-job' | 'none' {
+  if (value !== 'per-job' && value !== 'none')
+    throw invalidOption(`${key} must be "per-job" or "none", got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Floor of the per-job standard deviation, in min-max units (1% of a feature's training range). */
+const MIN_JOB_STD = 0.01;
+
+/**
+ * Mean and standard deviation of every (job, feature) over `runs` of `x` ([runs, N, F] row-major), std floored at
+ * {@link MIN_JOB_STD}: the statistics of the per-job input standardization.
+ * @example const { mean, std } = fitJobStatistics(x, split.train, 137, 7);
+ */
+export function fitJobStatistics(
+  x: Float32Array,
+  runs: readonly number[],
+  nodes: number,
+  width: number,
+): { mean: Float32Array; std: Float32Array } {
+  const block = nodes * width;
+  const sum = new Float64Array(block);
+  const squares = new Float64Array(block);
+  for (const run of runs) {
+    const base = run * block;
+    for (let k = 0; k < block; k++) {
+      const v = x[base + k] as number;
+      sum[k] = (sum[k] as number) + v;
+      squares[k] = (squares[k] as number) + v * v;
+    }
+  }
+  const count = Math.max(runs.length, 1);
+  const mean = Float32Array.from(sum, (s) => s / count);
+  const std = Float32Array.from(squares, (q, k) =>
+    Math.max(Math.sqrt(Math.max(q / count - (mean[k] as number) ** 2, 0)), MIN_JOB_STD),
+  );
+  return { mean, std };
 }
 
 function checkScoreTemperature(value: number): number {

@@ -23,10 +23,11 @@ import {
   type WorkflowGraph,
 } from '@proteus-wf/workflow-graph';
 import * as ort from 'onnxruntime-node';
-import { defineModelSpec, type ModelSpec } from '../graphs/model-spec.js';
+import { defineModelSpec, type ModelSpec, type ModelWeights } from '../graphs/model-spec.js';
 import { checkModelMetadata } from '../model-metadata.js';
 import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
 import { MODEL_FILES } from '../save-model.js';
+import { INPUT_MEAN, INPUT_STD } from '../ssl/ssl-graph.js';
 import { isSslModelMetadata, readSslModel, type SslModelMetadata, type TrainedSslModel } from '../ssl/ssl-model.js';
 import { defineSslSpec } from '../ssl/ssl-spec.js';
 import type { TrainedModel } from '../train.js';
@@ -115,6 +116,13 @@ async function readSource(
   }
 }
 
+/** The per-job input statistics a saved SSL graph carries as initializers, if any. */
+function inputNormalizationOf(weights: ModelWeights): { mean: Float32Array; std: Float32Array } | null {
+  const mean = weights[INPUT_MEAN];
+  const std = weights[INPUT_STD];
+  return mean && std ? { mean: mean.data, std: std.data } : null;
+}
+
 function rebuildModel(
   metadata: TrainedModel['metadata'] | SslModelMetadata,
   onnx: Uint8Array,
@@ -135,6 +143,7 @@ function rebuildModel(
       dropout: a.dropout,
       eta: a.eta,
       margin: a.margin,
+      inputNormalization: inputNormalizationOf(weights),
     });
     const wanted = new Set(Object.keys(weights).filter((name) => /^(enc|dec)\d+\./.test(name)));
     return {
