@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createTempDir, repoRoot } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createTempDir, repoRoot } from '../../../tooling/test-utils/src/index.js';
 import { main } from '../src/main.js';
 
 describe('example 01-live-loop (smoke)', () => {

@@ -3,8 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readLedger } from '@proteus-wf/injector';
+import { createTempDir, repoRoot } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createTempDir, repoRoot } from '../../../tooling/test-utils/src/index.js';
 import { runCli } from '../src/run-cli.js';
 
 // Slow (about 1-2 minutes on 2 busy cores): a real `proteus al run` process is killed with SIGKILL in the middle of

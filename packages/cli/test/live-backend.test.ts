@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import type { ProgressEvent } from '@proteus-wf/core';
 import { loadFlowBench } from '@proteus-wf/features';
 import { readLedger } from '@proteus-wf/injector';
+import { createTempDir, repoRoot } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createTempDir, repoRoot } from '../../../tooling/test-utils/src/index.js';
 import { createLiveLab } from '../src/live-backend.js';
 
 const generator = join(repoRoot, 'examples', 'workflows', '1000genome-like', 'generate.mjs');

@@ -5,10 +5,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 
-// NOTE: node_modules/@proteus-wf/test-utils is not linked in this checkout yet; import the sources directly.
-export { createTempDir, hasSharedDatasets, sharedDataset } from '../../../tooling/test-utils/src/index.js';
+export { createTempDir, hasSharedDatasets, sharedDataset } from '@proteus-wf/test-utils';
 
-import { sharedDataset } from '../../../tooling/test-utils/src/index.js';
+import { sharedDataset } from '@proteus-wf/test-utils';
 
 /** The small gen-2 workflow used by unit tests: 12 jobs, 18 edges, 501 runs. */
 export const EHT_IMAGING = sharedDataset('flowbench/eht_imaging.zip');

@@ -87,7 +87,7 @@ export async function runInCgroup(
 }
 
 /** `@proteus-wf/test-utils` by path: the workspace link is not in node_modules yet (it needs an `npm install`). */
-export { createTempDir } from '../../../tooling/test-utils/src/index.js';
+export { createTempDir } from '@proteus-wf/test-utils';
 
 /** Two network namespaces joined by a veth pair (`10.251.<n>.1` in `a`, `.2` in `b`), deleted by `dispose`. */
 export async function createVethPair(): Promise<{

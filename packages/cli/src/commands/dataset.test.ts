@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createTempDir, hasSharedDatasets, sharedDataset } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../../tooling/test-utils/src/index.js';
 import { runCli } from '../run-cli.js';
 
 const eht = sharedDataset('flowbench/eht_imaging.zip');

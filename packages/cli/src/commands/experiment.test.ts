@@ -3,8 +3,8 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createTempDir, repoRoot } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createTempDir, repoRoot } from '../../../../tooling/test-utils/src/index.js';
 import { runCli } from '../run-cli.js';
 
 const genomeWorkflow = join(repoRoot, 'examples', 'workflows', '1000genome-like', 'workflow.yml');

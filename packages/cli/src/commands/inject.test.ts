@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { createTempDir } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createTempDir } from '../../../../tooling/test-utils/src/index.js';
 import { runCli } from '../run-cli.js';
 
 const stress = JSON.stringify({ kind: 'stress', engine: 'node', cpu: { workers: 1, loadPercent: 10 } });
