@@ -1,0 +1,250 @@
+/*
+ * The emulation experiment of the active-learning paper (§4.4): Algorithm 1 over pre-captured traces for several
+ * strategies and seeds, with optional random baseline and ablation, summarized as learning curves and a report.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type LongOperationOptions,
+  ProteusError,
+  reportProgress,
+  throwIfAborted,
+  writeFileAtomic,
+} from '@proteus-wf/core';
+import type { FeaturePipelineName, FlowBenchDataset } from '@proteus-wf/features';
+import { createEmulationBackend } from './emulation-backend.js';
+import { renderReport } from './render-report.js';
+import {
+  type ActiveLearningOptions,
+  type ActiveLearningResult,
+  type ActiveModelKind,
+  runActiveLearning,
+} from './run-active-learning.js';
+import { STRATEGIES, type StrategyName } from './strategies.js';
+import { type StrategySummary, samplesToReach, summarizeLearningCurves } from './summarize-learning-curves.js';
+import type { UpdateTermsOptions } from './update-terms.js';
+
+/** Options of {@link emulateActiveLearning}. */
+export interface EmulateActiveLearningOptions
+  extends LongOperationOptions,
+    Pick<
+      ActiveLearningOptions,
+      | 'iterations'
+      | 'perIteration'
+      | 'burnIn'
+      | 'reselectEvery'
+      | 'stepsPerIteration'
+      | 'memoryRuns'
+      | 'threshold'
+      | 'optimizer'
+      | 'costWeight'
+      | 'aggregate'
+      | 'normalize'
+      | 'anomalousWorkers'
+      | 'hidden'
+      | 'threads'
+    > {
+  model?: ActiveModelKind;
+  /** The strategy under test (default `gradient`). */
+  strategy?: StrategyName;
+  /** Baselines run with the same seeds (e.g. `['random']`). */
+  compare?: StrategyName[];
+  /** Also run the strategy without Eq. 6's third term (the paper's Figs. 9-10). */
+  ablation?: boolean;
+  /**
+   * Also run the paper's "standard learning" baseline: random queries and the plain loss (term 1 only), entry
+   * `strategy: 'random', label: 'random, plain loss'`.
+   */
+  standard?: boolean;
+  /** Number of seeds (0..seeds-1; default 5). Each seed fixes the test split, the init and every draw. */
+  seeds?: number;
+  terms?: UpdateTermsOptions;
+  pipeline?: FeaturePipelineName;
+  testFraction?: number;
+  /** Output folder: `summary.json`, `report.html`, `checkpoints/`, `requests/`. */
+  out?: string;
+  /** Continue from the checkpoints in `out`. */
+  resume?: boolean;
+}
+
+/** What `proteus al emulate` prints and writes to `<out>/summary.json`. */
+export interface EmulationSummary {
+  workflow: string;
+  model: ActiveModelKind;
+  dataset: { runs: number; pool: number; test: number; testJobs: number };
+  settings: {
+    strategy: StrategyName;
+    seeds: number;
+    iterations: number;
+    perIteration: number;
+    burnIn: number;
+    stepsPerIteration: number;
+  };
+  strategies: StrategySummary[];
+  /** The strategy against the random baseline, when `compare` includes `random`. */
+  comparison?: {
+    aulcGain: number;
+    target: number;
+    samples: number | null;
+    randomSamples: number;
+    fraction: number | null;
+  };
+}
+
+interface Variant {
+  key: string;
+  strategy: StrategyName;
+  label: string;
+  terms: UpdateTermsOptions;
+}
+
+/**
+ * Runs the emulation for every variant and seed, summarizes the learning curves and writes the outputs.
+ * @example
+ * const summary = await emulateActiveLearning(await loadFlowBench('1000genome.zip'), { compare: ['random'], seeds: 5, out: 'al-out' });
+ * summary.strategies.map((s) => [s.strategy, s.aulc]);
+ * @throws ProteusError PROTEUS_AL_INVALID_OPTION for an unknown strategy or a bad count
+ * @throws ProteusError the codes of `runActiveLearning` and `createEmulationBackend`
+ */
+export async function emulateActiveLearning(
+  dataset: FlowBenchDataset,
+  options: EmulateActiveLearningOptions = {},
+): Promise<EmulationSummary> {
+  const where = 'active-learner/emulateActiveLearning';
+  const strategy = options.strategy ?? 'gradient';
+  for (const name of [strategy, ...(options.compare ?? [])]) {
+    if (!STRATEGIES.includes(name)) {
+      throw new ProteusError(
+        'PROTEUS_AL_INVALID_OPTION',
+        `${where}: unknown strategy ${JSON.stringify(name)}; choose one of ${STRATEGIES.join(', ')}`,
+      );
+    }
+  }
+  const seeds = options.seeds ?? 5;
+  if (!(Number.isInteger(seeds) && seeds >= 1))
+    throw new ProteusError(
+      'PROTEUS_AL_INVALID_OPTION',
+      `${where}: seeds must be an integer >= 1, got ${String(seeds)}`,
+    );
+  const terms = options.terms ?? {};
+  const variants: Variant[] = [{ key: strategy, strategy, label: strategy, terms }];
+  if (options.ablation)
+    variants.push({
+      key: `${strategy}-no-term3`,
+      strategy,
+      label: `${strategy} without term 3`,
+      terms: { ...terms, inputSensitivity: false },
+    });
+  for (const name of options.compare ?? []) {
+    if (name !== strategy) variants.push({ key: name, strategy: name, label: name, terms });
+  }
+  if (options.standard) {
+    const plain = { ...terms, finiteDifference: false, inputSensitivity: false };
+    variants.push({ key: 'random-plain', strategy: 'random', label: 'random, plain loss', terms: plain });
+  }
+  const iterations = options.iterations ?? 10;
+  const total = variants.length * seeds;
+  const results = new Map<string, ActiveLearningResult[]>();
+  let done = 0;
+  let poolSize = 0;
+  let testSize = 0;
+  let testJobs = 0;
+  for (const variant of variants) {
+    const list: ActiveLearningResult[] = [];
+    for (let seed = 0; seed < seeds; seed++) {
+      throwIfAborted(options.signal, where);
+      const backend = createEmulationBackend(dataset, {
+        seed,
+        ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+        ...(options.testFraction === undefined ? {} : { testFraction: options.testFraction }),
+      });
+      const evaluation = backend.testSet();
+      poolSize = backend.remaining().length;
+      testSize = evaluation.runs;
+      testJobs = evaluation.runs * backend.nodes;
+      const base = done;
+      const result = await runActiveLearning({
+        ...pick(options),
+        backend,
+        evaluation,
+        model: options.model ?? 'gcn',
+        strategy: variant.strategy,
+        seed,
+        terms: variant.terms,
+        ...(options.out
+          ? {
+              checkpoint: join(options.out, 'checkpoints', variant.key, `seed-${seed}.json`),
+              requestsDir: join(options.out, 'requests', variant.key, `seed-${seed}`),
+              resume: options.resume === true,
+            }
+          : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (event) =>
+          reportProgress(options.onProgress, {
+            phase: 'emulate',
+            ratio: (base + event.ratio) / total,
+            message: `${variant.label}, seed ${seed + 1}/${seeds}: ${event.message ?? ''}`,
+            data: { variant: variant.key, seed, ...(event.data as object) },
+          }),
+      });
+      list.push(result);
+      done++;
+    }
+    results.set(variant.key, list);
+  }
+  const strategies = variants.map((v) => summarizeLearningCurves(results.get(v.key) ?? [], { label: v.label }));
+  const summary: EmulationSummary = {
+    workflow: dataset.workflow,
+    model: options.model ?? 'gcn',
+    dataset: { runs: dataset.runs.length, pool: poolSize, test: testSize, testJobs },
+    settings: {
+      strategy,
+      seeds,
+      iterations,
+      perIteration: options.perIteration ?? 2,
+      burnIn: options.burnIn ?? 1,
+      stepsPerIteration: options.stepsPerIteration ?? 10,
+    },
+    strategies,
+  };
+  const random = strategies.find((s) => s.label === 'random') ?? strategies.find((s) => s.strategy === 'random');
+  const main = strategies[0] as StrategySummary;
+  if (random && main.strategy !== 'random') {
+    const samples = samplesToReach(main.curve, random.final.rocAuc.mean);
+    summary.comparison = {
+      aulcGain: (main.aulc - random.aulc) / random.aulc,
+      target: random.final.rocAuc.mean,
+      samples,
+      randomSamples: random.final.samples,
+      fraction: samples === null ? null : samples / random.final.samples,
+    };
+  }
+  if (options.out) {
+    await mkdir(options.out, { recursive: true });
+    await writeFileAtomic(join(options.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFileAtomic(join(options.out, 'report.html'), await renderReport(summary));
+  }
+  return summary;
+}
+
+function pick(options: EmulateActiveLearningOptions): Partial<ActiveLearningOptions> {
+  const keys = [
+    'iterations',
+    'perIteration',
+    'burnIn',
+    'reselectEvery',
+    'stepsPerIteration',
+    'memoryRuns',
+    'threshold',
+    'optimizer',
+    'costWeight',
+    'aggregate',
+    'normalize',
+    'anomalousWorkers',
+    'hidden',
+    'threads',
+  ] as const;
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (options[key] !== undefined) out[key] = options[key];
+  return out as Partial<ActiveLearningOptions>;
+}

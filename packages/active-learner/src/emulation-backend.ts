@@ -1,0 +1,226 @@
+/*
+ * Pool-based emulation of experiments over pre-captured Flow-Bench traces (active-learning paper §4.4): the runs are
+ * split into a held-out test set FIRST, the rest form the pool, grouped by anomaly type; a request for `cpu_2` gets
+ * unseen pool runs labelled `cpu_2`. The scaler is fitted on the pool only. The test runs can never be returned, and
+ * `isHeldOut` lets the loop assert that none reaches its replay memory (the reference leaked it, ml.md §5.2).
+ */
+import { createRng, ProteusError, type Rng, type RngState, restoreRng, throwIfAborted } from '@proteus-wf/core';
+import {
+  extractFeatures,
+  type FeaturePipelineName,
+  type FeatureSet,
+  type FlowBenchDataset,
+  fitScaler,
+  type Scaler,
+  type ScalerKind,
+  splitByRun,
+  toTensors,
+} from '@proteus-wf/features';
+import type { ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
+import { type ExperimentRequestFile, optionOf, requestLabel } from './experiment-requests.js';
+
+/** Options of {@link createEmulationBackend}. */
+export interface EmulationBackendOptions {
+  /** Feature pipeline (default `flowbench-v1`). */
+  pipeline?: FeaturePipelineName;
+  /** Seed of the test split and of the pool draws (default 0). */
+  seed?: number;
+  /** Share of runs held out for testing, stratified by run label (default 0.2). */
+  testFraction?: number;
+  /** Scaler fitted on the pool runs (default `minmax`). */
+  scaler?: ScalerKind;
+}
+
+/** The held-out test runs, scaled with the pool's scaler. */
+export interface TestSet {
+  runIds: string[];
+  runs: number;
+  x: Float32Array;
+  jobBinary: Uint8Array;
+}
+
+/** An emulation backend plus what an evaluation needs. */
+export interface EmulationBackend extends ExperimentBackend {
+  readonly testRunIds: readonly string[];
+  readonly scaler: Scaler;
+  /** Pool runs not drawn yet, by run id. */
+  remaining(): string[];
+  testSet(): TestSet;
+  isHeldOut(runId: string): boolean;
+}
+
+interface EmulationState {
+  drawn: string[];
+  rng: RngState;
+}
+
+const DEFAULTS = {
+  pipeline: 'flowbench-v1' as FeaturePipelineName,
+  seed: 0,
+  testFraction: 0.2,
+  scaler: 'minmax' as ScalerKind,
+};
+const WHERE = 'active-learner/createEmulationBackend';
+
+/** Wall time of each run: latest job end minus earliest `ready` (seconds), from the trace columns. */
+function runDurations(dataset: FlowBenchDataset): number[] {
+  const column = (name: string) => dataset.jobs.getChild(name);
+  const ready = column('ready');
+  const ends = ['execute_end', 'post_script_end', 'stage_out_end'].map(column).filter((c) => c !== null);
+  const n = dataset.jobsPerRun;
+  return dataset.runs.map((_, r) => {
+    let start = Number.POSITIVE_INFINITY;
+    let end = Number.NEGATIVE_INFINITY;
+    for (let j = r * n; j < (r + 1) * n; j++) {
+      const s = ready?.get(j) as number | null | undefined;
+      if (typeof s === 'number' && Number.isFinite(s) && s < start) start = s;
+      for (const c of ends) {
+        const e = c?.get(j) as number | null | undefined;
+        if (typeof e === 'number' && Number.isFinite(e) && e > end) end = e;
+      }
+    }
+    return Number.isFinite(start) && Number.isFinite(end) && end >= start ? end - start : 0;
+  });
+}
+
+/**
+ * Creates the emulation backend over a loaded Flow-Bench dataset.
+ * @example
+ * const backend = createEmulationBackend(await loadFlowBench('1000genome.zip'), { seed: 0 });
+ * const runs = await backend.runExperiments({ requests: [{ workflow: '1000genome', anomaly: 'cpu', level: 2, anomalousWorkers: 1, runs: 2 }] });
+ * @throws ProteusError PROTEUS_AL_INVALID_OPTION for a test fraction outside (0, 1) or a bad seed
+ * @throws ProteusError PROTEUS_AL_WORKFLOW_MISMATCH when a request names another workflow
+ * @throws ProteusError PROTEUS_AL_POOL_EXHAUSTED when the pool has fewer unseen runs than requested
+ */
+export function createEmulationBackend(
+  dataset: FlowBenchDataset,
+  options: EmulationBackendOptions = {},
+): EmulationBackend {
+  const testFraction = options.testFraction ?? DEFAULTS.testFraction;
+  if (!(testFraction > 0 && testFraction < 1)) {
+    throw new ProteusError(
+      'PROTEUS_AL_INVALID_OPTION',
+      `${WHERE}: testFraction must be in (0, 1), got ${String(testFraction)}`,
+    );
+  }
+  const seed = options.seed ?? DEFAULTS.seed;
+  if (!Number.isSafeInteger(seed))
+    throw new ProteusError('PROTEUS_AL_INVALID_OPTION', `${WHERE}: seed must be an integer, got ${String(seed)}`);
+  const features: FeatureSet = extractFeatures(dataset, { pipeline: options.pipeline ?? DEFAULTS.pipeline });
+  // The test runs are set aside before anything else reads the data.
+  const split = splitByRun(features, { seed, ratios: { train: 1 - testFraction, validation: 0, test: testFraction } });
+  const testIndices = new Set(split.test);
+  const poolIndices = features.runs.map((_, i) => i).filter((i) => !testIndices.has(i));
+  const scaler = fitScaler(features, { kind: options.scaler ?? DEFAULTS.scaler, runs: poolIndices });
+  const tensors = toTensors(features, { scaler });
+  const durations = runDurations(dataset);
+  const n = features.jobsPerRun;
+  const f = features.featureNames.length;
+  const runIds = features.runs.map((run) => run.runId);
+  const indexOf = new Map(runIds.map((id, i) => [id, i]));
+  const testRunIds = split.test.map((i) => runIds[i] as string);
+  const heldOut = new Set(testRunIds);
+  const labels = [...new Set(poolIndices.map((i) => features.runs[i]?.label as string))].sort();
+
+  let rng: Rng = createRng(seed).fork();
+  let drawn = new Set<string>();
+
+  const gather = (indices: number[]) => {
+    const x = new Float32Array(indices.length * n * f);
+    const jobBinary = new Uint8Array(indices.length * n);
+    const jobLabels: string[] = [];
+    indices.forEach((run, k) => {
+      x.set(tensors.X.subarray(run * n * f, (run + 1) * n * f), k * n * f);
+      jobBinary.set(tensors.jobBinary.subarray(run * n, (run + 1) * n), k * n);
+      for (let j = 0; j < n; j++) jobLabels.push(features.jobLabels[run * n + j] as string);
+    });
+    return { x, jobBinary, jobLabels };
+  };
+
+  const backend: EmulationBackend = {
+    workflow: features.workflow,
+    graph: features.graph,
+    jobNames: features.graph.jobNames().slice(),
+    nodes: n,
+    features: f,
+    testRunIds,
+    scaler,
+    options(): ExperimentOption[] {
+      const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string));
+      return labels.map((label) => ({
+        label,
+        ...optionOf(label),
+        available: free.filter((i) => features.runs[i]?.label === label).length,
+      }));
+    },
+    remaining() {
+      return poolIndices.map((i) => runIds[i] as string).filter((id) => !drawn.has(id));
+    },
+    isHeldOut: (runId) => heldOut.has(runId),
+    testSet() {
+      return { runIds: testRunIds, runs: split.test.length, ...gather(split.test) };
+    },
+    async runExperiments(file: ExperimentRequestFile, runOptions = {}): Promise<LabelledRuns> {
+      throwIfAborted(runOptions.signal, 'active-learner/emulation.runExperiments');
+      const chosen: number[] = [];
+      const substitutions: LabelledRuns['substitutions'] = [];
+      for (const request of file.requests) {
+        if (request.workflow !== features.workflow) {
+          throw new ProteusError(
+            'PROTEUS_AL_WORKFLOW_MISMATCH',
+            `active-learner/emulation.runExperiments: request for workflow "${request.workflow}" but the emulation replays "${features.workflow}"`,
+          );
+        }
+        const wanted = requestLabel(request);
+        for (let k = 0; k < request.runs; k++) {
+          const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string));
+          if (free.length === 0) {
+            throw new ProteusError(
+              'PROTEUS_AL_POOL_EXHAUSTED',
+              `active-learner/emulation.runExperiments: the pool of ${poolIndices.length} runs is used up; lower --iterations or --per-iteration`,
+              { details: { pool: poolIndices.length } },
+            );
+          }
+          const family = wanted.split('_')[0] as string;
+          const exact = free.filter((i) => features.runs[i]?.label === wanted);
+          const sameFamily = free.filter((i) => (features.runs[i]?.label ?? '').split('_')[0] === family);
+          const candidates = exact.length > 0 ? exact : sameFamily.length > 0 ? sameFamily : free;
+          const run = candidates[rng.int(0, candidates.length - 1)] as number;
+          if (exact.length === 0) substitutions.push({ requested: wanted, ran: features.runs[run]?.label as string });
+          drawn.add(runIds[run] as string);
+          chosen.push(run);
+        }
+      }
+      for (const run of chosen) {
+        if (testIndices.has(run)) {
+          throw new ProteusError(
+            'PROTEUS_AL_TEST_LEAK',
+            `active-learner/emulation.runExperiments: test run ${runIds[run]} reached the pool`,
+          );
+        }
+      }
+      return {
+        runIds: chosen.map((i) => runIds[i] as string),
+        labels: chosen.map((i) => features.runs[i]?.label as string),
+        durations: chosen.map((i) => durations[i] as number),
+        substitutions,
+        ...gather(chosen),
+      };
+    },
+    save(): EmulationState {
+      return { drawn: [...drawn], rng: rng.save() };
+    },
+    restore(state: unknown) {
+      const s = state as EmulationState;
+      if (!s || !Array.isArray(s.drawn) || s.drawn.some((id) => !indexOf.has(id) || heldOut.has(id))) {
+        throw new ProteusError(
+          'PROTEUS_AL_CHECKPOINT_INVALID',
+          'active-learner/emulation.restore: the checkpoint does not match this dataset and split',
+        );
+      }
+      drawn = new Set(s.drawn);
+      rng = restoreRng(s.rng);
+    },
+  };
+  return backend;
+}

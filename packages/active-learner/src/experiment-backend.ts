@@ -1,0 +1,49 @@
+import type { WorkflowGraph } from '@proteus-wf/workflow-graph';
+import type { ExperimentRequestFile } from './experiment-requests.js';
+
+/** Labelled runs an `ExperimentBackend` returns: scaled features and labels, in request order. */
+export interface LabelledRuns {
+  runIds: string[];
+  /** Run labels (`normal`, `cpu_2`, ...). */
+  labels: string[];
+  /** Scaled features `[runs, N, F]`. */
+  x: Float32Array;
+  /** 1 = anomalous job, `[runs, N]`. */
+  jobBinary: Uint8Array;
+  /** Job labels `[runs, N]` (`normal` or the anomaly). */
+  jobLabels: string[];
+  /** Wall time of each run in seconds (the cost-aware strategies' expected runtime). */
+  durations: number[];
+  /** Requests the backend could not serve exactly (e.g. the pool ran out of a type), and what it ran instead. */
+  substitutions: { requested: string; ran: string }[];
+}
+
+/** One experiment the backend can run: an anomaly type (label) and how to ask for it. */
+export interface ExperimentOption {
+  /** `normal`, `cpu_2`, `hdd_10`, ... */
+  label: string;
+  anomaly: string;
+  level?: number;
+  /** Runs of this type the backend can still return (emulation); absent when unbounded (a live testbed). */
+  available?: number;
+}
+
+/** Where experiments run: the emulation over pre-captured traces, or a live testbed through the controller. */
+export interface ExperimentBackend {
+  readonly workflow: string;
+  /** The workflow's DAG (the models aggregate over it). */
+  readonly graph: WorkflowGraph;
+  /** Job names in node order (the hints name them). */
+  readonly jobNames: readonly string[];
+  readonly nodes: number;
+  readonly features: number;
+  /** What can be requested. */
+  options(): ExperimentOption[];
+  /** Runs the requests and returns the labelled traces. */
+  runExperiments(file: ExperimentRequestFile, options?: { signal?: AbortSignal }): Promise<LabelledRuns>;
+  /** True for runs held out for testing: the loop asserts none reaches its training data or replay memory. */
+  isHeldOut?(runId: string): boolean;
+  /** A JSON snapshot (pool, RNG) for checkpoints; `restore` continues from it exactly. */
+  save(): unknown;
+  restore(state: unknown): void;
+}

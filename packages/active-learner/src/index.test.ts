@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+
+describe('@proteus-wf/active-learner exports', () => {
+  it('lists every public name (a change here is an API change)', async () => {
+    expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+      [
+        "STRATEGIES",
+        "areaUnderLearningCurve",
+        "createEmulationBackend",
+        "defineUpdateTerms",
+        "emulateActiveLearning",
+        "experimentRequestFileSchema",
+        "jobUncertainty",
+        "kCenterGreedy",
+        "minMaxConfidence",
+        "optionOf",
+        "parseExperimentRequestFile",
+        "perNodeRelative",
+        "readExperimentRequests",
+        "readExperimentResults",
+        "renderReport",
+        "renderSvg",
+        "requestLabel",
+        "runActiveLearning",
+        "samplesToReach",
+        "selectExperiments",
+        "summarizeLearningCurves",
+        "writeExperimentRequests",
+      ]
+    `);
+  });
+});

@@ -1,0 +1,50 @@
+// The loop (Algorithm 1 with Eq. 6 updates)
+
+// Emulation experiments, learning curves and reports
+export type { EmulateActiveLearningOptions, EmulationSummary } from './emulate-active-learning.js';
+export { emulateActiveLearning } from './emulate-active-learning.js';
+export type { EmulationBackend, EmulationBackendOptions, TestSet } from './emulation-backend.js';
+export { createEmulationBackend } from './emulation-backend.js';
+export type { ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
+// Translation layer and backends
+export type { ExperimentRequest, ExperimentRequestFile } from './experiment-requests.js';
+export {
+  experimentRequestFileSchema,
+  optionOf,
+  parseExperimentRequestFile,
+  readExperimentRequests,
+  readExperimentResults,
+  requestLabel,
+  writeExperimentRequests,
+} from './experiment-requests.js';
+export type { ModelState, UpdateLosses } from './internal/learner-model.js';
+export { renderReport, renderSvg } from './render-report.js';
+export type {
+  ActiveLearningOptions,
+  ActiveLearningResult,
+  ActiveModelKind,
+  EvaluationSet,
+  IterationMetrics,
+  IterationRecord,
+} from './run-active-learning.js';
+export { runActiveLearning } from './run-active-learning.js';
+// Query strategies
+export type {
+  JobAnalysis,
+  SelectExperimentsInput,
+  SelectExperimentsOptions,
+  Selection,
+  StrategyName,
+} from './strategies.js';
+export {
+  jobUncertainty,
+  kCenterGreedy,
+  minMaxConfidence,
+  perNodeRelative,
+  STRATEGIES,
+  selectExperiments,
+} from './strategies.js';
+export type { CurvePoint, MeanStd, StrategySummary } from './summarize-learning-curves.js';
+export { areaUnderLearningCurve, samplesToReach, summarizeLearningCurves } from './summarize-learning-curves.js';
+export type { ResolvedUpdateTerms, UpdateTermsOptions } from './update-terms.js';
+export { defineUpdateTerms } from './update-terms.js';

@@ -1,0 +1,163 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extractFeatures, type FlowBenchDataset, fitScaler, loadFlowBench } from '@proteus-wf/features';
+import { createTempDir, hasSharedDatasets, sharedDataset } from '@proteus-wf/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEmulationBackend } from '../src/emulation-backend.js';
+import { readExperimentRequests } from '../src/experiment-requests.js';
+import { runActiveLearning } from '../src/run-active-learning.js';
+
+// eht_imaging: 501 real runs of a 12-job workflow (normal 212, cpu_2 76, cpu_3 74, hdd_5 70, hdd_10 69).
+let dataset: FlowBenchDataset;
+
+describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () => {
+  beforeAll(async () => {
+    dataset = await loadFlowBench(sharedDataset('flowbench/eht_imaging.zip'));
+  });
+
+  it('sets the test runs aside first: they are never drawn and the scaler is fitted on the pool only', async () => {
+    const backend = createEmulationBackend(dataset, { seed: 3 });
+    const test = new Set(backend.testRunIds);
+    expect(test.size).toBe(backend.testSet().runs);
+    expect(backend.remaining().some((id) => test.has(id))).toBe(false);
+    expect(backend.remaining().length + test.size).toBe(dataset.runs.length);
+    const features = extractFeatures(dataset);
+    const poolIndices = dataset.runs.map((r, i) => (test.has(r.runId) ? -1 : i)).filter((i) => i >= 0);
+    expect(backend.scaler).toEqual(fitScaler(features, { kind: 'minmax', runs: poolIndices }));
+    // Drain the pool completely: not one test run comes out, then it reports exhaustion.
+    const seen = new Set<string>();
+    const request = { workflow: 'eht_imaging', anomaly: 'normal', anomalousWorkers: 0, runs: 50 };
+    while (backend.remaining().length > 0) {
+      const runs = Math.min(50, backend.remaining().length);
+      const out = await backend.runExperiments({ requests: [{ ...request, runs }] });
+      for (const id of out.runIds) {
+        expect(test.has(id)).toBe(false);
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+      }
+    }
+    expect(seen.size).toBe(dataset.runs.length - test.size);
+    await expect(backend.runExperiments({ requests: [{ ...request, runs: 1 }] })).rejects.toMatchObject({
+      code: 'PROTEUS_AL_POOL_EXHAUSTED',
+    });
+  });
+
+  it('returns runs of the requested anomaly type and substitutes within the family when it runs out', async () => {
+    const backend = createEmulationBackend(dataset, { seed: 0 });
+    const available = backend.options().find((o) => o.label === 'cpu_2')?.available as number;
+    const out = await backend.runExperiments({
+      requests: [{ workflow: 'eht_imaging', anomaly: 'cpu', level: 2, anomalousWorkers: 1, runs: available + 1 }],
+    });
+    expect(out.labels.slice(0, available).every((l) => l === 'cpu_2')).toBe(true);
+    expect(out.labels[available]).toBe('cpu_3');
+    expect(out.substitutions).toEqual([{ requested: 'cpu_2', ran: 'cpu_3' }]);
+    expect(out.durations.every((d) => d > 0)).toBe(true);
+    expect(out.jobBinary.filter((b) => b === 1).length).toBeGreaterThan(0);
+    await expect(
+      backend.runExperiments({ requests: [{ workflow: 'montage', anomaly: 'normal', anomalousWorkers: 0, runs: 1 }] }),
+    ).rejects.toMatchObject({ code: 'PROTEUS_AL_WORKFLOW_MISMATCH' });
+  });
+
+  it('throws PROTEUS_AL_TEST_LEAK when the evaluation set holds runs the backend may train on', async () => {
+    const backend = createEmulationBackend(dataset, { seed: 1 });
+    const leaky = { ...backend.testSet(), runIds: [backend.remaining()[0] as string] };
+    await expect(runActiveLearning({ backend, evaluation: leaky, iterations: 1 })).rejects.toMatchObject({
+      code: 'PROTEUS_AL_TEST_LEAK',
+    });
+  });
+
+  it('queries at random during burn-in and from the scores afterwards, writing valid request files', async () => {
+    const dir = await createTempDir();
+    try {
+      const backend = createEmulationBackend(dataset, { seed: 2 });
+      const result = await runActiveLearning({
+        backend,
+        evaluation: backend.testSet(),
+        iterations: 4,
+        burnIn: 2,
+        reselectEvery: 0,
+        stepsPerIteration: 2,
+        requestsDir: dir.path,
+      });
+      expect(result.iterations.map((r) => r.random)).toEqual([true, true, false, false]);
+      expect(result.iterations.map((r) => r.samples)).toEqual([2, 4, 6, 8]);
+      const late = result.iterations[2];
+      expect(late?.requests).toHaveLength(1);
+      expect(late?.requests[0]?.runs).toBe(2);
+      expect(late?.requests[0]?.hints?.jobs?.length).toBeGreaterThan(0);
+      for (const record of result.iterations) {
+        expect(record.metrics?.rocAuc).toBeGreaterThanOrEqual(0);
+        expect(record.confidenceHistogram.reduce((a, b) => a + b, 0)).toBe(record.samples * 12);
+      }
+      const files = (await readdir(dir.path)).sort();
+      expect(files).toEqual(['iter-0001.json', 'iter-0002.json', 'iter-0003.json', 'iter-0004.json']);
+      const third = await readExperimentRequests(join(dir.path, 'iter-0003.json'));
+      expect(third.requests).toEqual(late?.requests);
+    } finally {
+      await dir.dispose();
+    }
+  });
+
+  it('stops when the score norm ||s_k|| falls to the threshold', async () => {
+    const backend = createEmulationBackend(dataset, { seed: 6 });
+    const result = await runActiveLearning({ backend, iterations: 5, stepsPerIteration: 1, threshold: 1e9 });
+    expect(result.stopped).toBe('threshold');
+    expect(result.iterations).toHaveLength(1);
+    expect(result.iterations[0]?.scoreNorm).toBeGreaterThan(0);
+  });
+
+  it.each(['gcn', 'ssl'] as const)('resumes an interrupted %s run to the identical result', async (model) => {
+    const dir = await createTempDir();
+    try {
+      const settings = {
+        model,
+        iterations: 4,
+        stepsPerIteration: 3,
+        burnIn: 1,
+        seed: 4,
+        strategy: 'gradient' as const,
+      };
+      const fresh = createEmulationBackend(dataset, { seed: 4 });
+      const whole = await runActiveLearning({ ...settings, backend: fresh, evaluation: fresh.testSet() });
+
+      const checkpoint = join(dir.path, 'state.json');
+      const controller = new AbortController();
+      const first = createEmulationBackend(dataset, { seed: 4 });
+      await expect(
+        runActiveLearning({
+          ...settings,
+          backend: first,
+          evaluation: first.testSet(),
+          checkpoint,
+          signal: controller.signal,
+          onProgress: (e) => {
+            if ((e.data as { iteration: number }).iteration === 2) controller.abort();
+          },
+        }),
+      ).rejects.toMatchObject({ code: 'PROTEUS_CORE_ABORTED' });
+      expect(JSON.parse(await readFile(checkpoint, 'utf8')).iteration).toBe(2);
+
+      const second = createEmulationBackend(dataset, { seed: 4 });
+      const resumed = await runActiveLearning({
+        ...settings,
+        backend: second,
+        evaluation: second.testSet(),
+        checkpoint,
+        resume: true,
+      });
+      expect(resumed.iterations).toEqual(whole.iterations);
+      expect(resumed.state).toEqual(whole.state);
+      await expect(
+        runActiveLearning({
+          ...settings,
+          seed: 5,
+          backend: createEmulationBackend(dataset, { seed: 4 }),
+          checkpoint,
+          resume: true,
+        }),
+      ).rejects.toMatchObject({ code: 'PROTEUS_AL_CHECKPOINT_INVALID' });
+    } finally {
+      await dir.dispose();
+    }
+  });
+});

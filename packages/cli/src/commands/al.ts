@@ -1,0 +1,195 @@
+// `proteus al ...`: active learning. `al emulate` replays Flow-Bench traces (the paper's emulation, §4.4); a live
+// `al run` against a testbed registers beside it in `registerAlCommands`.
+import { resolve } from 'node:path';
+import {
+  type EmulationSummary,
+  emulateActiveLearning,
+  STRATEGIES,
+  type StrategyName,
+} from '@proteus-wf/active-learner';
+import { type ProgressEvent, ProteusError } from '@proteus-wf/core';
+import { loadFlowBench } from '@proteus-wf/features';
+import type { Argv } from 'yargs';
+import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { registerAlRunCommands } from './al-run.js';
+
+interface EmulateArgs {
+  dataset: string;
+  adjacency?: string;
+  model: 'gcn' | 'ssl';
+  strategy: StrategyName;
+  compare?: StrategyName[];
+  ablation: boolean;
+  standard: boolean;
+  iterations: number;
+  perIteration: number;
+  burnIn: number;
+  reselectEvery: number;
+  steps: number;
+  seeds: number;
+  costWeight: number;
+  aggregate: 'job' | 'run';
+  normalize: 'node' | 'none';
+  out?: string;
+  resume: boolean;
+  json: boolean;
+}
+
+/** The `strategies` contract of `proteus al emulate --json`: curves as { mean, std } per metric. */
+export function emulateOutput(summary: EmulationSummary) {
+  return {
+    workflow: summary.workflow,
+    model: summary.model,
+    strategies: summary.strategies.map((s) => ({
+      strategy: s.strategy,
+      label: s.label,
+      terms: s.terms,
+      aulc: s.aulc,
+      aulcStd: s.aulcStd,
+      curve: s.curve,
+      final: s.final,
+    })),
+    ...(summary.comparison ? { comparison: summary.comparison } : {}),
+  };
+}
+
+function renderTable(output: ReturnType<typeof emulateOutput>): string {
+  const f = (m: { mean: number; std: number }) => `${m.mean.toFixed(3)} ± ${m.std.toFixed(3)}`;
+  const rows: (string | number)[][] = [['strategy', 'AULC', 'final ROC-AUC', 'final AP', 'final P@k', 'runs']];
+  for (const s of output.strategies)
+    rows.push([
+      s.label,
+      s.aulc.toFixed(3),
+      f(s.final.rocAuc),
+      f(s.final.averagePrecision),
+      f(s.final.precisionAtK),
+      s.final.samples,
+    ]);
+  let text = `${output.workflow} (${output.model})\n${formatTable(rows)}`;
+  if (output.comparison) {
+    const c = output.comparison;
+    text += `\nAULC vs random: ${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} reached after ${c.samples ?? 'never'} of ${c.randomSamples} runs`;
+  }
+  return text;
+}
+
+function progressBar(io: CliIo): (event: ProgressEvent) => void {
+  return (event) => {
+    const width = 30;
+    const filled = Math.round(event.ratio * width);
+    const line = `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(Math.round(event.ratio * 100)).padStart(3)}% ${event.message ?? ''}`;
+    io.stderr(`${line.slice(0, 119).padEnd(119)}${event.ratio >= 1 ? '\n' : ''}`);
+  };
+}
+
+/** Registers `proteus al emulate` and the live `proteus al run` (al-run.ts). */
+export function registerAlCommands(cli: Argv, io: CliIo): Argv {
+  return cli.command('al', 'Active learning: choose the next experiments from the model uncertainty', (al) =>
+    registerAlRunCommands(al, io)
+      .command(
+        'emulate',
+        'Emulate active learning over a Flow-Bench dataset: learning curves vs samples, checkpoints, report.html',
+        (y) =>
+          y
+            .option('dataset', { type: 'string', demandOption: true, describe: 'A Flow-Bench zip or folder (gen-2)' })
+            .option('adjacency', {
+              type: 'string',
+              describe: 'Adjacency JSON (default: adjacency_list_dags/<workflow>.json beside the dataset)',
+            })
+            .option('model', {
+              choices: ['gcn', 'ssl'] as const,
+              default: 'gcn' as const,
+              describe: 'Supervised GCN or self-supervised detector',
+            })
+            .option('strategy', {
+              choices: STRATEGIES,
+              default: 'gradient' as StrategyName,
+              describe: 'Query strategy',
+            })
+            .option('compare', {
+              choices: STRATEGIES,
+              type: 'array',
+              describe: 'Baselines run with the same seeds (e.g. random)',
+            })
+            .option('ablation', {
+              type: 'boolean',
+              default: false,
+              describe: 'Also run the strategy without the third term of Eq. 6',
+            })
+            .option('standard', {
+              type: 'boolean',
+              default: false,
+              describe:
+                "Also run the paper's standard-learning baseline: random queries with the plain loss (no terms 2-3)",
+            })
+            .option('iterations', { type: 'number', default: 10, describe: 'Iterations K' })
+            .option('per-iteration', { type: 'number', default: 2, describe: 'Runs requested per iteration' })
+            .option('burn-in', { type: 'number', default: 1, describe: 'Iterations that query at random first' })
+            .option('reselect-every', {
+              type: 'number',
+              default: 4,
+              describe: 'Query at random every n-th iteration after burn-in (0 = never)',
+            })
+            .option('steps', { type: 'number', default: 10, describe: 'Optimizer steps on H per iteration' })
+            .option('seeds', { type: 'number', default: 5, describe: 'Seeds 0..S-1 (split, init, draws)' })
+            .option('cost-weight', {
+              type: 'number',
+              default: 0,
+              describe: 'Cost-aware weighting exponent on expected runtime (0 = off)',
+            })
+            .option('aggregate', {
+              choices: ['job', 'run'] as const,
+              default: 'job' as const,
+              describe: 'Rank anomaly types by their labelled jobs (job) or by all jobs of their runs (run)',
+            })
+            .option('normalize', {
+              choices: ['node', 'none'] as const,
+              default: 'node' as const,
+              describe: "Divide job uncertainties by their DAG node's mean before ranking (node) or not (none)",
+            })
+            .option('out', {
+              type: 'string',
+              describe: 'Folder for summary.json, report.html, checkpoints and request files',
+            })
+            .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoints in --out' })
+            .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
+            .check((argv) => {
+              if (argv.resume && !argv.out)
+                throw new ProteusError(
+                  'PROTEUS_CLI_USAGE',
+                  'al emulate: --resume needs --out (the folder with the checkpoints)',
+                );
+              return true;
+            }),
+        async (argv) => {
+          const args = argv as unknown as EmulateArgs;
+          const dataset = await loadFlowBench(
+            resolve(io.cwd, args.dataset),
+            args.adjacency ? { adjacency: resolve(io.cwd, args.adjacency) } : {},
+          );
+          const summary = await emulateActiveLearning(dataset, {
+            model: args.model,
+            strategy: args.strategy,
+            ...(args.compare ? { compare: args.compare } : {}),
+            ablation: args.ablation,
+            standard: args.standard,
+            iterations: args.iterations,
+            perIteration: args.perIteration,
+            burnIn: args.burnIn,
+            reselectEvery: args.reselectEvery,
+            stepsPerIteration: args.steps,
+            seeds: args.seeds,
+            costWeight: args.costWeight,
+            aggregate: args.aggregate,
+            normalize: args.normalize,
+            ...(args.out ? { out: resolve(io.cwd, args.out) } : {}),
+            resume: args.resume,
+            signal: io.signal,
+            ...(io.isTTY ? { onProgress: progressBar(io) } : {}),
+          });
+          printResult(io, emulateOutput(summary), { json: args.json, table: renderTable });
+        },
+      )
+      .demandCommand(1, 'Name an al command; see `proteus al --help`.'),
+  );
+}
