@@ -30,6 +30,7 @@ describe('@proteus-wf/models exports', () => {
         "defineSslSpec",
         "evaluateModel",
         "fitIsolationForest",
+        "fitJobStatistics",
         "fitKnnDetector",
         "importOnnxModel",
         "initSslWeights",

@@ -15,9 +15,9 @@ export { summarizeClassification } from './summarize-classification.js';
 
 // Training, saving, loading, scoring
 export type { EpochRecord } from './internal/fit.js';
-export type { LoadedModel, LoadModelOptions } from './load-model.js';
+export type { LoadedClassifier, LoadedModel, LoadModelOptions } from './load-model.js';
 export { loadModel } from './load-model.js';
-export type { ModelMetadata } from './model-metadata.js';
+export type { AnyModelMetadata, ModelMetadata } from './model-metadata.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './model-metadata.js';
 export { MODEL_FILES, saveModel } from './save-model.js';
 export type { JobScores, RunScores, ScoreOptions } from './score-jobs.js';
@@ -89,7 +89,7 @@ export { defineSslSpec, initSslWeights, sslWeightShapes } from './ssl/ssl-spec.j
 export type { CreateSslTrainerOptions, SslStepResult, SslTrainer } from './ssl/ssl-trainer.js';
 export { createSslTrainer } from './ssl/ssl-trainer.js';
 export type { SslEpochRecord, TemperatureSchedule, TrainSslOptions, TrainSslResult } from './ssl/train-ssl.js';
-export { temperatureAt, trainSsl } from './ssl/train-ssl.js';
+export { fitJobStatistics, temperatureAt, trainSsl } from './ssl/train-ssl.js';
 
 // Unsupervised baselines on the same features and splits
 export type { AnomalyDetector, KnnDetectorOptions } from './baselines/knn-detector.js';

@@ -1,14 +1,15 @@
 import { ProteusError } from '@proteus-wf/core';
 import type { Scaler } from '@proteus-wf/features';
+import type { SslModelMetadata } from './ssl/ssl-model.js';
 import type { ClassificationSummary } from './summarize-classification.js';
 
-/** The sidecar format name and version; `loadModel` refuses anything else. */
+/** The sidecar format name and version (shared by classifiers and SSL detectors); `loadModel` refuses anything else. */
 export const MODEL_FORMAT = 'proteus-model';
 export const MODEL_FORMAT_VERSION = 1;
 
 /**
- * Everything a saved model needs to score new traces, stored as `model.json` beside the inference `model.onnx`.
- * Plain JSON: the feature pipeline and fitted scaler, the classes, the workflow and its DAG, and provenance.
+ * Everything a saved GCN/MLP classifier needs to score new traces, stored as `model.json` beside the inference
+ * `model.onnx` (SSL detectors: `SslModelMetadata`, same format). Plain JSON: the feature pipeline and fitted scaler, the classes, the workflow and its DAG, and provenance.
  */
 export interface ModelMetadata {
   format: typeof MODEL_FORMAT;
@@ -50,15 +51,19 @@ export interface ModelMetadata {
   onnx: { file: string; sha256: string; input: string; output: string };
 }
 
+/** The sidecar of any saved model: a GCN/MLP classifier (`ModelMetadata`) or an SSL detector (`SslModelMetadata`). */
+export type AnyModelMetadata = ModelMetadata | SslModelMetadata;
+
 /**
- * Checks a parsed `model.json` enough to trust its fields, and names the first problem.
+ * Checks a parsed `model.json` enough to trust its fields, and names the first problem. Dispatches on `model`: the
+ * fields every sidecar has, then those of a classifier (`gcn`, `mlp`) or of an SSL detector (`ssl`).
  * @throws ProteusError PROTEUS_MODELS_BAD_METADATA when a field is missing or of the wrong type
  */
-export function checkModelMetadata(value: unknown, source: string): ModelMetadata {
+export function checkModelMetadata(value: unknown, source: string, where = 'models/loadModel'): AnyModelMetadata {
   const fail = (what: string): never => {
     throw new ProteusError(
       'PROTEUS_MODELS_BAD_METADATA',
-      `models/loadModel: ${source} is not a Proteus model sidecar: ${what}. Save models with saveModel or \`proteus train --out\`.`,
+      `${where}: ${source} is not a Proteus model sidecar: ${what}. Save models with saveModel, saveSslModel or \`proteus train --out\`.`,
     );
   };
   if (typeof value !== 'object' || value === null) return fail('expected a JSON object');
@@ -69,26 +74,46 @@ export function checkModelMetadata(value: unknown, source: string): ModelMetadat
       `formatVersion ${JSON.stringify(meta.formatVersion)} is not supported (this version reads ${MODEL_FORMAT_VERSION})`,
     );
   }
-  const checks: Array<[string, (v: unknown) => boolean]> = [
-    ['model', (v) => v === 'gcn' || v === 'mlp'],
-    ['task', (v) => v === 'graph' || v === 'node'],
-    ['labels', (v) => v === 'binary' || v === 'multiclass'],
-    ['classes', (v) => Array.isArray(v) && v.length >= 2 && v.every((c) => typeof c === 'string')],
+  const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
+  const common: Array<[string, (v: unknown) => boolean]> = [
+    ['model', (v) => v === 'gcn' || v === 'mlp' || v === 'ssl'],
     ['workflow', (v) => typeof v === 'string'],
     ['generation', (v) => v === 1 || v === 2],
     ['jobs', (v) => Number.isInteger(v) && (v as number) > 0],
     ['jobNames', (v) => Array.isArray(v) && v.every((c) => typeof c === 'string')],
     ['adjacencyHash', (v) => typeof v === 'string'],
-    ['adjacency', (v) => typeof v === 'object' && v !== null],
-    [
-      'pipeline',
-      (v) => typeof v === 'object' && v !== null && Array.isArray((v as { featureNames?: unknown }).featureNames),
-    ],
-    ['scaler', (v) => typeof v === 'object' && v !== null],
-    ['onnx', (v) => typeof v === 'object' && v !== null && typeof (v as { sha256?: unknown }).sha256 === 'string'],
+    ['adjacency', isObject],
+    ['pipeline', (v) => isObject(v) && Array.isArray((v as { featureNames?: unknown }).featureNames)],
+    ['scaler', isObject],
+    ['onnx', (v) => isObject(v) && typeof (v as { sha256?: unknown }).sha256 === 'string'],
   ];
-  for (const [field, ok] of checks) if (!ok(meta[field])) fail(`field "${field}" is missing or malformed`);
+  const classifier: Array<[string, (v: unknown) => boolean]> = [
+    ['task', (v) => v === 'graph' || v === 'node'],
+    ['labels', (v) => v === 'binary' || v === 'multiclass'],
+    ['classes', (v) => Array.isArray(v) && v.length >= 2 && v.every((c) => typeof c === 'string')],
+  ];
+  const ssl: Array<[string, (v: unknown) => boolean]> = [
+    ['task', (v) => v === 'node'],
+    ['architecture', (v) => isObject(v) && typeof (v as { temperature?: unknown }).temperature === 'number'],
+    [
+      'threshold',
+      (v) =>
+        isObject(v) &&
+        Number.isFinite((v as { value?: unknown }).value) &&
+        typeof (v as { contamination?: unknown }).contamination === 'number',
+    ],
+  ];
+  for (const [field, ok] of common) if (!ok(meta[field])) fail(`field "${field}" is missing or malformed`);
+  for (const [field, ok] of meta.model === 'ssl' ? ssl : classifier) {
+    if (!ok(meta[field])) {
+      fail(
+        field === 'threshold'
+          ? `field "threshold" is missing or malformed (SSL models saved before the decision threshold existed: train again)`
+          : `field "${field}" is missing or malformed for a ${String(meta.model)} model`,
+      );
+    }
+  }
   if ((meta.jobNames as string[]).length !== meta.jobs)
     fail(`jobNames has ${(meta.jobNames as string[]).length} names for ${meta.jobs} jobs`);
-  return value as ModelMetadata;
+  return value as AnyModelMetadata;
 }

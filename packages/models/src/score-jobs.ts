@@ -9,8 +9,9 @@ import {
   labelMapFor,
 } from '@proteus-wf/features';
 import { adjacencyHash } from '@proteus-wf/workflow-graph';
-import type { LoadedModel } from './load-model.js';
-import { type ClassificationSummary, summarizeClassification } from './summarize-classification.js';
+import type { LoadedClassifier, LoadedModel } from './load-model.js';
+import type { LoadedSslModel } from './ssl/ssl-model.js';
+import { type ClassificationSummary, summarizeClassification, summarizeDecisions } from './summarize-classification.js';
 
 /** Options of {@link scoreJobs}, {@link scoreRuns} and {@link evaluateModel}. */
 export interface ScoreOptions extends LongOperationOptions {
@@ -18,37 +19,48 @@ export interface ScoreOptions extends LongOperationOptions {
   batchSize?: number;
 }
 
-/** Per-job scores of a node-level model, row `run * jobs + node` (node-index order). */
+/** The two classes an SSL detector decides between. */
+const DETECTOR_CLASSES = ['normal', 'anomalous'] as const;
+
+/** Per-job scores of a node-level classifier or an SSL detector, row `run * jobs + node` (node-index order). */
 export interface JobScores {
   workflow: string;
+  model: 'gcn' | 'mlp' | 'ssl';
+  /** Classifier classes; `['normal', 'anomalous']` for an SSL detector. */
   classes: string[];
   runIds: string[];
   jobNames: string[];
-  /** Anomaly score per job: 1 - P(normal). */
+  /** Anomaly score per job, higher = more anomalous: 1 - P(normal) (classifier) or the reconstruction error (SSL). */
   scores: Float32Array;
-  /** Arg-max class index per job (into `classes`). */
+  /** Decided class index per job (into `classes`): the arg-max, or for SSL `score > threshold`. */
   predicted: Uint8Array;
-  /** Class probabilities, `[runs, jobs, classes]`. */
-  probabilities: Float32Array;
+  /** Class probabilities, `[runs, jobs, classes]`; null for an SSL detector (its score is not a probability). */
+  probabilities: Float32Array | null;
+  /** SSL only: the saved decision threshold behind `predicted`; null for classifiers (arg-max). */
+  threshold: number | null;
 }
 
-/** Per-run scores (graph-level models; node-level models report each run's most anomalous job). */
+/** Per-run scores (graph-level models; node-level models and SSL detectors report each run's most anomalous job). */
 export interface RunScores {
   workflow: string;
+  model: 'gcn' | 'mlp' | 'ssl';
   classes: string[];
   runIds: string[];
-  /** Anomaly score per run: 1 - P(normal) (node-level: the highest job score of the run). */
+  /** Anomaly score per run: 1 - P(normal) (graph level), else the highest job score of the run. */
   scores: Float32Array;
-  /** Arg-max class index per run. */
+  /** Decided class index per run (node level and SSL: that of the run's most anomalous job). */
   predicted: Uint8Array;
+  /** SSL only: the saved decision threshold; null for classifiers. */
+  threshold: number | null;
 }
 
 const DEFAULTS = { batchSize: 256 };
 
 /**
- * Scores every job of every run with a node-level model, in batches through the model's onnxruntime session.
+ * Scores every job of every run with a node-level classifier or an SSL detector, in batches through the model's
+ * onnxruntime session.
  * @example
- * await using model = await loadModel('models/montage-node');
+ * await using model = await loadModel('models/montage-node'); // or an SSL model folder
  * const { scores, jobNames } = await scoreJobs(model, await loadFlowBench('montage.zip'));
  * @throws ProteusError PROTEUS_MODELS_TASK_MISMATCH for a graph-level model (use scoreRuns)
  * @throws ProteusError PROTEUS_MODELS_WORKFLOW_MISMATCH when the data's DAG differs from the model's
@@ -66,23 +78,33 @@ export async function scoreJobs(
       `models/scoreJobs: the model classifies whole runs (task "${model.metadata.task}"); score it with scoreRuns, or train with task "node" for per-job scores.`,
     );
   }
-  const { features, probabilities } = await predictAll(model, data, options, 'scoreJobs');
-  const classes = model.metadata.classes.length;
-  const items = probabilities.length / classes;
-  const { scores, predicted } = decide(probabilities, items, classes);
-  return {
-    workflow: features.workflow,
-    classes: [...model.metadata.classes],
-    runIds: features.runs.map((run) => run.runId),
-    jobNames: features.graph.jobNames().slice(),
-    scores,
-    predicted,
-    probabilities,
-  };
+  return (await scoreAllJobs(model, data, options, 'scoreJobs')).jobs;
 }
 
 /**
- * Scores every run: a graph-level model's own prediction, or a node-level model's most anomalous job.
+ * Scores every job and returns the feature set it scored too (its job labels evaluate the scores).
+ * @throws ProteusError as {@link scoreJobs}, without the task check
+ */
+export async function scoreAllJobs(
+  model: LoadedModel,
+  data: FlowBenchDataset | FeatureSet,
+  options: ScoreOptions,
+  where: string,
+): Promise<{ features: FeatureSet; jobs: JobScores }> {
+  const { features, output } = await runAll(model, data, options, where);
+  const jobs: JobScores = {
+    workflow: features.workflow,
+    model: model.metadata.model,
+    ...decide(model, output),
+    runIds: features.runs.map((run) => run.runId),
+    jobNames: features.graph.jobNames().slice(),
+  };
+  return { features, jobs };
+}
+
+/**
+ * Scores every run: a graph-level model's own prediction, or the most anomalous job of a node-level model or an SSL
+ * detector.
  * @example const { runIds, scores } = await scoreRuns(model, dataset);
  * @throws ProteusError PROTEUS_MODELS_WORKFLOW_MISMATCH, PROTEUS_MODELS_FEATURE_MISMATCH, PROTEUS_MODELS_NAN_INPUT
  */
@@ -91,30 +113,31 @@ export async function scoreRuns(
   data: FlowBenchDataset | FeatureSet,
   options: ScoreOptions = {},
 ): Promise<RunScores> {
-  const { features, probabilities } = await predictAll(model, data, options, 'scoreRuns');
-  const classes = model.metadata.classes.length;
-  const runs = features.runs.length;
+  const { features, output } = await runAll(model, data, options, 'scoreRuns');
+  const perItem = decide(model, output);
+  const head = { workflow: features.workflow, model: model.metadata.model, classes: perItem.classes };
   const runIds = features.runs.map((run) => run.runId);
-  if (model.metadata.task === 'graph') {
-    const { scores, predicted } = decide(probabilities, runs, classes);
-    return { workflow: features.workflow, classes: [...model.metadata.classes], runIds, scores, predicted };
-  }
+  const { threshold } = perItem;
+  if (model.metadata.task === 'graph')
+    return { ...head, runIds, scores: perItem.scores, predicted: perItem.predicted, threshold };
+  const runs = features.runs.length;
   const jobs = features.jobsPerRun;
-  const perJob = decide(probabilities, runs * jobs, classes);
   const scores = new Float32Array(runs);
   const predicted = new Uint8Array(runs);
   for (let run = 0; run < runs; run++) {
     let worst = run * jobs;
     for (let k = run * jobs + 1; k < (run + 1) * jobs; k++)
-      if ((perJob.scores[k] as number) > (perJob.scores[worst] as number)) worst = k;
-    scores[run] = perJob.scores[worst] as number;
-    predicted[run] = perJob.predicted[worst] as number;
+      if ((perItem.scores[k] as number) > (perItem.scores[worst] as number)) worst = k;
+    scores[run] = perItem.scores[worst] as number;
+    predicted[run] = perItem.predicted[worst] as number;
   }
-  return { workflow: features.workflow, classes: [...model.metadata.classes], runIds, scores, predicted };
+  return { ...head, runIds, scores, predicted, threshold };
 }
 
 /**
- * The metrics of a saved model on a labelled dataset: runs for graph-level models, jobs for node-level ones.
+ * The metrics of a saved model on a labelled dataset: runs for graph-level models, jobs for node-level ones and SSL
+ * detectors. For SSL, ROC-AUC/AP/P@k rank the anomaly score and accuracy/precision/recall/F1 are those of
+ * `score > threshold` (the threshold saved at training time, reported as `threshold`) on normal-vs-anomalous jobs.
  * @example const summary = await evaluateModel(model, await loadFlowBench('1000genome.zip')); summary.rocAuc;
  * @throws ProteusError PROTEUS_MODELS_WORKFLOW_MISMATCH, PROTEUS_MODELS_FEATURE_MISMATCH, PROTEUS_MODELS_NAN_INPUT,
  *   PROTEUS_FEATURES_LABEL_UNKNOWN (a label the model's classes cannot express)
@@ -124,21 +147,27 @@ export async function evaluateModel(
   data: FlowBenchDataset | FeatureSet,
   options: ScoreOptions = {},
 ): Promise<ClassificationSummary> {
-  const { features, probabilities } = await predictAll(model, data, options, 'evaluateModel');
+  const { features, output } = await runAll(model, data, options, 'evaluateModel');
   const meta = model.metadata;
+  if (meta.model === 'ssl') {
+    const { scores, predicted, threshold } = decide(model, output);
+    const truth = Uint8Array.from(features.jobLabels, (label) => (label === 'normal' ? 0 : 1));
+    return { ...summarizeDecisions(truth, predicted, scores, DETECTOR_CLASSES), threshold: threshold as number };
+  }
   const map = labelMapFor(meta.generation, 'merged');
   const classOf = (label: string): number =>
     meta.labels === 'binary' ? (label === 'normal' ? 0 : 1) : labelIndex(map, label);
   const labels = meta.task === 'graph' ? features.runs.map((run) => run.label) : features.jobLabels;
-  return summarizeClassification(Int32Array.from(labels, classOf), probabilities, meta.classes);
+  return summarizeClassification(Int32Array.from(labels, classOf), output, meta.classes);
 }
 
-async function predictAll(
+/** Checks the data against the model, scales it, and runs every run through the session in batches. */
+async function runAll(
   model: LoadedModel,
   data: FlowBenchDataset | FeatureSet,
   options: ScoreOptions,
   where: string,
-): Promise<{ features: FeatureSet; probabilities: Float32Array }> {
+): Promise<{ features: FeatureSet; output: Float32Array }> {
   const meta = model.metadata;
   const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -186,20 +215,20 @@ async function predictAll(
   checkFinite(x, features, where);
   const runs = features.runs.length;
   const block = meta.jobs * meta.pipeline.featureNames.length;
-  const perRun = (meta.task === 'graph' ? 1 : meta.jobs) * meta.classes.length;
-  const probabilities = new Float32Array(runs * perRun);
+  const perRun = meta.model === 'ssl' ? meta.jobs : (meta.task === 'graph' ? 1 : meta.jobs) * meta.classes.length;
+  const run = meta.model === 'ssl' ? (model as LoadedSslModel).score : (model as LoadedClassifier).predict;
+  const output = new Float32Array(runs * perRun);
   for (let start = 0; start < runs; start += batchSize) {
     throwIfAborted(options.signal, `models/${where}`);
     const count = Math.min(batchSize, runs - start);
-    const out = await model.predict(x.subarray(start * block, (start + count) * block), count);
-    probabilities.set(out, start * perRun);
+    output.set(await run(x.subarray(start * block, (start + count) * block), count), start * perRun);
     reportProgress(options.onProgress, {
       phase: 'score',
       ratio: (start + count) / runs,
       data: { runs: start + count },
     });
   }
-  return { features, probabilities };
+  return { features, output };
 }
 
 function isFeatureSet(value: FlowBenchDataset | FeatureSet): value is FeatureSet {
@@ -222,20 +251,27 @@ function checkFinite(x: Float32Array, features: FeatureSet, where: string): void
   }
 }
 
+/** Anomaly scores and decisions per item: arg-max and 1 - P(normal) for classifiers, `score > threshold` for SSL. */
 function decide(
-  probabilities: Float32Array,
-  items: number,
-  classes: number,
-): { scores: Float32Array; predicted: Uint8Array } {
+  model: LoadedModel,
+  output: Float32Array,
+): Pick<JobScores, 'classes' | 'scores' | 'predicted' | 'probabilities' | 'threshold'> {
+  const meta = model.metadata;
+  if (meta.model === 'ssl') {
+    const threshold = meta.threshold.value;
+    const predicted = Uint8Array.from(output, (score) => (score > threshold ? 1 : 0));
+    return { classes: [...DETECTOR_CLASSES], scores: output, predicted, probabilities: null, threshold };
+  }
+  const classes = meta.classes.length;
+  const items = output.length / classes;
   const scores = new Float32Array(items);
   const predicted = new Uint8Array(items);
   for (let i = 0; i < items; i++) {
     const base = i * classes;
     let best = 0;
-    for (let c = 1; c < classes; c++)
-      if ((probabilities[base + c] as number) > (probabilities[base + best] as number)) best = c;
+    for (let c = 1; c < classes; c++) if ((output[base + c] as number) > (output[base + best] as number)) best = c;
     predicted[i] = best;
-    scores[i] = 1 - (probabilities[base] as number);
+    scores[i] = 1 - (output[base] as number);
   }
-  return { scores, predicted };
+  return { classes: [...meta.classes], scores, predicted, probabilities: output, threshold: null };
 }

@@ -26,6 +26,11 @@ export interface ClassificationSummary {
   /** `matrix[i][j]`: items of class `classes[i]` predicted as `classes[j]`. */
   confusionMatrix: number[][];
   classes: string[];
+  /**
+   * SSL detectors only: the anomaly-score threshold behind the predictions (score above it = anomalous), saved at
+   * training time. Absent for classifiers, whose prediction is the arg-max class.
+   */
+  threshold?: number;
 }
 
 /**
@@ -49,19 +54,33 @@ export function summarizeClassification(
   }
   const predicted = new Int32Array(count);
   const anomalyScore = new Float64Array(count);
-  const binaryTruth = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     let best = 0;
     for (let c = 1; c < width; c++)
       if ((probabilities[i * width + c] as number) > (probabilities[i * width + best] as number)) best = c;
     predicted[i] = best;
     anomalyScore[i] = 1 - (probabilities[i * width] as number);
-    binaryTruth[i] = truth[i] === 0 ? 0 : 1;
   }
+  return summarizeDecisions(truth, predicted, anomalyScore, classes);
+}
+
+/**
+ * The metrics of {@link summarizeClassification} from decided classes and a continuous anomaly score: threshold
+ * metrics on `predicted`, ranking metrics on `anomalyScore` against normal-vs-anomalous truth. Shared by classifiers
+ * (arg-max, 1 - P(normal)) and SSL detectors (score above the saved threshold, the score itself).
+ */
+export function summarizeDecisions(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  anomalyScore: ArrayLike<number>,
+  classes: readonly string[],
+): ClassificationSummary {
+  const count = truth.length;
+  const binaryTruth = Uint8Array.from(truth, (t) => (t === 0 ? 0 : 1));
   const anomalies = binaryTruth.reduce((sum, v) => sum + v, 0);
   const labels = classes.map((_, i) => i);
   const scores =
-    width === 2
+    classes.length === 2
       ? precisionRecallF1(truth, predicted, { average: 'binary', positiveLabel: 1 })
       : precisionRecallF1(truth, predicted, { average: 'weighted', labels });
   const bothClasses = anomalies > 0 && anomalies < count;

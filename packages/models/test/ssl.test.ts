@@ -7,6 +7,10 @@ import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../toolin
 import { fitIsolationForest } from '../src/baselines/isolation-forest.js';
 import { fitKnnDetector } from '../src/baselines/knn-detector.js';
 import { summarizeDetection } from '../src/baselines/summarize-detection.js';
+import { loadModel } from '../src/load-model.js';
+import { accuracy } from '../src/metrics/accuracy.js';
+import { saveModel } from '../src/save-model.js';
+import { evaluateModel, scoreJobs, scoreRuns } from '../src/score-jobs.js';
 import { scoreSslJobs } from '../src/ssl/score-ssl-jobs.js';
 import { loadSslModel, saveSslModel } from '../src/ssl/ssl-model.js';
 import { fitJobStatistics, type TrainSslResult, trainSsl } from '../src/ssl/train-ssl.js';
@@ -68,6 +72,85 @@ describe.skipIf(!hasSharedDatasets)(
       expect(again.averagePrecision).toBeCloseTo(result.test?.averagePrecision as number, 4);
       // Deterministic scoring: the same trace scores the same way twice.
       expect((await scoreSslJobs(model, features)).scores).toEqual(scored.scores);
+    });
+
+    it("saves the decision threshold: the (1 - contamination) quantile of the training runs' job scores", async () => {
+      const { threshold } = result.model.metadata;
+      expect(threshold.contamination).toBe(0.1);
+      await using model = await loadModel(result.model);
+      const scored = await scoreJobs(model, features);
+      const split = splitByRun(features, { seed: 2 });
+      const nodes = features.jobsPerRun;
+      const train = split.train.flatMap((run) => Array.from(scored.scores.subarray(run * nodes, (run + 1) * nodes)));
+      const above = train.filter((score) => score > threshold.value).length;
+      expect(above / train.length).toBeCloseTo(0.1, 2);
+      // The test metrics of training are those of the saved threshold on the test runs.
+      expect(result.test?.threshold).toBe(threshold.value);
+      const truth = split.test.flatMap((run) =>
+        Array.from({ length: nodes }, (_, j) => (features.jobLabels[run * nodes + j] === 'normal' ? 0 : 1)),
+      );
+      const predicted = split.test.flatMap((run) =>
+        Array.from(scored.scores.subarray(run * nodes, (run + 1) * nodes), (score) =>
+          score > threshold.value ? 1 : 0,
+        ),
+      );
+      expect(result.test?.accuracy).toBeCloseTo(accuracy(truth, predicted), 3);
+      expect(result.test?.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(truth.length);
+      const wide = await trainSsl(features, { epochs: 1, seed: 2, contamination: 0.4 });
+      expect(wide.model.metadata.threshold.value).toBeLessThan(
+        (await trainSsl(features, { epochs: 1, seed: 2 })).model.metadata.threshold.value,
+      );
+      await expect(trainSsl(features, { epochs: 1, contamination: 0.6 })).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_INVALID_OPTION',
+      });
+    });
+
+    it('opens a saved SSL folder with loadModel and scores, ranks and evaluates it like a node-level model', async () => {
+      const dir = join(temp.path, 'ssl-load');
+      await saveModel(result.model, dir);
+      await using model = await loadModel(dir);
+      expect(model.metadata.model).toBe('ssl');
+      const jobs = await scoreJobs(model, features, { batchSize: 64 });
+      expect(jobs).toMatchObject({ model: 'ssl', classes: ['normal', 'anomalous'], probabilities: null });
+      expect(jobs.threshold).toBe(result.model.metadata.threshold.value);
+      await using typed = await loadSslModel(dir);
+      expect((await scoreSslJobs(typed, features, { batchSize: 64 })).scores).toEqual(jobs.scores);
+      const nodes = features.jobsPerRun;
+      for (let k = 0; k < jobs.scores.length; k += 211)
+        expect(jobs.predicted[k]).toBe((jobs.scores[k] as number) > (jobs.threshold as number) ? 1 : 0);
+      const runs = await scoreRuns(model, features);
+      expect(runs.scores).toHaveLength(features.runs.length);
+      for (const run of [0, 17, features.runs.length - 1])
+        expect(runs.scores[run]).toBe(Math.max(...jobs.scores.subarray(run * nodes, (run + 1) * nodes)));
+      const summary = await evaluateModel(model, features);
+      const labels = features.jobLabels.map((label) => (label === 'normal' ? 0 : 1));
+      expect(summary.count).toBe(features.runs.length * nodes);
+      expect(summary.threshold).toBe(jobs.threshold);
+      expect(summary.rocAuc).toBeCloseTo(summarizeDetection(labels, jobs.scores).rocAuc as number, 10);
+      expect(summary.accuracy).toBeCloseTo(accuracy(labels, jobs.predicted), 10);
+      expect(summary.classes).toEqual(['normal', 'anomalous']);
+    });
+
+    it('rejects SSL mismatches with the classifier codes: other workflow, other features, wrong loader, old sidecar', async () => {
+      await using model = await loadModel(result.model);
+      const pycbc = extractFeatures(await loadFlowBench(sharedDataset('flowbench/pycbc_inference.zip')), {
+        pipeline: 'flowbench-v1',
+      });
+      await expect(scoreJobs(model, pycbc)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH' });
+      await expect(evaluateModel(model, pycbc)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH' });
+      const works22 = extractFeatures(await loadFlowBench(sharedDataset('flowbench/eht_imaging.zip')), {
+        pipeline: 'works22',
+      });
+      expect(works22.featureNames.length).not.toBe(features.featureNames.length);
+      await expect(scoreRuns(model, works22)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_FEATURE_MISMATCH' });
+      const gcnDir = join(temp.path, 'gcn-not-ssl');
+      await saveModel((await train(features, { model: 'mlp', task: 'node', epochs: 1, seed: 1 })).model, gcnDir);
+      await expect(loadSslModel(gcnDir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_METADATA' });
+      const old = join(temp.path, 'ssl-old');
+      await saveModel(result.model, old);
+      const { threshold: _dropped, ...sidecar } = result.model.metadata;
+      await writeFile(join(old, 'model.json'), JSON.stringify(sidecar));
+      await expect(loadModel(old)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_METADATA' });
     });
 
     it('standardizes the error of each job with its training-run statistics (calibration per-job: mean 0, std 1 over the training runs)', async () => {

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { type ProgressEvent, ProteusError } from '@proteus-wf/core';
 import type { FeaturePipelineName, FlowBenchDataset } from '@proteus-wf/features';
-import { type DetectionSummary, saveSslModel, trainSsl } from '@proteus-wf/models';
-import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { type ClassificationSummary, saveModel, trainSsl } from '@proteus-wf/models';
+import type { CliIo } from '../cli-io.js';
 
 /** The `proteus train` arguments the SSL path reads. */
 export interface TrainSslArgs {
@@ -19,7 +19,11 @@ export interface TrainSslArgs {
   json: boolean;
 }
 
-/** What `proteus train --model ssl` prints: the train contract, with ranking metrics only (no threshold). */
+/**
+ * What `proteus train --model ssl` prints: the train contract. `test` holds ROC-AUC/AP/P@k of the anomaly score and
+ * accuracy/precision/recall/F1 of `score > test.threshold`, the threshold saved in the model (the 0.9 quantile of the
+ * training runs' job scores).
+ */
 export interface SslTrainSummary {
   workflow: string;
   model: 'ssl';
@@ -30,8 +34,8 @@ export interface SslTrainSummary {
   seed: number;
   runs: { train: number; val: number; test: number };
   items: { train: number; val: number; test: number };
-  /** ROC-AUC, AP and P@k of the per-job anomaly scores on the test runs (labels used for evaluation only). */
-  test: DetectionSummary | null;
+  /** Metrics of the per-job anomaly scores on the test runs (labels used for evaluation only). */
+  test: ClassificationSummary | null;
   trainSeconds: number;
   epochs: number;
   bestEpoch: number;
@@ -39,16 +43,18 @@ export interface SslTrainSummary {
 }
 
 /**
- * `proteus train --model ssl`: trains the self-supervised detector without labels and reports its ranking metrics on
- * job labels of the held-out runs. Only `--task node --labels binary --protocol deployable` make sense for it.
+ * `proteus train --model ssl`: trains the self-supervised detector without labels, saves it with `--out`, and returns
+ * its metrics on job labels of the held-out runs for `train` to print. Only `--task node --labels binary --protocol
+ * deployable` make sense for it.
+ * @example const summary = await runTrainSsl(io, dataset, args, onProgress);
  * @throws ProteusError PROTEUS_CLI_USAGE for another task, labels or protocol
  */
 export async function runTrainSsl(
   io: CliIo,
   dataset: FlowBenchDataset,
   args: TrainSslArgs,
-  showProgress: boolean,
-): Promise<void> {
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<SslTrainSummary> {
   if (args.task !== 'node' || args.labels !== 'binary' || args.protocol !== 'deployable') {
     throw new ProteusError(
       'PROTEUS_CLI_USAGE',
@@ -63,15 +69,15 @@ export async function runTrainSsl(
     lr: args.lr,
     threads: args.threads,
     signal: io.signal,
-    ...(showProgress ? { onProgress: (event: ProgressEvent) => renderProgress(io, event) } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
   let out: string | null = null;
   if (args.out) {
     out = resolve(io.cwd, args.out);
-    await saveSslModel(result.model, out);
+    await saveModel(result.model, out);
   }
   const jobs = dataset.jobsPerRun;
-  const summary: SslTrainSummary = {
+  return {
     workflow: dataset.workflow,
     model: 'ssl',
     task: 'node',
@@ -87,29 +93,4 @@ export async function runTrainSsl(
     bestEpoch: result.history.length,
     out,
   };
-  printResult(io, summary, { json: args.json, table: renderSslTrain });
-}
-
-function renderProgress(io: CliIo, event: ProgressEvent): void {
-  if (event.phase !== 'train') return;
-  const loss = typeof event.data?.loss === 'number' ? ` loss ${event.data.loss.toFixed(4)}` : '';
-  io.stderr(
-    `\rtraining ${Math.round(event.ratio * 100)}% ${event.message ?? ''}${loss}   ${event.ratio >= 1 ? '\n' : ''}`,
-  );
-}
-
-function renderSslTrain(summary: SslTrainSummary): string {
-  const show = (value: number | null | undefined): string =>
-    value === null || value === undefined ? 'n/a' : value.toFixed(4);
-  return formatTable([
-    ['workflow', summary.workflow],
-    ['model', `ssl (self-supervised, deployable protocol, ${summary.pipeline})`],
-    ['runs', `train ${summary.runs.train}, val ${summary.runs.val}, test ${summary.runs.test}`],
-    ['epochs', `${summary.epochs}, ${summary.trainSeconds.toFixed(1)} s`],
-    ['saved', summary.out ?? '-'],
-    ['ROC-AUC', show(summary.test?.rocAuc)],
-    ['average precision', show(summary.test?.averagePrecision)],
-    ['precision@k', show(summary.test?.precisionAtK)],
-    ['jobs (anomalous)', summary.test ? `${summary.test.count} (${summary.test.anomalies})` : 'n/a'],
-  ]);
 }

@@ -22,7 +22,7 @@ import {
 import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
-import { runTrainSsl } from './train-ssl.js';
+import { runTrainSsl, type SslTrainSummary } from './train-ssl.js';
 
 interface TrainArgs {
   dataset: string;
@@ -66,6 +66,7 @@ export type TestMetrics = Pick<
   | 'anomalies'
   | 'confusionMatrix'
   | 'classes'
+  | 'threshold'
 >;
 
 /** What `proteus train` prints. */
@@ -86,36 +87,47 @@ export interface TrainSummary {
   out: string | null;
 }
 
-/** What `proteus evaluate` prints. */
+/**
+ * What `proteus evaluate` prints. For an SSL model the items are jobs, ROC-AUC/AP/P@k rank its anomaly score and
+ * accuracy/precision/recall/F1 are those of `score > test.threshold` (the threshold saved at training time).
+ */
 export interface EvaluateSummary {
   model: string;
+  kind: 'gcn' | 'mlp' | 'ssl';
   workflow: string;
   task: 'graph' | 'node';
   runs: number;
   test: TestMetrics;
 }
 
-/** What `proteus score` prints: per-job scores (node-level models) or per-run scores (graph-level models). */
+/**
+ * What `proteus score` prints: per-job scores (node-level models, SSL detectors) or per-run scores (graph-level
+ * models). A classifier's score is 1 - P(normal) and `predicted` its arg-max class; an SSL detector's score is the
+ * reconstruction error and `predicted` is `anomalous` when it is above `threshold`.
+ */
 export interface ScoreSummary {
   model: string;
+  kind: 'gcn' | 'mlp' | 'ssl';
   workflow: string;
   task: 'graph' | 'node';
   classes: string[];
+  /** SSL only: the saved decision threshold of the score; null for classifiers (arg-max). */
+  threshold: number | null;
   runs: number;
   jobs?: Array<{ run: string; job: string; score: number; predicted: string }>;
   runScores?: Array<{ run: string; score: number; predicted: string }>;
 }
 
 /**
- * `proteus train|evaluate|score`: train a GCN/MLP anomaly detector on Flow-Bench traces, measure a saved model on a
- * labelled dataset, and score new traces per job.
+ * `proteus train|evaluate|score`: train a GCN/MLP classifier or the SSL detector on Flow-Bench traces, measure a saved
+ * model (any kind) on a labelled dataset, and score new traces per job.
  * @example proteus train --dataset ../shared/datasets/flowbench/1000genome.zip --model gcn --task node --labels binary --protocol deployable --json
  */
 export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
   return cli
     .command(
       'train',
-      'Train a GCN or MLP anomaly detector on one workflow and report test metrics',
+      'Train a GCN/MLP classifier or the self-supervised (ssl) detector on one workflow and report test metrics',
       (y) =>
         y
           .option('dataset', { type: 'string', demandOption: true, describe: 'A Flow-Bench zip or folder' })
@@ -173,8 +185,12 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           ...(args.generation ? { generation: args.generation } : {}),
           signal: io.signal,
         });
-        const showProgress = io.isTTY && !args.json;
-        if (args.model === 'ssl') return runTrainSsl(io, dataset, args, showProgress);
+        const onProgress = io.isTTY && !args.json ? (event: ProgressEvent) => renderProgress(io, event) : undefined;
+        if (args.model === 'ssl') {
+          const summary = await runTrainSsl(io, dataset, args, onProgress);
+          printResult(io, summary, { json: args.json, table: renderTrain });
+          return;
+        }
         const result = await train(dataset, {
           model: args.model,
           task: args.task,
@@ -189,7 +205,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           selectBy: args.selectBy,
           ...(args.patience !== undefined ? { earlyStopping: { patience: args.patience } } : {}),
           signal: io.signal,
-          ...(showProgress ? { onProgress: (event: ProgressEvent) => renderProgress(io, event) } : {}),
+          ...(onProgress ? { onProgress } : {}),
         });
         let out: string | null = null;
         if (args.out) {
@@ -217,7 +233,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
     )
     .command(
       'evaluate',
-      'Measure a saved model on a whole labelled dataset',
+      'Measure a saved model (gcn, mlp or ssl) on a whole labelled dataset',
       (y) => withModelOptions(y),
       async (argv) => {
         const args = argv as unknown as ModelArgs;
@@ -226,6 +242,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
         const summary = await evaluateModel(model, dataset, { batchSize: args.batchSize, signal: io.signal });
         const result: EvaluateSummary = {
           model: resolve(io.cwd, args.model),
+          kind: model.metadata.model,
           workflow: dataset.workflow,
           task: model.metadata.task,
           runs: dataset.runs.length,
@@ -239,24 +256,31 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
     )
     .command(
       'score',
-      'Score the jobs (node-level model) or runs (graph-level model) of new traces',
+      'Score the jobs (node-level or ssl model) or runs (graph-level model) of new traces',
       (y) => withModelOptions(y, 'A Flow-Bench zip or folder, or one run as a CSV file'),
       async (argv) => {
         const args = argv as unknown as ModelArgs;
         await using model = await loadModel(resolve(io.cwd, args.model));
         const dataset = await loadForModel(model, args, io);
         const meta = model.metadata;
-        const result: ScoreSummary = {
+        const options = { batchSize: args.batchSize, signal: io.signal };
+        const base = {
           model: resolve(io.cwd, args.model),
-          workflow: dataset.workflow,
+          kind: meta.model,
           task: meta.task,
-          classes: [...meta.classes],
           runs: dataset.runs.length,
         };
+        let result: ScoreSummary;
         if (meta.task === 'node') {
-          const scores = await scoreJobs(model, dataset, { batchSize: args.batchSize, signal: io.signal });
+          const scores = await scoreJobs(model, dataset, options);
           const jobs = scores.jobNames.length;
-          result.jobs = [];
+          result = {
+            ...base,
+            workflow: scores.workflow,
+            classes: scores.classes,
+            threshold: scores.threshold,
+            jobs: [],
+          };
           scores.runIds.forEach((run, r) => {
             for (let j = 0; j < jobs; j++) {
               const k = r * jobs + j;
@@ -264,16 +288,17 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
                 run,
                 job: scores.jobNames[j] as string,
                 score: scores.scores[k] as number,
-                predicted: meta.classes[scores.predicted[k] as number] as string,
+                predicted: scores.classes[scores.predicted[k] as number] as string,
               });
             }
           });
         } else {
-          const scores = await scoreRuns(model, dataset, { batchSize: args.batchSize, signal: io.signal });
+          const scores = await scoreRuns(model, dataset, options);
+          result = { ...base, workflow: scores.workflow, classes: scores.classes, threshold: scores.threshold };
           result.runScores = scores.runIds.map((run, r) => ({
             run,
             score: scores.scores[r] as number,
-            predicted: meta.classes[scores.predicted[r] as number] as string,
+            predicted: scores.classes[scores.predicted[r] as number] as string,
           }));
         }
         printResult(io, result, { json: args.json, table: renderScores });
@@ -344,6 +369,7 @@ function testMetrics(summary: ClassificationSummary): TestMetrics {
     anomalies,
     confusionMatrix,
     classes,
+    threshold,
   } = summary;
   return {
     accuracy,
@@ -357,19 +383,25 @@ function testMetrics(summary: ClassificationSummary): TestMetrics {
     anomalies,
     confusionMatrix,
     classes,
+    ...(threshold !== undefined ? { threshold } : {}),
   };
 }
 
 function renderProgress(io: CliIo, event: ProgressEvent): void {
   if (event.phase !== 'train') return;
+  // Classifiers report a validation loss; the SSL detector (no labels) its training loss.
   const loss =
-    typeof event.data?.validationLoss === 'number' ? ` val loss ${event.data.validationLoss.toFixed(4)}` : '';
+    typeof event.data?.validationLoss === 'number'
+      ? ` val loss ${event.data.validationLoss.toFixed(4)}`
+      : typeof event.data?.loss === 'number'
+        ? ` loss ${event.data.loss.toFixed(4)}`
+        : '';
   io.stderr(
     `\rtraining ${Math.round(event.ratio * 100)}% ${event.message ?? ''}${loss}   ${event.ratio >= 1 ? '\n' : ''}`,
   );
 }
 
-function renderTrain(summary: TrainSummary): string {
+function renderTrain(summary: TrainSummary | SslTrainSummary): string {
   const head = formatTable([
     ['workflow', summary.workflow],
     [
@@ -385,8 +417,10 @@ function renderTrain(summary: TrainSummary): string {
 
 function renderMetrics(metrics: TestMetrics, title: string): string {
   const show = (value: number | null): string => (value === null ? 'n/a' : value.toFixed(4));
+  const decision = metrics.threshold === undefined ? 'arg-max' : `score > ${metrics.threshold.toFixed(4)}`;
   return formatTable([
     ['metric', title],
+    ['decision', decision],
     ['accuracy', show(metrics.accuracy)],
     ['precision', show(metrics.precision)],
     ['recall', show(metrics.recall)],

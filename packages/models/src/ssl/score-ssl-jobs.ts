@@ -1,12 +1,5 @@
-import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
-import {
-  applyScaler,
-  extractFeatures,
-  type FeaturePipelineName,
-  type FeatureSet,
-  type FlowBenchDataset,
-} from '@proteus-wf/features';
-import { adjacencyHash } from '@proteus-wf/workflow-graph';
+import type { FeatureSet, FlowBenchDataset } from '@proteus-wf/features';
+import { type ScoreOptions, scoreAllJobs } from '../score-jobs.js';
 import type { LoadedSslModel } from './ssl-model.js';
 
 /** Per-job SSL anomaly scores, row `run * jobs + node` (node-index order). */
@@ -21,10 +14,11 @@ export interface SslJobScores {
 }
 
 /**
- * Scores every job of every run with a loaded SSL detector (deterministic: same model, same trace, same score).
+ * `scoreJobs` for an SSL detector, with the data's job labels beside the scores (deterministic: same model, same
+ * trace, same score).
  * @example
- * await using model = await loadSslModel('models/1000genome-ssl');
- * const { scores, jobNames } = await scoreSslJobs(model, await loadFlowBench('1000genome.zip'));
+ * await using model = await loadModel('models/1000genome-ssl');
+ * const { scores, labels } = await scoreSslJobs(model, await loadFlowBench('1000genome.zip'));
  * @throws ProteusError PROTEUS_MODELS_WORKFLOW_MISMATCH when the data's DAG differs from the model's
  * @throws ProteusError PROTEUS_MODELS_FEATURE_MISMATCH when a feature set has other features than the model's pipeline
  * @throws ProteusError PROTEUS_MODELS_NAN_INPUT when a scaled feature is not finite
@@ -32,66 +26,9 @@ export interface SslJobScores {
 export async function scoreSslJobs(
   model: LoadedSslModel,
   data: FlowBenchDataset | FeatureSet,
-  options: LongOperationOptions & { batchSize?: number } = {},
+  options: ScoreOptions = {},
 ): Promise<SslJobScores> {
-  const where = 'models/scoreSslJobs';
-  const meta = model.metadata;
-  const batchSize = options.batchSize ?? 256;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_OPTION',
-      `${where}: batchSize must be a positive integer, got ${String(batchSize)}.`,
-    );
-  }
-  if (adjacencyHash(data.graph) !== meta.adjacencyHash) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_WORKFLOW_MISMATCH',
-      `${where}: the model was trained on workflow "${meta.workflow}" (${meta.jobs} jobs) but the data is "${data.workflow}" (${data.graph.size} jobs) with another DAG. Score traces of the model's workflow.`,
-    );
-  }
-  const isFeatures = (data as FeatureSet).values instanceof Float32Array;
-  const features = isFeatures
-    ? (data as FeatureSet)
-    : extractFeatures(data as FlowBenchDataset, { pipeline: meta.pipeline.name as FeaturePipelineName });
-  const expected = meta.pipeline.featureNames;
-  if (
-    features.featureNames.length !== expected.length ||
-    features.featureNames.some((name, i) => name !== expected[i])
-  ) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_FEATURE_MISMATCH',
-      `${where}: the model expects the ${expected.length} features of pipeline "${meta.pipeline.name}" but got ${features.featureNames.length}. Extract features with { pipeline: '${meta.pipeline.name}' }.`,
-      { details: { expected, received: features.featureNames } },
-    );
-  }
-  const x = applyScaler(features, meta.scaler).values;
-  const bad = x.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    const width = expected.length;
-    const row = Math.floor(bad / width);
-    throw new ProteusError(
-      'PROTEUS_MODELS_NAN_INPUT',
-      `${where}: feature "${expected[bad % width]}" of job "${features.graph.jobNames()[row % meta.jobs]}" in run "${features.runs[Math.floor(row / meta.jobs)]?.runId}" is ${String(x[bad])} after scaling. Fix or drop that run.`,
-    );
-  }
-  const runs = features.runs.length;
-  const block = meta.jobs * expected.length;
-  const scores = new Float32Array(runs * meta.jobs);
-  for (let start = 0; start < runs; start += batchSize) {
-    throwIfAborted(options.signal, where);
-    const count = Math.min(batchSize, runs - start);
-    scores.set(await model.score(x.subarray(start * block, (start + count) * block), count), start * meta.jobs);
-    reportProgress(options.onProgress, {
-      phase: 'score',
-      ratio: (start + count) / runs,
-      data: { runs: start + count },
-    });
-  }
-  return {
-    workflow: features.workflow,
-    runIds: features.runs.map((run) => run.runId),
-    jobNames: features.graph.jobNames().slice(),
-    scores,
-    labels: features.jobLabels,
-  };
+  const { features, jobs } = await scoreAllJobs(model, data, options, 'scoreSslJobs');
+  const { workflow, runIds, jobNames, scores } = jobs;
+  return { workflow, runIds, jobNames, scores, labels: features.jobLabels };
 }

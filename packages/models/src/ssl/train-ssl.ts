@@ -18,10 +18,10 @@ import {
 } from '@proteus-wf/features';
 import { adjacencyHash, meanAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import * as ort from 'onnxruntime-node';
-import { type DetectionSummary, summarizeDetection } from '../baselines/summarize-detection.js';
 import { packageVersions } from '../internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
 import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
+import { type ClassificationSummary, summarizeDecisions } from '../summarize-classification.js';
 import type { AugmentJobsOptions } from './augment-jobs.js';
 import type { SslScoreCalibration } from './ssl-graph.js';
 import type { SslModelMetadata, TrainedSslModel } from './ssl-model.js';
@@ -82,6 +82,11 @@ export interface TrainSslOptions extends LongOperationOptions {
   trim?: number;
   /** Split fractions by run (default 0.6 / 0.2 / 0.2, stratified by run label, as `train`). */
   ratios?: SplitRatios;
+  /**
+   * Expected fraction of anomalous jobs, in (0, 0.5] (PyOD's `contamination`, default 0.1): the saved decision
+   * threshold is the (1 - contamination) quantile of the training runs' job scores.
+   */
+  contamination?: number;
   executionProviders?: readonly ExecutionProvider[];
   threads?: number;
 }
@@ -98,9 +103,12 @@ export interface SslEpochRecord {
 /** What {@link trainSsl} returns. */
 export interface TrainSslResult {
   model: TrainedSslModel;
-  /** Ranking metrics of the per-job scores on the test runs (null when the test part is empty or single-class). */
-  test: DetectionSummary | null;
-  validation: DetectionSummary | null;
+  /**
+   * Metrics of the per-job scores on the test runs (null when the test part is empty): ROC-AUC/AP/P@k of the score
+   * (null when single-class), accuracy/precision/recall/F1 of `score > threshold`, and the `threshold`.
+   */
+  test: ClassificationSummary | null;
+  validation: ClassificationSummary | null;
   runs: { train: number; validation: number; test: number };
   history: SslEpochRecord[];
   trainSeconds: number;
@@ -125,6 +133,7 @@ const DEFAULTS = {
   inputNormalization: 'per-job' as 'per-job' | 'none',
   undirected: true,
   trim: 0,
+  contamination: 0.1,
   temperature: { initial: 1, min: 0.1, decay: 1e-3 },
   ratios: { train: 0.6, validation: 0.2, test: 0.2 },
 };
@@ -278,8 +287,7 @@ export async function trainSsl(
       executionProviders: trainer.executionProviders,
       ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
     });
-    const evaluate = async (runs: readonly number[]): Promise<DetectionSummary | null> => {
-      if (runs.length === 0) return null;
+    const scoreParts = async (runs: readonly number[]): Promise<Float32Array> => {
       const scores = new Float32Array(runs.length * nodes);
       for (let start = 0; start < runs.length; start += 256) {
         const chunk = runs.slice(start, start + 256);
@@ -287,16 +295,25 @@ export async function trainSsl(
         const out = await runSession(exported.session, feeds, 'trainSsl');
         scores.set((out.scores as ort.Tensor).data as Float32Array, start * nodes);
       }
-      const labels = new Uint8Array(runs.length * nodes);
-      runs.forEach((run, i) => {
-        for (let j = 0; j < nodes; j++)
-          labels[i * nodes + j] = features.jobLabels[run * nodes + j] === 'normal' ? 0 : 1;
-      });
-      return summarizeDetection(labels, scores);
+      return scores;
     };
-    let test: DetectionSummary | null;
-    let validation: DetectionSummary | null;
+    let test: ClassificationSummary | null;
+    let validation: ClassificationSummary | null;
+    let threshold: number;
     try {
+      // The decision threshold comes from the unlabelled training scores of the exported model (PyOD's convention).
+      threshold = quantile(await scoreParts(split.train), 1 - settings.contamination);
+      const evaluate = async (runs: readonly number[]): Promise<ClassificationSummary | null> => {
+        if (runs.length === 0) return null;
+        const scores = await scoreParts(runs);
+        const truth = new Uint8Array(runs.length * nodes);
+        runs.forEach((run, i) => {
+          for (let j = 0; j < nodes; j++)
+            truth[i * nodes + j] = features.jobLabels[run * nodes + j] === 'normal' ? 0 : 1;
+        });
+        const predicted = Uint8Array.from(scores, (score) => (score > threshold ? 1 : 0));
+        return { ...summarizeDecisions(truth, predicted, scores, ['normal', 'anomalous']), threshold };
+      };
       test = await evaluate(split.test);
       validation = await evaluate(split.validation);
     } finally {
@@ -347,6 +364,7 @@ export async function trainSsl(
         trainSeconds,
         test,
       },
+      threshold: { value: threshold, contamination: settings.contamination },
       versions: packageVersions(),
       onnx: {
         file: 'model.onnx',
@@ -377,7 +395,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
     return value;
   };
   const real = (
-    key: 'lr' | 'weightDecay' | 'dropout' | 'eta' | 'margin' | 'trim',
+    key: 'lr' | 'weightDecay' | 'dropout' | 'eta' | 'margin' | 'trim' | 'contamination',
     ok: (v: number) => boolean,
     rule: string,
   ): number => {
@@ -413,6 +431,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
     weightDecay: real('weightDecay', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
     dropout: real('dropout', (v) => v >= 0 && v < 1, 'in [0, 1)'),
     trim: real('trim', (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    contamination: real('contamination', (v) => v > 0 && v <= 0.5, 'in (0, 0.5]'),
     eta: real('eta', (v) => v >= 0 && v <= 1, 'in [0, 1]'),
     margin: real('margin', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
     seed,
@@ -474,6 +493,15 @@ export function fitJobStatistics(
     Math.max(Math.sqrt(Math.max(q / count - (mean[k] as number) ** 2, 0)), MIN_JOB_STD),
   );
   return { mean, std };
+}
+
+/** The q-quantile of `values` with linear interpolation between order statistics (numpy's default). */
+function quantile(values: Float32Array, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  const position = q * (sorted.length - 1);
+  const low = Math.floor(position);
+  const high = Math.min(low + 1, sorted.length - 1);
+  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (position - low);
 }
 
 function checkScoreTemperature(value: number): number {

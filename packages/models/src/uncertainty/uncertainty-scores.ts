@@ -4,8 +4,6 @@
  * solution, the more uncertain we are about this region") and Fig. 8 (confidence in [0, 1], 1 = confident);
  * ../shared/reference/ml.md §5.2-5.4. Differences from the reference code are recorded in docs/decisions/models-ssl.md.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
 import {
   applyScaler,
@@ -24,11 +22,10 @@ import {
 } from '@proteus-wf/workflow-graph';
 import * as ort from 'onnxruntime-node';
 import { defineModelSpec, type ModelSpec, type ModelWeights } from '../graphs/model-spec.js';
-import { checkModelMetadata } from '../model-metadata.js';
+import { readModel } from '../load-model.js';
 import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
-import { MODEL_FILES } from '../save-model.js';
 import { INPUT_MEAN, INPUT_STD } from '../ssl/ssl-graph.js';
-import { isSslModelMetadata, readSslModel, type SslModelMetadata, type TrainedSslModel } from '../ssl/ssl-model.js';
+import type { SslModelMetadata, TrainedSslModel } from '../ssl/ssl-model.js';
 import { defineSslSpec } from '../ssl/ssl-spec.js';
 import type { TrainedModel } from '../train.js';
 import { readOnnxInitializers } from './internal/read-onnx-initializers.js';
@@ -89,31 +86,7 @@ const WHERE = 'models/uncertaintyScores';
 async function readSource(
   source: UncertaintySource,
 ): Promise<{ metadata: TrainedModel['metadata'] | SslModelMetadata; onnx: Uint8Array }> {
-  if (typeof source !== 'string') return source;
-  const metadataPath = join(source, MODEL_FILES.metadata);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(metadataPath, 'utf8'));
-  } catch (error) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_MODEL_NOT_FOUND',
-      `${WHERE}: cannot read ${metadataPath} (${(error as Error).message}). Pass a folder written by saveModel or saveSslModel.`,
-      { cause: error },
-    );
-  }
-  if (isSslModelMetadata(parsed)) return readSslModel(source);
-  const metadata = checkModelMetadata(parsed, metadataPath);
-  try {
-    return { metadata, onnx: new Uint8Array(await readFile(join(source, metadata.onnx.file))) };
-  } catch (error) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_MODEL_NOT_FOUND',
-      `${WHERE}: cannot read the ONNX file of ${source}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  return typeof source === 'string' ? readModel(source, WHERE) : source;
 }
 
 /** The per-job input statistics a saved SSL graph carries as initializers, if any. */
