@@ -10,10 +10,10 @@ export interface TrainSslArgs {
   labels: string;
   protocol: string;
   pipeline?: FeaturePipelineName;
-  epochs: number;
+  epochs?: number;
   seed: number;
   batchSize: number;
-  lr: number;
+  lr?: number;
   threads: number;
   out?: string;
   json: boolean;
@@ -63,10 +63,10 @@ export async function runTrainSsl(
   }
   const result = await trainSsl(dataset, {
     ...(args.pipeline ? { pipeline: args.pipeline } : {}),
-    epochs: args.epochs,
+    ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
     seed: args.seed,
     batchSize: args.batchSize,
-    lr: args.lr,
+    ...(args.lr !== undefined ? { lr: args.lr } : {}),
     threads: args.threads,
     signal: io.signal,
     ...(onProgress ? { onProgress } : {}),

@@ -33,10 +33,10 @@ interface TrainArgs {
   labels: 'binary' | 'multiclass';
   protocol: 'paper' | 'deployable';
   pipeline?: FeaturePipelineName;
-  epochs: number;
+  epochs?: number;
   seed: number;
   batchSize: number;
-  lr: number;
+  lr?: number;
   patience?: number;
   selectBy: 'loss' | 'accuracy';
   threads: number;
@@ -162,10 +162,10 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
             choices: Object.keys(FEATURE_PIPELINES),
             describe: 'Features (default: works22 for gen-1, flowbench-v1 for gen-2)',
           })
-          .option('epochs', { type: 'number', default: 100, describe: 'Training epochs' })
+          .option('epochs', { type: 'number', describe: 'Training epochs (default: 100 for gcn/mlp, 10 for ssl)' })
           .option('seed', { type: 'number', default: 0, describe: 'Seed of the split, the weights and the batches' })
           .option('batch-size', { type: 'number', default: 32, describe: 'Runs per training step' })
-          .option('lr', { type: 'number', default: 1e-3, describe: 'Adam learning rate' })
+          .option('lr', { type: 'number', describe: 'Learning rate (default: 1e-3 Adam for gcn/mlp, 5e-4 for ssl)' })
           .option('patience', {
             type: 'number',
             describe: 'Stop after this many epochs without a better validation loss',
@@ -197,10 +197,10 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           labels: args.labels,
           protocol: args.protocol,
           ...(args.pipeline ? { pipeline: args.pipeline } : {}),
-          epochs: args.epochs,
+          ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
           seed: args.seed,
           batchSize: args.batchSize,
-          lr: args.lr,
+          ...(args.lr !== undefined ? { lr: args.lr } : {}),
           threads: args.threads,
           selectBy: args.selectBy,
           ...(args.patience !== undefined ? { earlyStopping: { patience: args.patience } } : {}),
