@@ -1,0 +1,14 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "createLiveLab",
+      "createProgram",
+      "formatTable",
+      "printResult",
+      "runCli",
+      "runLiveLoop",
+    ]
+  `);
+});
