@@ -40,6 +40,11 @@ export interface EmulateActiveLearningOptions
       | 'costWeight'
       | 'aggregate'
       | 'normalize'
+      | 'runSelection'
+      | 'typeScore'
+      | 'runReduce'
+      | 'candidatesPerType'
+      | 'classWeights'
       | 'anomalousWorkers'
       | 'hidden'
       | 'threads'
@@ -61,6 +66,11 @@ export interface EmulateActiveLearningOptions
   terms?: UpdateTermsOptions;
   pipeline?: FeaturePipelineName;
   testFraction?: number;
+  /**
+   * Tune without the test set: set this share of each seed's pool aside (`createEmulationBackend`'s
+   * `validationFraction`) and evaluate every curve on it instead of the test runs (default 0: evaluate on the test set).
+   */
+  validationFraction?: number;
   /** Output folder: `summary.json`, `report.html`, `checkpoints/`, `requests/`. */
   out?: string;
   /** Continue from the checkpoints in `out`. */
@@ -157,8 +167,9 @@ export async function emulateActiveLearning(
         seed,
         ...(options.pipeline ? { pipeline: options.pipeline } : {}),
         ...(options.testFraction === undefined ? {} : { testFraction: options.testFraction }),
+        ...(options.validationFraction ? { validationFraction: options.validationFraction } : {}),
       });
-      const evaluation = backend.testSet();
+      const evaluation = options.validationFraction ? backend.validationSet() : backend.testSet();
       poolSize = backend.remaining().length;
       testSize = evaluation.runs;
       testJobs = evaluation.runs * backend.nodes;
@@ -240,6 +251,11 @@ function pick(options: EmulateActiveLearningOptions): Partial<ActiveLearningOpti
     'costWeight',
     'aggregate',
     'normalize',
+    'runSelection',
+    'typeScore',
+    'runReduce',
+    'candidatesPerType',
+    'classWeights',
     'anomalousWorkers',
     'hidden',
     'threads',

@@ -16,7 +16,7 @@ import {
   splitByRun,
   toTensors,
 } from '@proteus-wf/features';
-import type { ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
+import type { CandidateRuns, ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
 import { type ExperimentRequestFile, optionOf, requestLabel } from './experiment-requests.js';
 
 /** Options of {@link createEmulationBackend}. */
@@ -29,6 +29,11 @@ export interface EmulationBackendOptions {
   testFraction?: number;
   /** Scaler fitted on the pool runs (default `minmax`). */
   scaler?: ScalerKind;
+  /**
+   * Share of the pool (after the test split) set aside as a validation set for tuning (default 0: none). The test split
+   * is the same as without it; the validation runs are held out like the test runs and the scaler never sees them.
+   */
+  validationFraction?: number;
 }
 
 /** The held-out test runs, scaled with the pool's scaler. */
@@ -42,11 +47,16 @@ export interface TestSet {
 /** An emulation backend plus what an evaluation needs. */
 export interface EmulationBackend extends ExperimentBackend {
   readonly testRunIds: readonly string[];
+  /** Validation runs (empty unless `validationFraction` > 0). */
+  readonly validationRunIds: readonly string[];
   readonly scaler: Scaler;
   /** Pool runs not drawn yet, by run id. */
   remaining(): string[];
   testSet(): TestSet;
+  /** The validation runs, scaled like the test set: evaluate on these while tuning, never on `testSet()`. */
+  validationSet(): TestSet;
   isHeldOut(runId: string): boolean;
+  candidates(label: string): CandidateRuns;
 }
 
 interface EmulationState {
@@ -103,6 +113,13 @@ export function createEmulationBackend(
       `${WHERE}: testFraction must be in (0, 1), got ${String(testFraction)}`,
     );
   }
+  const validationFraction = options.validationFraction ?? 0;
+  if (!(validationFraction >= 0 && validationFraction < 1)) {
+    throw new ProteusError(
+      'PROTEUS_AL_INVALID_OPTION',
+      `${WHERE}: validationFraction must be in [0, 1), got ${String(validationFraction)}`,
+    );
+  }
   const seed = options.seed ?? DEFAULTS.seed;
   if (!Number.isSafeInteger(seed))
     throw new ProteusError('PROTEUS_AL_INVALID_OPTION', `${WHERE}: seed must be an integer, got ${String(seed)}`);
@@ -110,7 +127,21 @@ export function createEmulationBackend(
   // The test runs are set aside before anything else reads the data.
   const split = splitByRun(features, { seed, ratios: { train: 1 - testFraction, validation: 0, test: testFraction } });
   const testIndices = new Set(split.test);
-  const poolIndices = features.runs.map((_, i) => i).filter((i) => !testIndices.has(i));
+  let poolIndices = features.runs.map((_, i) => i).filter((i) => !testIndices.has(i));
+  // The validation runs come out of the pool (never out of the test split), with a stream of their own.
+  let validationIndices: number[] = [];
+  if (validationFraction > 0) {
+    const inner = splitByRun(
+      {
+        runs: poolIndices.map((i) => features.runs[i] as (typeof features.runs)[number]),
+        jobsPerRun: features.jobsPerRun,
+      },
+      { seed: seed + 0x5eed, ratios: { train: 1 - validationFraction, validation: 0, test: validationFraction } },
+    );
+    validationIndices = inner.test.map((k) => poolIndices[k] as number);
+    const held = new Set(validationIndices);
+    poolIndices = poolIndices.filter((i) => !held.has(i));
+  }
   const scaler = fitScaler(features, { kind: options.scaler ?? DEFAULTS.scaler, runs: poolIndices });
   const tensors = toTensors(features, { scaler });
   const durations = runDurations(dataset);
@@ -119,7 +150,9 @@ export function createEmulationBackend(
   const runIds = features.runs.map((run) => run.runId);
   const indexOf = new Map(runIds.map((id, i) => [id, i]));
   const testRunIds = split.test.map((i) => runIds[i] as string);
-  const heldOut = new Set(testRunIds);
+  const validationRunIds = validationIndices.map((i) => runIds[i] as string);
+  const heldOut = new Set([...testRunIds, ...validationRunIds]);
+  const poolSet = new Set(poolIndices);
   const labels = [...new Set(poolIndices.map((i) => features.runs[i]?.label as string))].sort();
 
   let rng: Rng = createRng(seed).fork();
@@ -144,6 +177,7 @@ export function createEmulationBackend(
     nodes: n,
     features: f,
     testRunIds,
+    validationRunIds,
     scaler,
     options(): ExperimentOption[] {
       const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string));
@@ -160,6 +194,14 @@ export function createEmulationBackend(
     testSet() {
       return { runIds: testRunIds, runs: split.test.length, ...gather(split.test) };
     },
+    validationSet() {
+      return { runIds: validationRunIds, runs: validationIndices.length, ...gather(validationIndices) };
+    },
+    candidates(label) {
+      // Features only: what the model may look at before an experiment is run (no job labels).
+      const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string) && features.runs[i]?.label === label);
+      return { runIds: free.map((i) => runIds[i] as string), runs: free.length, x: gather(free).x };
+    },
     async runExperiments(file: ExperimentRequestFile, runOptions = {}): Promise<LabelledRuns> {
       throwIfAborted(runOptions.signal, 'active-learner/emulation.runExperiments');
       const chosen: number[] = [];
@@ -172,7 +214,27 @@ export function createEmulationBackend(
           );
         }
         const wanted = requestLabel(request);
+        // Pool runs the learner ranked for this request (pool-based selection); the rest are drawn at random.
+        const preferred = (Array.isArray(request.hints?.runIds) ? request.hints.runIds : []) as unknown[];
         for (let k = 0; k < request.runs; k++) {
+          const id = preferred[k];
+          if (typeof id === 'string' && heldOut.has(id)) {
+            throw new ProteusError(
+              'PROTEUS_AL_TEST_LEAK',
+              `active-learner/emulation.runExperiments: request ${wanted} names held-out run ${id} in hints.runIds; only pool runs (candidates()) can be replayed`,
+            );
+          }
+          const index = typeof id === 'string' ? indexOf.get(id) : undefined;
+          if (
+            index !== undefined &&
+            poolSet.has(index) &&
+            !drawn.has(id as string) &&
+            features.runs[index]?.label === wanted
+          ) {
+            drawn.add(id as string);
+            chosen.push(index);
+            continue;
+          }
           const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string));
           if (free.length === 0) {
             throw new ProteusError(

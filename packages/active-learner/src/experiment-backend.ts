@@ -18,6 +18,14 @@ export interface LabelledRuns {
   substitutions: { requested: string; ran: string }[];
 }
 
+/** Unlabelled pool runs that an experiment option would replay (pool-based emulation only): features, no labels. */
+export interface CandidateRuns {
+  runIds: string[];
+  runs: number;
+  /** Scaled features `[runs, N, F]`. */
+  x: Float32Array;
+}
+
 /** One experiment the backend can run: an anomaly type (label) and how to ask for it. */
 export interface ExperimentOption {
   /** `normal`, `cpu_2`, `hdd_10`, ... */
@@ -43,6 +51,11 @@ export interface ExperimentBackend {
   runExperiments(file: ExperimentRequestFile, options?: { signal?: AbortSignal }): Promise<LabelledRuns>;
   /** True for runs held out for testing: the loop asserts none reaches its training data or replay memory. */
   isHeldOut?(runId: string): boolean;
+  /**
+   * The not-yet-run pool runs of an option, unlabelled (pool-based emulation): the learner may score them and name the
+   * ones it wants in `hints.runIds`. Absent on live testbeds, where a run does not exist before it is executed.
+   */
+  candidates?(label: string): CandidateRuns;
   /** A JSON snapshot (pool, RNG) for checkpoints; `restore` continues from it exactly. */
   save(): unknown;
   restore(state: unknown): void;

@@ -16,8 +16,11 @@ export interface ExperimentRequest {
   /** How many workers get the anomaly, or exactly which ones. */
   anomalousWorkers: number | string[];
   runs: number;
-  /** The least confident jobs for this anomaly (the paper's per-job hints) and their confidences. */
-  hints?: { jobs?: string[]; confidence?: number[]; [key: string]: unknown };
+  /**
+   * The least confident jobs for this anomaly (the paper's per-job hints) and their confidences; in pool-based
+   * emulation also `runIds`, the pool runs the learner ranked most uncertain (a live controller ignores them).
+   */
+  hints?: { jobs?: string[]; confidence?: number[]; runIds?: string[]; [key: string]: unknown };
 }
 
 /** A request file: `{ id?, requests }`, the exact shape the controller consumes. */
@@ -34,7 +37,11 @@ const requestSchema = z
     anomalousWorkers: z.union([z.number().int().nonnegative(), z.array(z.string().min(1)).min(1)]),
     runs: z.number().int().positive(),
     hints: z
-      .looseObject({ jobs: z.array(z.string()).optional(), confidence: z.array(z.number().min(0).max(1)).optional() })
+      .looseObject({
+        jobs: z.array(z.string()).optional(),
+        confidence: z.array(z.number().min(0).max(1)).optional(),
+        runIds: z.array(z.string().min(1)).optional(),
+      })
       .optional(),
   })
   .strict();

@@ -22,6 +22,7 @@ describe('@proteus-wf/active-learner exports', () => {
         "renderSvg",
         "requestLabel",
         "runActiveLearning",
+        "runUncertainty",
         "samplesToReach",
         "selectExperiments",
         "summarizeLearningCurves",

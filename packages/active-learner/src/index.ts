@@ -5,7 +5,7 @@ export type { EmulateActiveLearningOptions, EmulationSummary } from './emulate-a
 export { emulateActiveLearning } from './emulate-active-learning.js';
 export type { EmulationBackend, EmulationBackendOptions, TestSet } from './emulation-backend.js';
 export { createEmulationBackend } from './emulation-backend.js';
-export type { ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
+export type { CandidateRuns, ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
 // Translation layer and backends
 export type { ExperimentRequest, ExperimentRequestFile } from './experiment-requests.js';
 export {
@@ -31,6 +31,7 @@ export { runActiveLearning } from './run-active-learning.js';
 // Query strategies
 export type {
   JobAnalysis,
+  RunReduce,
   SelectExperimentsInput,
   SelectExperimentsOptions,
   Selection,
@@ -41,6 +42,7 @@ export {
   kCenterGreedy,
   minMaxConfidence,
   perNodeRelative,
+  runUncertainty,
   STRATEGIES,
   selectExperiments,
 } from './strategies.js';

@@ -24,7 +24,11 @@ import {
 } from '@proteus-wf/core';
 import { averagePrecision, precisionAtK, rocAuc } from '@proteus-wf/models';
 import type { ExperimentBackend, LabelledRuns } from './experiment-backend.js';
-import { type ExperimentRequest, writeExperimentRequests } from './experiment-requests.js';
+import {
+  type ExperimentRequest,
+  requestLabel as requestLabelOf,
+  writeExperimentRequests,
+} from './experiment-requests.js';
 import { createLearnerModel, type LearnerModel, type ModelState, type UpdateLosses } from './internal/learner-model.js';
 import { defineGcn, defineSsl, type ModelDefinition, type RunBatch } from './internal/model-definitions.js';
 import { decodeFloats, decodeWeights, encodeFloats, encodeWeights } from './internal/serialize.js';
@@ -32,6 +36,9 @@ import {
   type JobAnalysis,
   jobUncertainty,
   minMaxConfidence,
+  perNodeRelative,
+  type RunReduce,
+  runUncertainty,
   STRATEGIES,
   type StrategyName,
   selectExperiments,
@@ -80,6 +87,25 @@ export interface ActiveLearningOptions extends LongOperationOptions {
   aggregate?: 'job' | 'run';
   /** Per-node normalization of the job uncertainties before ranking (`node`, default, or `none`). */
   normalize?: 'node' | 'none';
+  /**
+   * Pool-based emulation only (a backend with `candidates`): which pool runs of a queried type are replayed, `random`
+   * (default, any run of the type) or `uncertain` (the model's most uncertain unlabelled candidates of the type).
+   */
+  runSelection?: 'random' | 'uncertain';
+  /**
+   * How the anomaly type of a query is chosen: `labelled` (default, the paper: uncertainty on the runs labelled so
+   * far) or `pool` (the most uncertain unlabelled candidate runs of each type; needs a backend with `candidates`).
+   */
+  typeScore?: 'labelled' | 'pool';
+  /** How job uncertainties become a candidate run's for pool-based ranking (default `top`). */
+  runReduce?: RunReduce;
+  /**
+   * Class weights of the GCN's update loss: `balanced` (default; n / (2 n_c) over the jobs labelled so far, never from
+   * test or unlabelled pool runs) or `none`. Same for every strategy; the SSL has no labels and ignores it.
+   */
+  classWeights?: 'none' | 'balanced';
+  /** Candidate runs scored per type and iteration, drawn at random when a type has more (default 64). */
+  candidatesPerType?: number;
   /** Workers that get the anomaly in each request (default 1). */
   anomalousWorkers?: number;
   /** Hidden width of the model (default 64). */
@@ -162,6 +188,11 @@ const DEFAULTS = {
   costWeight: 0,
   anomalousWorkers: 1,
   seed: 0,
+  runSelection: 'random' as 'random' | 'uncertain',
+  typeScore: 'labelled' as 'labelled' | 'pool',
+  runReduce: 'top' as RunReduce,
+  candidatesPerType: 64,
+  classWeights: 'balanced' as 'none' | 'balanced',
 };
 const WHERE = 'active-learner/runActiveLearning';
 const EVAL_BATCH = 32;
@@ -226,6 +257,78 @@ async function analyzeAcquired(
   };
 }
 
+/** Per-run uncertainty of the unlabelled candidate runs of every open option (pool-based emulation). */
+async function scoreCandidates(
+  model: LearnerModel,
+  backend: ExperimentBackend,
+  labels: readonly string[],
+  settings: { strategy: StrategyName; normalize: 'node' | 'none'; reduce: RunReduce; limit: number; rng: Rng },
+): Promise<Map<string, { runIds: string[]; uncertainty: Float32Array }>> {
+  const { nodes, features } = backend;
+  const ids: string[] = [];
+  const owners: string[] = [];
+  const parts: Float32Array[] = [];
+  for (const label of labels) {
+    const c = backend.candidates?.(label);
+    if (!c || c.runs === 0) continue;
+    let picked = c.runIds.map((_, i) => i);
+    if (picked.length > settings.limit) picked = settings.rng.sample(picked, settings.limit).sort((a, b) => a - b);
+    for (const i of picked) {
+      ids.push(c.runIds[i] as string);
+      owners.push(label);
+      parts.push(c.x.subarray(i * nodes * features, (i + 1) * nodes * features));
+    }
+  }
+  const uncertainty = new Float32Array(ids.length * nodes);
+  for (let start = 0; start < ids.length; start += EVAL_BATCH) {
+    const count = Math.min(EVAL_BATCH, ids.length - start);
+    const x = new Float32Array(count * nodes * features);
+    for (let k = 0; k < count; k++) x.set(parts[start + k] as Float32Array, k * nodes * features);
+    // No labels before the run: the GCN's gradient is taken against its own prediction (expected-gradient style).
+    const probe: RunBatch = { x, runs: count, jobBinary: new Uint8Array(count * nodes) };
+    if (model.definition.kind === 'gcn') {
+      const p = await model.score(probe);
+      for (let j = 0; j < p.length; j++) probe.jobBinary[j] = (p[j] as number) >= 0.5 ? 1 : 0;
+    }
+    const a = await model.analyze(probe);
+    const u = jobUncertainty(
+      {
+        nodes,
+        jobLabels: new Array<string>(count * nodes).fill(''),
+        probabilities: a.probabilities,
+        groups: a.groups,
+        classes: a.classes,
+        gradientNorm: a.gradientNorm,
+        embedding: a.embedding,
+        embeddingWidth: a.embeddingWidth,
+      },
+      settings.strategy,
+    );
+    uncertainty.set(u, start * nodes);
+  }
+  const normalized = settings.normalize === 'node' ? perNodeRelative(uncertainty, nodes) : uncertainty;
+  const perRun = runUncertainty(normalized, nodes, settings.reduce);
+  const out = new Map<string, { runIds: string[]; scores: number[] }>();
+  owners.forEach((label, r) => {
+    const entry = out.get(label) ?? { runIds: [], scores: [] };
+    entry.runIds.push(ids[r] as string);
+    entry.scores.push(perRun[r] as number);
+    out.set(label, entry);
+  });
+  return new Map(
+    [...out].map(([label, { runIds, scores }]) => {
+      const order = runIds.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+      return [
+        label,
+        {
+          runIds: order.map((i) => runIds[i] as string),
+          uncertainty: Float32Array.from(order.map((i) => scores[i] as number)),
+        },
+      ];
+    }),
+  );
+}
+
 async function evaluate(
   model: LearnerModel,
   set: EvaluationSet,
@@ -247,6 +350,18 @@ async function evaluate(
     averagePrecision: averagePrecision(set.jobBinary, scores),
     precisionAtK: precisionAtK(set.jobBinary, scores),
   };
+}
+
+/** `n / (2 n_c)` per class over the labelled jobs (1 and 1 while a class is missing). */
+function balancedWeights(jobBinary: readonly Uint8Array[]): [number, number] {
+  let positives = 0;
+  let total = 0;
+  for (const run of jobBinary) {
+    total += run.length;
+    for (const b of run) if (b > 0) positives++;
+  }
+  const negatives = total - positives;
+  return positives === 0 || negatives === 0 ? [1, 1] : [total / (2 * negatives), total / (2 * positives)];
 }
 
 function meanDurations(acquired: Acquired): Record<string, number> {
@@ -344,6 +459,24 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
   const steps = integer(options.stepsPerIteration ?? DEFAULTS.stepsPerIteration, 'stepsPerIteration', 1);
   const memoryRuns = integer(options.memoryRuns ?? DEFAULTS.memoryRuns, 'memoryRuns', 1);
   const seed = options.seed ?? DEFAULTS.seed;
+  const runSelection = options.runSelection ?? DEFAULTS.runSelection;
+  const typeScore = options.typeScore ?? DEFAULTS.typeScore;
+  const runReduce = options.runReduce ?? DEFAULTS.runReduce;
+  if (!['random', 'uncertain'].includes(runSelection))
+    throw invalid(`runSelection must be "random" or "uncertain", got ${JSON.stringify(runSelection)}`);
+  if (!['labelled', 'pool'].includes(typeScore))
+    throw invalid(`typeScore must be "labelled" or "pool", got ${JSON.stringify(typeScore)}`);
+  if (!['mean', 'max', 'top'].includes(runReduce))
+    throw invalid(`runReduce must be "mean", "max" or "top", got ${JSON.stringify(runReduce)}`);
+  const candidatesPerType = integer(options.candidatesPerType ?? DEFAULTS.candidatesPerType, 'candidatesPerType', 1);
+  const classWeights = options.classWeights ?? DEFAULTS.classWeights;
+  if (!['none', 'balanced'].includes(classWeights))
+    throw invalid(`classWeights must be "none" or "balanced", got ${JSON.stringify(classWeights)}`);
+  const poolBased = runSelection === 'uncertain' || typeScore === 'pool';
+  if (poolBased && !backend.candidates)
+    throw invalid(
+      `runSelection "uncertain" and typeScore "pool" need a backend that lists its candidate runs (the emulation); ${backend.workflow}'s backend does not`,
+    );
   const threshold = options.threshold ?? DEFAULTS.threshold;
   if (!(threshold >= 0)) throw invalid(`threshold must be >= 0, got ${String(threshold)}`);
   const terms = defineUpdateTerms(options.terms);
@@ -393,6 +526,11 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
     costWeight: options.costWeight ?? 0,
     aggregate: options.aggregate ?? 'job',
     normalize: options.normalize ?? 'node',
+    runSelection,
+    typeScore,
+    runReduce,
+    candidatesPerType,
+    classWeights,
   };
 
   let rng = createRng(seed);
@@ -445,6 +583,32 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
       // Burn-in queries at random; afterwards Q_k = g(s_{k-1}), with a periodic random re-selection.
       const random = k <= burnIn || (reselectEvery > 0 && k > burnIn && (k - burnIn) % reselectEvery === 0);
       const durations = meanDurations(acquired);
+      const open = backend.options().filter((o) => o.available === undefined || o.available > 0);
+      const scored =
+        poolBased && !random && analysis && strategy !== 'random'
+          ? await scoreCandidates(
+              model,
+              backend,
+              open.map((o) => o.label),
+              {
+                strategy,
+                normalize: options.normalize ?? 'node',
+                reduce: runReduce,
+                limit: candidatesPerType,
+                rng,
+              },
+            )
+          : undefined;
+      // A type's pool uncertainty: the mean over the runs a query of it would replay (its most uncertain ones).
+      const optionUncertainty =
+        scored && typeScore === 'pool'
+          ? Object.fromEntries(
+              [...scored].map(([label, c]) => {
+                const top = c.uncertainty.subarray(0, perIteration);
+                return [label, top.reduce((a, b) => a + b, 0) / Math.max(1, top.length)];
+              }),
+            )
+          : undefined;
       const selection = selectExperiments(
         {
           workflow: backend.workflow,
@@ -452,6 +616,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
           jobNames: backend.jobNames,
           ...(analysis ? { analysis } : {}),
           durations,
+          ...(optionUncertainty ? { optionUncertainty } : {}),
         },
         {
           strategy,
@@ -464,6 +629,12 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
           normalize: options.normalize ?? 'node',
         },
       );
+      if (scored && runSelection === 'uncertain') {
+        for (const request of selection.requests) {
+          const c = scored.get(requestLabelOf(request));
+          if (c) request.hints = { ...request.hints, runIds: c.runIds.slice(0, request.runs) };
+        }
+      }
       const file = { id: `al-${strategy}-s${seed}-k${String(k).padStart(4, '0')}`, requests: selection.requests };
       if (options.requestsDir)
         await writeExperimentRequests(join(options.requestsDir, `iter-${String(k).padStart(4, '0')}.json`), file);
@@ -485,12 +656,15 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
         memory.map((i) => acquired.runIds[i] as string),
         'replay memory',
       );
-      const newBatch = batchOf(acquired, fresh, nodes, features);
+      const weight = classWeights === 'balanced' ? balancedWeights(acquired.jobBinary) : undefined;
+      const newBatch = { ...batchOf(acquired, fresh, nodes, features), ...(weight ? { classWeight: weight } : {}) };
       const losses: UpdateLosses[] = [];
       for (let step = 0; step < steps; step++) {
         throwIfAborted(options.signal, WHERE);
         const drawn = memory.length === 0 ? fresh : rng.sample(memory, Math.min(memoryRuns, memory.length));
-        losses.push(await model.update(newBatch, batchOf(acquired, drawn, nodes, features), rng));
+        const memoryBatch = batchOf(acquired, drawn, nodes, features);
+        if (weight) memoryBatch.classWeight = weight;
+        losses.push(await model.update(newBatch, memoryBatch, rng));
       }
       analysis = await analyzeAcquired(model, acquired, nodes, features);
       const gradientConfidence = minMaxConfidence(jobUncertainty(analysis, 'gradient'));

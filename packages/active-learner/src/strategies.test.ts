@@ -7,6 +7,7 @@ import {
   kCenterGreedy,
   minMaxConfidence,
   perNodeRelative,
+  runUncertainty,
   selectExperiments,
 } from './strategies.js';
 
@@ -49,6 +50,16 @@ describe('jobUncertainty', () => {
   it('uses the input-gradient norm for the gradient strategy', () => {
     const a = analysis([3, 1, 2, 0, 5, 4], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], LABELS);
     expect(Array.from(jobUncertainty(a, 'gradient'))).toEqual([3, 1, 2, 0, 5, 4]);
+  });
+});
+
+describe('runUncertainty', () => {
+  it('reduces each run of 10 jobs to its mean, max or top-tenth mean', () => {
+    const u = Float32Array.from([...Array(10).keys(), ...Array(10).fill(1)]);
+    expect(Array.from(runUncertainty(u, 10, 'mean'))).toEqual([4.5, 1]);
+    expect(Array.from(runUncertainty(u, 10, 'max'))).toEqual([9, 1]);
+    expect(Array.from(runUncertainty(u, 10, 'top'))).toEqual([9, 1]);
+    expect(Array.from(runUncertainty(Float32Array.from([...Array(20).keys()]), 20, 'top'))).toEqual([18.5]);
   });
 });
 
@@ -127,6 +138,18 @@ describe('selectExperiments', () => {
     expect(raw.requests[0]?.anomaly).toBe('normal');
     const relative = selectExperiments(input(a), { strategy: 'gradient', runs: 1, rng: createRng(1) });
     expect(relative.requests[0]).toMatchObject({ anomaly: 'cpu', level: 2 });
+  });
+
+  it('ranks types by an external per-option uncertainty when given (pool-based scores)', () => {
+    // The labelled runs say cpu_2 (largest gradients); the pool-based scores say hdd_10.
+    const a = analysis([1, 9, 9, 1, 1, 1], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], LABELS);
+    const pick = (optionUncertainty?: Record<string, number>) =>
+      selectExperiments(
+        { ...input(a), ...(optionUncertainty ? { optionUncertainty } : {}) },
+        { strategy: 'gradient', runs: 2, rng: createRng(0), normalize: 'none' },
+      ).requests.map((r) => [r.anomaly, r.runs]);
+    expect(pick()).toEqual([['cpu', 2]]);
+    expect(pick({ normal: 0.1, cpu_2: 0.2, hdd_10: 0.9 })).toEqual([['hdd', 2]]);
   });
 
   it('explores an anomaly type it has never seen before any seen one', () => {

@@ -103,6 +103,11 @@ export interface SelectExperimentsInput {
   analysis?: JobAnalysis;
   /** Mean wall time (s) of the runs seen per option label, for the cost-aware weighting. */
   durations?: Readonly<Record<string, number>>;
+  /**
+   * Uncertainty per option computed elsewhere (pool-based emulation: from the unlabelled candidate runs of each type,
+   * see `runUncertainty`); replaces the per-type aggregation over the labelled runs for the ranking.
+   */
+  optionUncertainty?: Readonly<Record<string, number>>;
 }
 
 /** Options of {@link selectExperiments}. */
@@ -237,6 +242,10 @@ export function selectExperiments(input: SelectExperimentsInput, options: Select
       optionUncertainty.set(label, u / count);
       optionConfidence[label] = c / count;
     }
+  }
+  if (input.optionUncertainty) {
+    optionUncertainty.clear();
+    for (const [label, u] of Object.entries(input.optionUncertainty)) optionUncertainty.set(label, u);
   }
   const random = options.random === true || options.strategy === 'random' || !analysis;
   const merged = new Map<string, ExperimentRequest>();
@@ -375,4 +384,29 @@ export function kCenterGreedy(
     });
   }
   return anchors;
+}
+
+/** How the job uncertainties of a run become the run's: `mean`, `max`, or `top` (mean of the top tenth of its jobs). */
+export type RunReduce = 'mean' | 'max' | 'top';
+
+/**
+ * Per-run uncertainty from per-job uncertainties `[runs * nodes]` (pool-based selection ranks candidate runs by it).
+ * @example runUncertainty(Float32Array.of(1, 3, 2, 2), 2, 'max') // [3, 2]
+ */
+export function runUncertainty(uncertainty: Float32Array, nodes: number, reduce: RunReduce): Float32Array {
+  const runs = Math.floor(uncertainty.length / nodes);
+  const out = new Float32Array(runs);
+  const top = Math.max(1, Math.ceil(nodes / 10));
+  for (let r = 0; r < runs; r++) {
+    const jobs = uncertainty.subarray(r * nodes, (r + 1) * nodes);
+    if (reduce === 'mean') out[r] = jobs.reduce((a, b) => a + b, 0) / nodes;
+    else if (reduce === 'max') out[r] = jobs.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+    else
+      out[r] =
+        Float32Array.from(jobs)
+          .sort()
+          .subarray(nodes - top)
+          .reduce((a, b) => a + b, 0) / top;
+  }
+  return out;
 }

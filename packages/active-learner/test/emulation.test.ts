@@ -4,7 +4,7 @@ import { extractFeatures, type FlowBenchDataset, fitScaler, loadFlowBench } from
 import { createTempDir, hasSharedDatasets, sharedDataset } from '@proteus-wf/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEmulationBackend } from '../src/emulation-backend.js';
-import { readExperimentRequests } from '../src/experiment-requests.js';
+import { type ExperimentRequest, readExperimentRequests, requestLabel } from '../src/experiment-requests.js';
 import { runActiveLearning } from '../src/run-active-learning.js';
 
 // eht_imaging: 501 real runs of a 12-job workflow (normal 212, cpu_2 76, cpu_3 74, hdd_5 70, hdd_10 69).
@@ -98,6 +98,81 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
     }
   });
 
+  it('sets a validation split aside from the pool only: the test split is unchanged and neither is ever drawn', () => {
+    const plain = createEmulationBackend(dataset, { seed: 7 });
+    const backend = createEmulationBackend(dataset, { seed: 7, validationFraction: 0.25 });
+    expect(backend.testRunIds).toEqual(plain.testRunIds);
+    const validation = backend.validationSet();
+    expect(validation.runs).toBe(backend.validationRunIds.length);
+    expect(validation.runs).toBeGreaterThan(80);
+    const test = new Set(backend.testRunIds);
+    const pool = new Set(backend.remaining());
+    for (const id of validation.runIds) {
+      expect(test.has(id) || pool.has(id)).toBe(false);
+      expect(backend.isHeldOut(id)).toBe(true);
+    }
+    expect(pool.size + validation.runs + test.size).toBe(dataset.runs.length);
+    expect(plain.validationSet().runs).toBe(0);
+    expect(() => createEmulationBackend(dataset, { validationFraction: 1 })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_AL_INVALID_OPTION' }),
+    );
+  });
+
+  it('lists unlabelled pool candidates of a type and replays the ones named in hints.runIds', async () => {
+    const backend = createEmulationBackend(dataset, { seed: 8, validationFraction: 0.2 });
+    const candidates = backend.candidates('hdd_5');
+    const available = backend.options().find((o) => o.label === 'hdd_5')?.available;
+    expect(candidates.runs).toBe(available);
+    expect(candidates.x).toHaveLength(candidates.runs * backend.nodes * backend.features);
+    expect(candidates.runIds.some((id) => backend.isHeldOut(id))).toBe(false);
+    const wanted = [candidates.runIds[5] as string, candidates.runIds[2] as string];
+    const request = { workflow: 'eht_imaging', anomaly: 'hdd', level: 5, anomalousWorkers: 1, runs: 3 };
+    const out = await backend.runExperiments({ requests: [{ ...request, hints: { runIds: wanted } }] });
+    expect(out.runIds.slice(0, 2)).toEqual(wanted);
+    expect(out.labels).toEqual(['hdd_5', 'hdd_5', 'hdd_5']);
+    expect(backend.candidates('hdd_5').runIds).not.toContain(wanted[0]);
+    // A run already replayed falls back to a random draw of the type; a held-out run is refused.
+    const again = await backend.runExperiments({ requests: [{ ...request, runs: 1, hints: { runIds: wanted } }] });
+    expect(wanted).not.toContain(again.runIds[0]);
+    await expect(
+      backend.runExperiments({
+        requests: [{ ...request, runs: 1, hints: { runIds: [backend.validationRunIds[0] as string] } }],
+      }),
+    ).rejects.toMatchObject({ code: 'PROTEUS_AL_TEST_LEAK' });
+  });
+
+  it('replays the most uncertain candidate runs of the queried type with runSelection "uncertain"', async () => {
+    const backend = createEmulationBackend(dataset, { seed: 9 });
+    const result = await runActiveLearning({
+      backend,
+      iterations: 3,
+      burnIn: 1,
+      reselectEvery: 0,
+      stepsPerIteration: 2,
+      runSelection: 'uncertain',
+      typeScore: 'pool',
+      runReduce: 'max',
+      classWeights: 'balanced',
+    });
+    const [burnIn, second, third] = result.iterations;
+    expect(burnIn?.requests[0]?.hints?.runIds).toBeUndefined();
+    for (const record of [second, third]) {
+      const request = record?.requests[0];
+      expect(request?.hints?.runIds).toHaveLength(2);
+      expect(record?.ran).toEqual([
+        requestLabel(request as ExperimentRequest),
+        requestLabel(request as ExperimentRequest),
+      ]);
+    }
+    await expect(
+      runActiveLearning({ backend: createEmulationBackend(dataset), iterations: 1, runReduce: 'median' as 'max' }),
+    ).rejects.toMatchObject({ code: 'PROTEUS_AL_INVALID_OPTION' });
+    const live = { ...createEmulationBackend(dataset), candidates: undefined };
+    await expect(runActiveLearning({ backend: live, iterations: 1, runSelection: 'uncertain' })).rejects.toMatchObject({
+      code: 'PROTEUS_AL_INVALID_OPTION',
+    });
+  });
+
   it('stops when the score norm ||s_k|| falls to the threshold', async () => {
     const backend = createEmulationBackend(dataset, { seed: 6 });
     const result = await runActiveLearning({ backend, iterations: 5, stepsPerIteration: 1, threshold: 1e9 });
@@ -106,10 +181,15 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
     expect(result.iterations[0]?.scoreNorm).toBeGreaterThan(0);
   });
 
-  it.each(['gcn', 'ssl'] as const)('resumes an interrupted %s run to the identical result', async (model) => {
+  it.each([
+    ['gcn', {}],
+    ['ssl', {}],
+    ['gcn', { runSelection: 'uncertain', typeScore: 'pool', classWeights: 'balanced', candidatesPerType: 8 }],
+  ] as const)('resumes an interrupted %s run (%j) to the identical result', async (model, extra) => {
     const dir = await createTempDir();
     try {
       const settings = {
+        ...extra,
         model,
         iterations: 4,
         stepsPerIteration: 3,

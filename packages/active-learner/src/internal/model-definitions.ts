@@ -28,6 +28,8 @@ export interface RunBatch {
   x: Float32Array;
   runs: number;
   jobBinary: Uint8Array;
+  /** Loss weight of the normal and the anomalous class (GCN; default 1 and 1). */
+  classWeight?: readonly [number, number];
 }
 
 /** Per-batch inputs a loss needs besides `x` (labels, noise), declared with a prefix. */
@@ -151,8 +153,13 @@ export function defineGcn(graph: WorkflowGraph, options: ModelOptions & { featur
     init: (rng) => initWeights(spec, rng),
     extraInputs: () => [{ name: 'target', shape: [BATCH, nodes, 2] }],
     extraFeeds(batch) {
+      // A class weight scales the one-hot target, which turns the cross-entropy into the weighted one.
       const target = new Float32Array(batch.runs * nodes * 2);
-      for (let i = 0; i < batch.runs * nodes; i++) target[i * 2 + ((batch.jobBinary[i] as number) > 0 ? 1 : 0)] = 1;
+      const [w0, w1] = batch.classWeight ?? [1, 1];
+      for (let i = 0; i < batch.runs * nodes; i++) {
+        const positive = (batch.jobBinary[i] as number) > 0;
+        target[i * 2 + (positive ? 1 : 0)] = positive ? w1 : w0;
+      }
       return { target: { data: target, dims: [batch.runs, nodes, 2] } };
     },
     loss(g, w, x, extras) {

@@ -88,6 +88,19 @@ describe.skipIf(!hasSharedDatasets)('proteus al emulate', () => {
     expect(stdout).toMatch(/^gradient without term 3\s/m);
   });
 
+  it('runs pool-based selection with class weights on a validation split, and rejects a validation fraction of 1', async () => {
+    const pool = ['--run-selection', 'uncertain', '--type-score', 'pool', '--run-reduce', 'max'];
+    const flags = [...pool, '--class-weights', 'balanced', '--validation-fraction', '0.2', '--compare', 'random'];
+    const { exitCode, stdout } = await runCli(['al', 'emulate', '--dataset', eht, ...small, ...flags, '--json']);
+    expect(exitCode).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.strategies.map((s: { strategy: string }) => s.strategy)).toEqual(['gradient', 'random']);
+    expect(result.comparison.randomSamples).toBe(6);
+    const bad = await runCli(['al', 'emulate', '--dataset', eht, ...small, '--validation-fraction', '1', '--json']);
+    expect(bad.exitCode).toBe(1);
+    expect(JSON.parse(bad.stdout).error.code).toBe('PROTEUS_AL_INVALID_OPTION');
+  });
+
   it('rejects --resume without --out and an unknown strategy with exit code 1', async () => {
     const noOut = await runCli(['al', 'emulate', '--dataset', eht, '--resume', '--json']);
     expect(noOut.exitCode).toBe(1);

@@ -30,6 +30,11 @@ interface EmulateArgs {
   costWeight: number;
   aggregate: 'job' | 'run';
   normalize: 'node' | 'none';
+  runSelection: 'random' | 'uncertain';
+  typeScore: 'labelled' | 'pool';
+  runReduce: 'mean' | 'max' | 'top';
+  classWeights: 'none' | 'balanced';
+  validationFraction: number;
   out?: string;
   resume: boolean;
   json: boolean;
@@ -147,6 +152,31 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
               default: 'node' as const,
               describe: "Divide job uncertainties by their DAG node's mean before ranking (node) or not (none)",
             })
+            .option('run-selection', {
+              choices: ['random', 'uncertain'] as const,
+              default: 'random' as const,
+              describe: 'Which pool runs of a queried type are replayed: any (random) or the most uncertain ones',
+            })
+            .option('type-score', {
+              choices: ['labelled', 'pool'] as const,
+              default: 'labelled' as const,
+              describe: 'Rank anomaly types by the labelled runs (the paper) or by their unlabelled pool runs',
+            })
+            .option('run-reduce', {
+              choices: ['mean', 'max', 'top'] as const,
+              default: 'top' as const,
+              describe: "How job uncertainties become a pool run's (top = mean of its top tenth)",
+            })
+            .option('class-weights', {
+              choices: ['none', 'balanced'] as const,
+              default: 'balanced' as const,
+              describe: 'GCN loss class weights from the labelled jobs (same for every entry)',
+            })
+            .option('validation-fraction', {
+              type: 'number',
+              default: 0,
+              describe: 'Tune without the test set: evaluate on this share of the pool, set aside (0 = test set)',
+            })
             .option('out', {
               type: 'string',
               describe: 'Folder for summary.json, report.html, checkpoints and request files',
@@ -182,6 +212,11 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
             costWeight: args.costWeight,
             aggregate: args.aggregate,
             normalize: args.normalize,
+            runSelection: args.runSelection,
+            typeScore: args.typeScore,
+            runReduce: args.runReduce,
+            classWeights: args.classWeights,
+            ...(args.validationFraction > 0 ? { validationFraction: args.validationFraction } : {}),
             ...(args.out ? { out: resolve(io.cwd, args.out) } : {}),
             resume: args.resume,
             signal: io.signal,
