@@ -52,10 +52,10 @@ describe('writeExperimentRequests / readExperimentRequests', () => {
       expect(paths).toEqual(
         expect.arrayContaining([
           'id',
-          'requests.0.workflow',
-          'requests.0.anomalousWorkers',
-          'requests.0.runs',
-          'requests.0',
+          'requests[0].workflow',
+          'requests[0].anomalousWorkers',
+          'requests[0].runs',
+          'requests[0]',
         ]),
       );
     }

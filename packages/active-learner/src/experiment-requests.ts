@@ -1,81 +1,24 @@
 /*
  * The translation layer (active-learning paper §3.2.2): queries become experiment request files that the controller
  * (`@proteus-wf/controller` `parseExperimentRequests`) executes, and the CSVs it writes come back as labelled traces.
+ * The file's shape and its validator live in `@proteus-wf/core`; this module reads and writes it.
  */
 import { readFile } from 'node:fs/promises';
-import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
+import type { ErrorScope, ExperimentRequest, ExperimentRequestFile } from '@proteus-wf/core';
+import { ProteusError, validateExperimentRequestFile, writeFileAtomic } from '@proteus-wf/core';
 import { type FlowBenchDataset, type LoadFlowBenchOptions, loadFlowBench } from '@proteus-wf/features';
-import { z } from 'zod';
 
-/** One experiment to run: `runs` executions of `workflow` with `anomaly` (at `level`) on `anomalousWorkers` workers. */
-export interface ExperimentRequest {
-  workflow: string;
-  /** `normal`, a family (`cpu`, `hdd`) completed by `level`, or a full name (`cpu_2`). */
-  anomaly: string;
-  level?: number;
-  /** How many workers get the anomaly, or exactly which ones. */
-  anomalousWorkers: number | string[];
-  runs: number;
-  /**
-   * The least confident jobs for this anomaly (the paper's per-job hints) and their confidences; in pool-based
-   * emulation also `runIds`, the pool runs the learner ranked most uncertain (a live controller ignores them).
-   */
-  hints?: { jobs?: string[]; confidence?: number[]; runIds?: string[]; [key: string]: unknown };
-}
+export type { ExperimentRequest, ExperimentRequestFile } from '@proteus-wf/core';
 
-/** A request file: `{ id?, requests }`, the exact shape the controller consumes. */
-export interface ExperimentRequestFile {
-  id?: string;
-  requests: ExperimentRequest[];
-}
-
-const requestSchema = z
-  .object({
-    workflow: z.string().min(1),
-    anomaly: z.string().min(1),
-    level: z.number().positive().optional(),
-    anomalousWorkers: z.union([z.number().int().nonnegative(), z.array(z.string().min(1)).min(1)]),
-    runs: z.number().int().positive(),
-    hints: z
-      .looseObject({
-        jobs: z.array(z.string()).optional(),
-        confidence: z.array(z.number().min(0).max(1)).optional(),
-        runIds: z.array(z.string().min(1)).optional(),
-      })
-      .optional(),
-  })
-  .strict();
-
-/** The zod schema of a request file (also the controller's). */
-export const experimentRequestFileSchema = z
-  .object({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+$/)
-      .optional(),
-    requests: z.array(requestSchema).min(1),
-  })
-  .strict();
+const SCOPE: ErrorScope = { prefix: 'AL', where: 'active-learner' };
 
 /**
- * Validates a request file, listing every problem at once.
+ * Validates a request file against the one contract in `@proteus-wf/core`, listing every problem at once.
  * @example const file = parseExperimentRequestFile(JSON.parse(text));
- * @throws ProteusError PROTEUS_AL_INVALID_REQUESTS with `details: [{ path, message }]`
+ * @throws ProteusError PROTEUS_AL_INVALID_REQUESTS with `details: [{ path, message }]` (`path` like `requests[0].runs`)
  */
 export function parseExperimentRequestFile(input: unknown, source = 'experiment requests'): ExperimentRequestFile {
-  const parsed = experimentRequestFileSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({
-      path: issue.path.join('.') || '(root)',
-      message: issue.message,
-    }));
-    throw new ProteusError(
-      'PROTEUS_AL_INVALID_REQUESTS',
-      `active-learner/parseExperimentRequestFile: ${source} has ${problems.length} problem(s): ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      { details: problems },
-    );
-  }
-  return parsed.data as ExperimentRequestFile;
+  return validateExperimentRequestFile(input, { source, scope: SCOPE });
 }
 
 /**

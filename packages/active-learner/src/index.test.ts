@@ -9,7 +9,6 @@ describe('@proteus-wf/active-learner exports', () => {
         "createEmulationBackend",
         "defineUpdateTerms",
         "emulateActiveLearning",
-        "experimentRequestFileSchema",
         "jobUncertainty",
         "kCenterGreedy",
         "minMaxConfidence",

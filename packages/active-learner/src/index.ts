@@ -9,7 +9,6 @@ export type { CandidateRuns, ExperimentBackend, ExperimentOption, LabelledRuns }
 // Translation layer and backends
 export type { ExperimentRequest, ExperimentRequestFile } from './experiment-requests.js';
 export {
-  experimentRequestFileSchema,
   optionOf,
   parseExperimentRequestFile,
   readExperimentRequests,

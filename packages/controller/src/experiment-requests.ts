@@ -1,54 +1,25 @@
 import { createHash } from 'node:crypto';
-import { createRng, ProteusError } from '@proteus-wf/core';
-import { z } from 'zod';
+import {
+  createRng,
+  type ErrorScope,
+  type ExperimentRequest,
+  type ExperimentRequestFile,
+  ProteusError,
+  scopedCode,
+  validateExperimentRequestFile,
+} from '@proteus-wf/core';
 import type { CampaignConfig } from './campaign-config.js';
 import { checkAnomalyName } from './internal/anomaly-name.js';
-import { type ConfigProblem, collectIssues, formatProblems } from './internal/problems.js';
+import { type ConfigProblem, formatProblems } from './internal/problems.js';
 import { type CampaignPlan, canonicalJson, finishPlan, formatRunId, type PlannedRun } from './plan-campaign.js';
 
-/** One experiment the active learner asks for (the translation layer's input, active-learning paper §3.2.2). */
-export interface ExperimentRequest {
-  workflow: string;
-  /** `normal`, a full name (`cpu_2`), or a family (`cpu`) completed by `level`. */
-  anomaly: string;
-  level?: number;
-  /** How many workers get the anomaly (drawn with the seed), or exactly which ones. */
-  anomalousWorkers: number | string[];
-  runs: number;
-  /** Per-job hints, e.g. `{ jobs: ['individuals_ID0000003'] }` for the least confident jobs; recorded with the runs. */
-  hints?: Record<string, unknown>;
-}
+export type { ExperimentRequest, ExperimentRequestFile } from '@proteus-wf/core';
 
-/** The request file: `{ id?, requests: [...] }`. Equal files (or equal `id`s) name the same experiments. */
-export interface ExperimentRequestFile {
-  /** Names this batch; a rerun with the same id resumes it instead of running it again. Default: a content hash. */
-  id?: string;
-  requests: ExperimentRequest[];
-}
-
-const requestSchema = z
-  .object({
-    workflow: z.string().min(1),
-    anomaly: z.string().min(1),
-    level: z.number().positive().optional(),
-    anomalousWorkers: z.union([z.number().int().nonnegative(), z.array(z.string().min(1)).min(1)]),
-    runs: z.number().int().positive(),
-    hints: z.looseObject({ jobs: z.array(z.string()).optional() }).optional(),
-  })
-  .strict();
-
-const fileSchema = z
-  .object({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+$/)
-      .optional(),
-    requests: z.array(requestSchema).min(1),
-  })
-  .strict();
+const SCOPE: ErrorScope = { prefix: 'CONTROLLER', where: 'controller' };
 
 /**
- * Validates an experiment-request file against the campaign's workers and workflows, listing every problem at once.
+ * Validates an experiment-request file (its shape by `@proteus-wf/core`'s `validateExperimentRequestFile`) and then
+ * against the campaign's workers, workflows and the injector's anomaly names, listing every problem at once.
  * @example const file = parseExperimentRequests(JSON.parse(text), config);
  * @throws ProteusError PROTEUS_CONTROLLER_INVALID_REQUESTS with `details: ConfigProblem[]`
  */
@@ -58,11 +29,10 @@ export function parseExperimentRequests(
   options: { source?: string } = {},
 ): ExperimentRequestFile {
   const where = options.source ?? 'experiment requests';
-  const parsed = fileSchema.safeParse(input);
-  if (!parsed.success) throw invalid(where, collectIssues(parsed.error));
+  const file = validateExperimentRequestFile(input, { source: where, scope: SCOPE });
   const problems: ConfigProblem[] = [];
   const workers = new Set(config.infrastructure.workers.map((worker) => worker.name));
-  parsed.data.requests.forEach((request, index) => {
+  file.requests.forEach((request, index) => {
     const at = `requests[${index}]`;
     if (!(request.workflow in config.workflows)) {
       problems.push({
@@ -102,7 +72,7 @@ export function parseExperimentRequests(
     }
   });
   if (problems.length > 0) throw invalid(where, problems);
-  return parsed.data as ExperimentRequestFile;
+  return file;
 }
 
 /** The batch's identity: its `id`, or the first 16 hex digits of the sha256 of its canonical JSON. */
@@ -162,8 +132,8 @@ function anomalyNameOf(request: Pick<ExperimentRequest, 'anomaly' | 'level'>): s
 
 function invalid(where: string, problems: ConfigProblem[]): ProteusError {
   return new ProteusError(
-    'PROTEUS_CONTROLLER_INVALID_REQUESTS',
-    `controller: ${where} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${formatProblems(problems)}`,
+    scopedCode(SCOPE, 'INVALID_REQUESTS'),
+    `${SCOPE.where}: ${where} has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${formatProblems(problems)}`,
     { details: problems },
   );
 }

@@ -18,6 +18,7 @@ it('exports the public API', async () => {
       "scopedCode",
       "sleep",
       "throwIfAborted",
+      "validateExperimentRequestFile",
       "writeFileAtomic",
     ]
   `);

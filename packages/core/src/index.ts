@@ -1,6 +1,13 @@
 export type { RetryPolicy, SleepOptions } from './backoff.js';
 export { backoffDelay, DEFAULT_RETRY, sleep } from './backoff.js';
 export type { CommandResult, CommandRunner, RunCommandOptions } from './command-runner.js';
+export type {
+  ExperimentRequest,
+  ExperimentRequestFile,
+  ExperimentRequestProblem,
+  ValidateExperimentRequestFileOptions,
+} from './experiment-requests.js';
+export { validateExperimentRequestFile } from './experiment-requests.js';
 export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './http-client.js';
 export { createHttpClient, httpBodyOf, httpStatusOf } from './http-client.js';
 export type { LongOperationOptions, ProgressEvent } from './progress.js';

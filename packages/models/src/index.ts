@@ -57,10 +57,23 @@ export type {
   SgdSpec,
 } from './onnx/optimizers.js';
 export { appendOptimizerStep, resolveOptimizer } from './onnx/optimizers.js';
-export type { CreateSessionOptions, ExecutionProvider, ProteusSession } from './onnx/session.js';
-export { createSession } from './onnx/session.js';
+export type {
+  CreateSessionOptions,
+  ExecutionProvider,
+  ProteusSession,
+  RunGraphOptions,
+  Tensor,
+} from './onnx/session.js';
+export { createSession, createTensor, runGraph } from './onnx/session.js';
 
-// Model graphs (GCN, MLP baseline) and the one-run training step
+// Model graphs (GCN, MLP baseline), their layer builders, and the one-run training step
+export type {
+  Aggregation,
+  AppendModelForwardOptions,
+  BuildAggregationOptions,
+  ModelForward,
+} from './graphs/model-graph.js';
+export { appendModelForward, buildAggregation } from './graphs/model-graph.js';
 export type {
   GcnSpec,
   MlpSpec,

@@ -12,20 +12,22 @@
  * computed by a "probe" graph (dJ_P/dw and dJ_M/dx_M), so no gradient flows through them. The gradient of term 2 is
  * then dJ_M/dw evaluated at w + dw minus dJ_M/dw at w. Each term can be switched off (the paper's Figs. 9-10).
  */
-import { ProteusError, type Rng } from '@proteus-wf/core';
+import { isProteusError, ProteusError, type Rng } from '@proteus-wf/core';
 import {
   addGradients,
   appendOptimizerStep,
   createGraphBuilder,
   createSession,
+  createTensor,
   type GraphBuilder,
   type ModelWeights,
   type ProteusSession,
   type ResolvedOptimizer,
+  runGraph,
+  type Tensor,
   type Value,
 } from '@proteus-wf/models';
 import { BATCH, type ModelDefinition, type RunBatch } from './model-definitions.js';
-import { type MakeTensor, type OrtTensor, runGraph, tensorFactory } from './onnx-runtime.js';
 
 /** Which Eq. 6 terms the update uses, and their hyperparameters (resolved). */
 export interface ResolvedUpdateTerms {
@@ -211,7 +213,7 @@ export async function createLearnerModel(
   options: CreateLearnerModelOptions,
 ): Promise<LearnerModel> {
   const { terms, optimizer } = options;
-  const tensor: MakeTensor = await tensorFactory();
+  const tensor = (data: Float32Array, dims: readonly number[]) => createTensor('float32', data, dims);
   const open = (bytes: Uint8Array) => createSession(bytes, { threads: options.threads ?? 1 });
   const needsProbe = terms.finiteDifference.enabled || terms.inputSensitivity.enabled;
   const updateGraph = buildUpdateGraph(def, terms, optimizer);
@@ -244,12 +246,12 @@ export async function createLearnerModel(
   loadState({ weights: options.weights, optimizer: {}, step: 0 });
 
   const weightFeeds = (values: Record<string, Float32Array>, prefix = '') => {
-    const feeds: Record<string, OrtTensor> = {};
+    const feeds: Record<string, Tensor> = {};
     for (const [name, shape] of shapes) feeds[`${prefix}${name}`] = tensor(values[name] as Float32Array, shape);
     return feeds;
   };
   const batchFeeds = (batch: RunBatch, prefix: string, rng: Rng | undefined) => {
-    const feeds: Record<string, OrtTensor> = { [`${prefix}x`]: tensor(batch.x, [batch.runs, def.nodes, def.features]) };
+    const feeds: Record<string, Tensor> = { [`${prefix}x`]: tensor(batch.x, [batch.runs, def.nodes, def.features]) };
     for (const [name, value] of Object.entries(def.extraFeeds(batch, rng)))
       feeds[`${prefix}${name}`] = tensor(value.data, value.dims);
     return feeds;
@@ -262,12 +264,12 @@ export async function createLearnerModel(
     async update(newBatch, memory, rng) {
       const pFeeds = batchFeeds(newBatch, 'p.', rng);
       const mFeeds = batchFeeds(memory, 'm.', rng);
-      const feeds: Record<string, OrtTensor> = { ...weightFeeds(weights), ...pFeeds, ...mFeeds };
+      const feeds: Record<string, Tensor> = { ...weightFeeds(weights), ...pFeeds, ...mFeeds };
       if (probe) {
-        const probeFeeds: Record<string, OrtTensor> = { ...weightFeeds(weights) };
+        const probeFeeds: Record<string, Tensor> = { ...weightFeeds(weights) };
         if (terms.finiteDifference.enabled) Object.assign(probeFeeds, pFeeds);
         if (terms.inputSensitivity.enabled) Object.assign(probeFeeds, mFeeds);
-        const out = await runGraph(probe.session, probeFeeds, 'update (probe)');
+        const out = await run(probe, probeFeeds, 'update (probe)');
         if (terms.finiteDifference.enabled) {
           const inner: Record<string, Float32Array> = {};
           const lrInner = terms.finiteDifference.innerLr;
@@ -290,7 +292,7 @@ export async function createLearnerModel(
       for (const s of updateGraph.state) feeds[s.name] = tensor(optimizerState[s.name] as Float32Array, s.shape);
       feeds.step = scalar(step + 1);
       feeds.lr = scalar(optimizer.lr);
-      const out = await runGraph(update.session, feeds, 'update');
+      const out = await run(update, feeds, 'update');
       const h = (out.h as Float32Array)[0] as number;
       if (!Number.isFinite(h)) {
         throw new ProteusError(
@@ -312,11 +314,7 @@ export async function createLearnerModel(
       };
     },
     async analyze(batch) {
-      const out = await runGraph(
-        analysis.session,
-        { ...weightFeeds(weights), ...batchFeeds(batch, '', undefined) },
-        'analyze',
-      );
+      const out = await run(analysis, { ...weightFeeds(weights), ...batchFeeds(batch, '', undefined) }, 'analyze');
       const jobs = batch.runs * def.nodes;
       const probabilities = out.probabilities as Float32Array;
       const embedding = out.embedding as Float32Array;
@@ -331,11 +329,7 @@ export async function createLearnerModel(
       };
     },
     async score(batch) {
-      const out = await runGraph(
-        scoring.session,
-        { ...weightFeeds(weights), ...batchFeeds(batch, '', undefined) },
-        'score',
-      );
+      const out = await run(scoring, { ...weightFeeds(weights), ...batchFeeds(batch, '', undefined) }, 'score');
       return Float32Array.from(out.score as Float32Array);
     },
     saveState() {
@@ -351,6 +345,28 @@ export async function createLearnerModel(
       await Promise.all(sessions.map((s) => s.session.release()));
     },
   };
+}
+
+/** Runs one of the model's graphs and reads its float outputs; a failed run is `PROTEUS_AL_SESSION_FAILED`. */
+async function run(
+  session: ProteusSession,
+  feeds: Record<string, Tensor>,
+  where: string,
+): Promise<Record<string, Float32Array>> {
+  let out: Record<string, Tensor>;
+  try {
+    out = await runGraph(session, feeds);
+  } catch (error) {
+    const cause = isProteusError(error) && error.cause instanceof Error ? error.cause : error;
+    throw new ProteusError(
+      'PROTEUS_AL_SESSION_FAILED',
+      `active-learner/${where}: onnxruntime run failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause: error },
+    );
+  }
+  const result: Record<string, Float32Array> = {};
+  for (const [name, value] of Object.entries(out)) result[name] = value.data as Float32Array;
+  return result;
 }
 
 /** One normalized gradient-ascent step per job: x + eps * g / ||g|| (jobs with a zero gradient stay). */

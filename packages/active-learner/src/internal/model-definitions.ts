@@ -2,19 +2,27 @@
  * The two models the active learner trains, as loss builders over `@proteus-wf/models`' graph builder, so that the
  * Eq. 6 update (internal/update-graphs.ts) can combine several losses, inner steps and input gradients in one graph.
  * - GCN: the WORKS'22 supervised model at job level (Jin et al., WORKS 2022; ml.md §2.1, §8): GCN(F->h)-ReLU-GCN(h->h)-
- *   ReLU then Linear(h->h)-ReLU-Linear(h->2), softmax cross-entropy on binary job labels. Weight names and layout
- *   are the engine's (`gcn{i}.*`, `mlp{i}.*`, [in, out]), so `initWeights` and `buildInferenceGraph` apply.
+ *   ReLU then Linear(h->h)-ReLU-Linear(h->2), softmax cross-entropy on binary job labels. The forward is the engine's
+ *   (`appendModelForward`), so its weights (`gcn{i}.*`, `mlp{i}.*`, [in, out]), `initWeights` and
+ *   `buildInferenceGraph` apply.
  * - SSL: the self-supervised detector (Jin et al., arXiv 2310.01247; ml.md §3.2): GraphSAGE encoder to G groups of K
  *   categorical latents, Gumbel-softmax sample, GraphSAGE decoder; loss = mean per-job L2 reconstruction error, score =
- *   the error. Weight names are those of the models package's SSL (`enc0.neighbor.weight`, ...).
+ *   the error. Weight names, shapes and init are the models package's SSL (`sslWeightShapes`, `initSslWeights`); the
+ *   forward is its own (additive Gumbel noise, no contrastive view), over the engine's `buildAggregation`.
  * Layout: node-major [N, batch, D] inside the graph so one gather/scatter over edges aggregates the whole batch.
  */
 import type { Rng } from '@proteus-wf/core';
 import {
+  type Aggregation,
+  appendModelForward,
+  buildAggregation,
   defineModelSpec,
+  defineSslSpec,
   type GraphBuilder,
+  initSslWeights,
   initWeights,
   type ModelWeights,
+  sslWeightShapes,
   type Value,
   weightShapes,
 } from '@proteus-wf/models';
@@ -73,75 +81,25 @@ export interface ModelOptions {
   hidden?: number;
 }
 
-type Aggregate = (h: Value) => Value;
-
-/** Aggregation over the non-zeros of a dense row-major adjacency (`A[i*N+j]` weighs j -> i), node-major. */
-function makeAggregate(g: GraphBuilder, adjacency: Float32Array, n: number): Aggregate {
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const a = adjacency[i * n + j] as number;
-      if (a !== 0) {
-        src.push(j);
-        dst.push(i);
-        weight.push(a);
-      }
-    }
-  }
-  if (src.length === 0) return (h) => g.mul(h, 0);
-  const e = src.length;
-  const srcValue = g.constant(src, [e], 'int64');
-  const dstValue = g.constant(dst, [e, 1], 'int64');
-  const w = g.constant(weight, [e, 1]);
-  // Rows [N, batch*D] times one weight per row: onnxruntime's fast broadcast path (models docs/engine.md §5).
-  return (h) => {
-    const rows = g.reshape(h, [n, -1]);
-    return g.reshapeTo(
-      g.scatterNdAdd(g.fillLike(rows, 0), dstValue, g.mul(g.gather(rows, srcValue, 0), w)),
-      g.shapeOf(h),
-    );
-  };
-}
-
 /**
  * The job-level binary GCN.
  * @example const gcn = defineGcn(graph, { features: 7 });
  */
 export function defineGcn(graph: WorkflowGraph, options: ModelOptions & { features: number }): ModelDefinition {
   const nodes = graph.size;
-  const adjacency = toDenseAdjacency(gcnAdjacency(graph));
   const spec = defineModelSpec({
     kind: 'gcn',
     level: 'node',
     nodes,
     features: options.features,
     classes: 2,
-    adjacency,
+    adjacency: toDenseAdjacency(gcnAdjacency(graph)),
+    // Pinned: 'auto' picks dense for small dense graphs, whose float sums round differently from the sparse ones.
+    aggregation: 'sparse',
     ...(options.hidden === undefined ? {} : { hidden: options.hidden }),
   });
-  const hidden = spec.hidden;
-  const gcnLayers = spec.kind === 'gcn' ? spec.gcnLayers : 2;
-  const mlpLayers = spec.kind === 'gcn' ? spec.mlpLayers : 2;
   const shapes = weightShapes(spec).map(([name, shape]): [string, number[]] => [name, [...shape]]);
-  const forward = (g: GraphBuilder, w: Record<string, Value>, x: Value) => {
-    const aggregate = makeAggregate(g, adjacency, nodes);
-    let h = g.transpose(x, [1, 0, 2]);
-    let inWidth = options.features;
-    for (let i = 0; i < gcnLayers; i++) {
-      const weight = w[`gcn${i}.weight`] as Value;
-      const z = inWidth <= hidden ? g.matMul(aggregate(h), weight) : aggregate(g.matMul(h, weight));
-      h = g.relu(g.add(z, w[`gcn${i}.bias`] as Value));
-      inWidth = hidden;
-    }
-    const embedding = h;
-    for (let i = 0; i < mlpLayers; i++) {
-      h = g.add(g.matMul(h, w[`mlp${i}.weight`] as Value), w[`mlp${i}.bias`] as Value);
-      if (i < mlpLayers - 1) h = g.relu(h);
-    }
-    return { logits: g.transpose(h, [1, 0, 2]), embedding: g.transpose(embedding, [1, 0, 2]) };
-  };
+  const forward = (g: GraphBuilder, w: Record<string, Value>, x: Value) => appendModelForward(g, spec, w, x);
   const crossEntropy = (g: GraphBuilder, logits: Value, target: Value) =>
     g.neg(g.reduceSum(g.mul(target, g.logSoftmax(logits, -1)), [-1]));
   return {
@@ -171,7 +129,7 @@ export function defineGcn(graph: WorkflowGraph, options: ModelOptions & { featur
       return {
         score: g.squeeze(g.slice(probabilities, [1], [2], [2]), [2]),
         probabilities: g.unsqueeze(probabilities, [2]),
-        embedding,
+        embedding: g.transpose(embedding, [1, 0, 2]),
         sensitivityLoss: g.reduceSum(crossEntropy(g, logits, extras.target as Value)),
       };
     },
@@ -201,39 +159,35 @@ export function defineSsl(graph: WorkflowGraph, options: SslOptions): ModelDefin
   const categories = options.categories ?? 10;
   const temperature = options.temperature ?? 1;
   const latent = groups * categories;
-  const adjacency = toDenseAdjacency(meanAdjacency(graph));
-  const layers: [string, number, number][] = [
-    ['enc0', features, hidden],
-    ['enc1', hidden, latent],
-    ['dec0', latent, hidden],
-    ['dec1', hidden, features],
-  ];
-  const shapes: [string, number[]][] = [];
-  for (const [layer, input, output] of layers) {
-    shapes.push(
-      [`${layer}.neighbor.weight`, [input, output]],
-      [`${layer}.root.weight`, [input, output]],
-      [`${layer}.bias`, [output]],
-    );
-  }
-  const sage = (g: GraphBuilder, aggregate: Aggregate, h: Value, w: Record<string, Value>, index: number) => {
-    const [layer, input, output] = layers[index] as [string, number, number];
+  const spec = defineSslSpec({
+    nodes,
+    features,
+    adjacency: toDenseAdjacency(meanAdjacency(graph)),
+    hidden,
+    groups,
+    categories,
+    aggregation: 'sparse',
+  });
+  const shapes = sslWeightShapes(spec).map(([name, shape]): [string, number[]] => [name, [...shape]]);
+  /** PyG SAGEConv (mean), as the models package's SSL: `W_l · mean_j h_j + b + W_r · h_i`, narrower side first. */
+  const sage = (g: GraphBuilder, aggregate: Aggregation, h: Value, w: Record<string, Value>, layer: string) => {
     const neighbor = w[`${layer}.neighbor.weight`] as Value;
+    const [input, output] = neighbor.shape as [number, number];
     const messages = input <= output ? g.matMul(aggregate(h), neighbor) : aggregate(g.matMul(h, neighbor));
     return g.add(g.add(messages, w[`${layer}.bias`] as Value), g.matMul(h, w[`${layer}.root.weight`] as Value));
   };
   const forward = (g: GraphBuilder, w: Record<string, Value>, x: Value, gumbel: Value | undefined) => {
-    const aggregate = makeAggregate(g, adjacency, nodes);
+    const aggregate = buildAggregation(g, spec.adjacency, nodes, { mode: 'sparse' });
     const clean = g.transpose(x, [1, 0, 2]);
-    const embedding = g.relu(sage(g, aggregate, clean, w, 0));
+    const embedding = g.relu(sage(g, aggregate, clean, w, 'enc0'));
     const logProbabilities = g.logSoftmax(
-      g.reshape(sage(g, aggregate, embedding, w, 1), [0, 0, groups, categories]),
+      g.reshape(sage(g, aggregate, embedding, w, 'enc1'), [0, 0, groups, categories]),
       -1,
     );
     const noisy = gumbel ? g.add(logProbabilities, gumbel) : logProbabilities;
     const sample = g.softmax(g.div(noisy, temperature), -1);
-    const decoded = g.relu(sage(g, aggregate, g.reshape(sample, [0, 0, latent]), w, 2));
-    const reconstruction = sage(g, aggregate, decoded, w, 3);
+    const decoded = g.relu(sage(g, aggregate, g.reshape(sample, [0, 0, latent]), w, 'dec0'));
+    const reconstruction = sage(g, aggregate, decoded, w, 'dec1');
     const d = g.sub(clean, reconstruction);
     const errors = g.sqrt(g.add(g.reduceSum(g.mul(d, d), [-1]), SQRT_EPS));
     return { errors, logProbabilities, embedding };
@@ -244,20 +198,8 @@ export function defineSsl(graph: WorkflowGraph, options: SslOptions): ModelDefin
     features,
     distribution: { groups, classes: categories },
     weightShapes: shapes,
-    init(rng) {
-      // PyG SAGEConv init (torch Linear: uniform +-1/sqrt(fan_in), the bias too), as the models package's SSL.
-      const weights: ModelWeights = {};
-      for (const [name, shape] of shapes) {
-        const fanIn = name.endsWith('.bias')
-          ? (shapes.find(([n]) => n === name.replace('.bias', '.neighbor.weight'))?.[1][0] ?? 1)
-          : (shape[0] as number);
-        const bound = 1 / Math.sqrt(fanIn);
-        const data = new Float32Array(shape.reduce((p, d) => p * d, 1));
-        for (let i = 0; i < data.length; i++) data[i] = (2 * rng.float() - 1) * bound;
-        weights[name] = { shape, data };
-      }
-      return weights;
-    },
+    // PyG SAGEConv init (torch Linear: uniform +-1/sqrt(fan_in), the bias too), the models package's SSL init.
+    init: (rng) => initSslWeights(spec, rng),
     extraInputs: () => [{ name: 'gumbel', shape: [nodes, BATCH, groups, categories] }],
     extraFeeds(batch, rng) {
       const data = new Float32Array(nodes * batch.runs * latent);

@@ -1,7 +1,18 @@
 // onnxruntime-node sessions for Proteus graphs: execution-provider selection with a documented CPU fallback, thread
-// settings, and small tensor helpers. The only module (with the trainer) that touches onnxruntime at runtime.
+// settings, tensors and runs. The only module that touches onnxruntime at runtime: other packages create tensors and
+// run graphs through `createTensor` / `runGraph` and see onnxruntime only through the `Tensor` type.
 import { ProteusError } from '@proteus-wf/core';
 import * as ort from 'onnxruntime-node';
+import type { DType, TensorData } from './graph-builder.js';
+
+/** A tensor onnxruntime can run on: made by `createTensor`, returned by `runGraph` (onnxruntime-node's `Tensor`). */
+export type Tensor = ort.Tensor;
+
+/** Options of `runGraph`. */
+export interface RunGraphOptions {
+  /** Names the caller in an error message, `models/<where>: ...` (default `'runGraph'`). */
+  where?: string;
+}
 
 /** Execution providers Proteus knows how to request. */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
@@ -101,7 +112,7 @@ function sessionFailed(cause: unknown): ProteusError {
 }
 
 /**
- * Runs a session and wraps onnxruntime failures.
+ * Runs a session and wraps onnxruntime failures (the internal form of `runGraph`, over the bare onnxruntime session).
  * @throws ProteusError PROTEUS_MODELS_SESSION_FAILED when the run fails
  */
 export async function runSession(
@@ -119,9 +130,75 @@ export async function runSession(
   }
 }
 
-/** Wraps a typed array as an onnxruntime tensor without copying. */
+/**
+ * Runs a graph opened with `createSession` on named input tensors and returns its outputs by name. Every graph input
+ * needs a feed; outputs are fresh tensors (their `data` can be kept).
+ * @example
+ * const g = createGraphBuilder();
+ * g.output(g.relu(g.input('x', 'float32', ['batch', 2])), 'y');
+ * const session = await createSession(g.toModel());
+ * const { y } = await runGraph(session, { x: createTensor('float32', Float32Array.of(-1, 2), [1, 2]) });
+ * // y.data: Float32Array [0, 2]
+ * await session.session.release();
+ * @throws ProteusError PROTEUS_MODELS_SESSION_FAILED when onnxruntime fails the run (a missing or mis-shaped feed, a
+ * wrong dtype), with the onnxruntime error as `cause`
+ */
+export async function runGraph(
+  session: ProteusSession,
+  feeds: Readonly<Record<string, Tensor>>,
+  options: RunGraphOptions = {},
+): Promise<Record<string, Tensor>> {
+  return runSession(session.session, feeds, options.where ?? 'runGraph');
+}
+
+const ARRAY_TYPES = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+} as const satisfies Record<DType, new (length: number) => TensorData>;
+
+/**
+ * Creates an input tensor for `runGraph` over `data` (row-major, not copied: later writes to `data` show in the
+ * tensor). `data` must be the array type of `dtype`: Float32Array, Float64Array, BigInt64Array, or Uint8Array (0/1)
+ * for `bool`. A scalar has `dims` `[]` and one value.
+ * @example const x = createTensor('float32', new Float32Array(2 * 137 * 24), [2, 137, 24]);
+ * @throws ProteusError PROTEUS_MODELS_INVALID_INPUT when a dim is not an integer >= 0, the array type does not match
+ * `dtype`, or `data.length` differs from the product of `dims`
+ */
+export function createTensor(dtype: DType, data: TensorData, dims: readonly number[]): Tensor {
+  const arrayType = ARRAY_TYPES[dtype];
+  if (arrayType === undefined || !(data instanceof arrayType)) {
+    throw new ProteusError(
+      'PROTEUS_MODELS_INVALID_INPUT',
+      `models/createTensor: a ${String(dtype)} tensor needs ${arrayType?.name ?? 'one of float32, float64, int64, bool'} data, got ${data?.constructor?.name ?? typeof data}`,
+      { details: { dtype, dims } },
+    );
+  }
+  let size = 1;
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ProteusError(
+        'PROTEUS_MODELS_INVALID_INPUT',
+        `models/createTensor: dims must be integers >= 0, got [${dims.join(', ')}]`,
+        { details: { dtype, dims } },
+      );
+    }
+    size *= d;
+  }
+  if (data.length !== size) {
+    throw new ProteusError(
+      'PROTEUS_MODELS_INVALID_INPUT',
+      `models/createTensor: dims [${dims.join(', ')}] hold ${size} values, got ${data.length}; pass dims whose product is the data length`,
+      { details: { dtype, dims, length: data.length } },
+    );
+  }
+  return new ort.Tensor(dtype, data, dims);
+}
+
+/** Wraps a typed array as an onnxruntime tensor without copying (the dtype follows the array type). */
 export function toTensor(data: Float32Array | Float64Array | BigInt64Array, dims: readonly number[]): ort.Tensor {
-  if (data instanceof Float32Array) return new ort.Tensor('float32', data, dims);
-  if (data instanceof Float64Array) return new ort.Tensor('float64', data, dims);
-  return new ort.Tensor('int64', data, dims);
+  if (data instanceof Float32Array) return createTensor('float32', data, dims);
+  if (data instanceof Float64Array) return createTensor('float64', data, dims);
+  return createTensor('int64', data, dims);
 }
