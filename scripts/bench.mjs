@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every packages/*/bench/*.bench.mjs in its own Node process (so peak RSS is per benchmark) against the built
-// packages, and prints their JSON lines `{ "name", "unit", "value" }` on stdout. `npm run bench -- <filter>` runs a subset.
+// packages (build output goes to stderr), and prints their JSON lines `{ "name", "unit", "value" }` on stdout.
+// `npm run bench -- <filter>` runs a subset; `npm run --silent bench > bench.jsonl` keeps only the JSON lines.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ const filter = process.argv[2] ?? '';
 const root = new URL('..', import.meta.url).pathname;
 const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
   cwd: root,
-  stdio: ['ignore', 'inherit', 'inherit'],
+  stdio: ['ignore', 2, 2],
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
