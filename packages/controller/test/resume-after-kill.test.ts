@@ -40,13 +40,8 @@ interface ChildExit {
   stderr: string;
 }
 
-/** Runs the child; kills it with SIGKILL after `killAfterMs`, or as soon as the experiment log matches `killWhen`. */
-function startCampaign(
-  outDir: string,
-  ledgerPath: string,
-  killAfterMs?: number,
-  killWhen?: (log: string) => boolean,
-): Promise<ChildExit> {
+/** Runs the child; kills it with SIGKILL as soon as the experiment log matches `killWhen`. */
+function startCampaign(outDir: string, ledgerPath: string, killWhen?: (log: string) => boolean): Promise<ChildExit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [childScript, outDir, ledgerPath, '5', diamondPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +50,6 @@ function startCampaign(
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     const poll = killWhen
       ? setInterval(() => {
           readFile(join(outDir, 'experiments.log.jsonl'), 'utf8').then(
@@ -66,7 +60,6 @@ function startCampaign(
       : undefined;
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      clearTimeout(timer);
       clearInterval(poll);
       resolve({ code, signal, stdout, stderr });
     });
@@ -91,15 +84,20 @@ describe('a campaign killed with SIGKILL at random points', () => {
     const rng = createRng(2024);
     const kills: number[] = [];
     let killedMidCampaign = 0;
+    // Kill points are counted in experiment-log events, not milliseconds, so a fast or a loaded machine kills the
+    // campaign at the same (seeded, random) places instead of letting it finish first.
+    const events = (log: string) => log.split('\n').filter(Boolean).length;
     for (let attempt = 0; attempt < 6; attempt++) {
-      const delay = rng.int(150, 2500);
+      const logBefore = await readFile(join(outDir, 'experiments.log.jsonl'), 'utf8').catch(() => '');
+      const target = events(logBefore) + rng.int(1, 6);
       // One kill is aimed at a run whose anomaly is applied, so recovery must revert a live stressor.
       const applied = (log: string) => log.split('"anomaly-applied"').length - 1;
-      const before = applied(await readFile(join(outDir, 'experiments.log.jsonl'), 'utf8').catch(() => ''));
-      const aimed = attempt === 1 ? (log: string) => applied(log) > before : undefined;
-      const exit = await startCampaign(outDir, ledgerPath, aimed ? undefined : delay, aimed);
+      const appliedBefore = applied(logBefore);
+      const killWhen =
+        attempt === 1 ? (log: string) => applied(log) > appliedBefore : (log: string) => events(log) >= target;
+      const exit = await startCampaign(outDir, ledgerPath, killWhen);
       if (exit.signal === 'SIGKILL') {
-        kills.push(delay);
+        kills.push(target);
         const log = await readExperimentLog(join(outDir, 'experiments.log.jsonl'));
         const done = new Set(log.filter((e) => e.event === 'run-done').map((e) => (e as { runId: string }).runId));
         if (done.size > 0 && done.size < 6) killedMidCampaign++;
