@@ -78,13 +78,14 @@ for (const [location, entry] of Object.entries(packages)) {
     const target = location ? `${location}/node_modules/${dependency}` : `node_modules/${dependency}`;
     const hoisted = `node_modules/${dependency}`;
     const key = location.startsWith('node_modules/') && !packages[hoisted] ? hoisted : target;
+    // Keys in npm's own order (version first, then alphabetical), so a later `npm install` rewrites nothing.
     packages[key] = {
       version: range.replace(/^[\^~=]/, ''),
+      ...(cpu ? { cpu: [cpu] } : {}),
       ...(entry.dev ? { dev: true } : {}),
+      ...(libc ? { libc: [libc] } : {}),
       optional: true,
       ...(os ? { os: [os] } : {}),
-      ...(cpu ? { cpu: [cpu] } : {}),
-      ...(libc ? { libc: [libc] } : {}),
     };
     added++;
   }

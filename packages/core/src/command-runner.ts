@@ -6,6 +6,7 @@ export interface CommandResult {
   durationMs: number;
 }
 
+/** Options of `CommandRunner.run`: a deadline, cancellation, standard input, and whether a failure throws. */
 export interface RunCommandOptions {
   /** Every command has a deadline; implementations apply a default when this is absent. */
   timeoutMs?: number;

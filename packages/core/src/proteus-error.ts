@@ -1,6 +1,7 @@
 /** Every Proteus error code: `PROTEUS_<PACKAGE>_<WHAT>`. */
 export type ProteusErrorCode = `PROTEUS_${Uppercase<string>}`;
 
+/** The optional third argument of `new ProteusError`: structured `details` and the underlying `cause`. */
 export interface ProteusErrorOptions {
   details?: unknown;
   cause?: unknown;

@@ -70,6 +70,7 @@ export interface WorkflowRunResult {
   jobs: JobRecord[];
 }
 
+/** Options of `Testbed.runWorkflow`: the run id, its working folder, and `{ signal?, onProgress? }`. */
 export interface RunWorkflowOptions extends LongOperationOptions {
   runId: string;
   /** Working folder for this run's files. */

@@ -50,7 +50,7 @@ export async function createSession(bytes: Uint8Array, options: CreateSessionOpt
   const threads = options.threads ?? DEFAULTS.threads;
   if (!Number.isInteger(threads) || threads < 0) {
     throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_OPTIONS',
+      'PROTEUS_MODELS_INVALID_OPTION',
       `models/createSession: threads must be an integer >= 0, got ${threads}`,
     );
   }
