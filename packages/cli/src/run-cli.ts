@@ -2,9 +2,13 @@ import { isProteusError } from '@proteus-wf/core';
 import type { CliIo } from './cli-io.js';
 import { createProgram } from './main.js';
 
+/** What one in-process `proteus` invocation of {@link runCli} returned: its exit code and the output it captured. */
 export interface CliOutcome {
+  /** `0` on success, `1` for a user error (`ProteusError`, bad arguments), `2` for an internal error. */
   exitCode: number;
+  /** Everything written to stdout; empty when a custom `io.stdout` was given (the text went there instead). */
   stdout: string;
+  /** Everything written to stderr; empty when a custom `io.stderr` was given (the text went there instead). */
   stderr: string;
 }
 

@@ -28,10 +28,13 @@ import { loadWorkflowDag as defaultLoadWorkflowDag } from './internal/load-workf
 import { type AnomalyWindow, labelJobs, NONE_LABEL } from './label-jobs.js';
 import { type CampaignPlan, type PlannedRun, planCampaign } from './plan-campaign.js';
 
+/** Options of {@link createController}: the testbed and injector it drives and where its outputs go. */
 export interface CreateControllerOptions {
+  /** Runs the workflows; provisioned when a campaign has pending runs, never released by the controller. */
   testbed: Testbed;
+  /** Applies and reverts anomalies; its `recover()` runs at the start of every campaign. */
   injector: CampaignInjector;
-  /** Where CSVs, adjacency JSON, plans and the experiment log go. */
+  /** Where CSVs, adjacency JSON, plans and the experiment log go (resolved to an absolute path). */
   outDir: string;
   /** Seeds the choice of anomalous workers. */
   seed: number;
@@ -39,10 +42,11 @@ export interface CreateControllerOptions {
   ledgerPath?: string;
   /** How to get a workflow's executed DAG from its definition; default: Pegasus YAML 5.0 via workflow-graph. */
   loadWorkflowDag?: (workflowPath: string) => Promise<AdjacencyDag>;
-  /** The `kickstart_user` column; default: the current user. */
+  /** The `kickstart_user` column; default: the current user (`proteus` when the OS cannot tell). */
   user?: string;
 }
 
+/** Options of `Controller.runCampaign`: cancellation, progress (`run`, `run:<phase>`; ratio over all runs), resume. */
 export interface RunCampaignOptions extends LongOperationOptions {
   /** Continue a campaign found in the experiment log (default `true`); `false` throws PROTEUS_CONTROLLER_ALREADY_STARTED. */
   resume?: boolean;
@@ -64,13 +68,19 @@ export interface CampaignRunOutcome {
   error?: { code: string; message: string };
 }
 
+/** What a campaign produced: one outcome per planned run (including runs resumed from the log) and their totals. */
 export interface CampaignResult {
+  /** The `id` of the plan that was run. */
   planId: string;
+  /** The controller's output folder, as an absolute path. */
   outDir: string;
+  /** One outcome per planned run, in plan order. */
   runs: CampaignRunOutcome[];
   /** CSVs of every done run, in plan order. */
   csvPaths: string[];
+  /** Runs with status `done` (resumed ones included). */
   done: number;
+  /** Runs with status `failed`; `done + failed` is the number of planned runs. */
   failed: number;
 }
 

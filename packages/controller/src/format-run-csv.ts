@@ -5,6 +5,7 @@ import { NONE_LABEL } from './label-jobs.js';
 /** A workflow DAG as Flow-Bench publishes it: every job a key, mapped to its children (sinks map to `[]`). */
 export type AdjacencyDag = Record<string, string[]>;
 
+/** Options of {@link formatRunCsv}: the labels, DAG, sites and user that a run's job records do not carry. */
 export interface FormatRunCsvOptions {
   /** Job name -> `None` or an anomaly name; a job missing here is labelled `None`. */
   labels: ReadonlyMap<string, string>;

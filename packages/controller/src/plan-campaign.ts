@@ -31,7 +31,9 @@ export interface CampaignPlan {
   source?: { kind: 'config' | 'requests'; key: string };
 }
 
+/** Options of {@link planCampaign}: the seed that draws anomalous workers and where run numbering starts. */
 export interface PlanCampaignOptions {
+  /** Seeds the single generator that draws every run's anomalous workers; the same seed gives the same plan. */
   seed: number;
   /** First run number per workflow (default 1), so a new plan appends after runs already in an output folder. */
   firstRunNumbers?: Record<string, number>;

@@ -63,6 +63,7 @@ export interface NetworkAnomalySpec {
 /** A typed, validated anomaly. `label` is the dataset name it came from (`cpu_2`), kept for the ledger's labels. */
 export type AnomalySpec = NoAnomalySpec | CpuAnomalySpec | DiskAnomalySpec | StressAnomalySpec | NetworkAnomalySpec;
 
+/** Options of {@link parseAnomaly}: which dataset generation's meaning a dataset anomaly name takes. */
 export interface ParseAnomalyOptions {
   /**
    * Which dataset generation the name comes from. `2` (default): Flow-Bench/Poseidon-X, where `cpu_K` withholds K

@@ -18,6 +18,7 @@ export interface Capability {
   note?: string;
 }
 
+/** A mechanism {@link detectCapabilities} probes; the keys of `Capabilities.backends`. */
 export type BackendName =
   | 'cgroupCpu'
   | 'cgroupCpuset'
@@ -31,14 +32,21 @@ export type BackendName =
   | 'nftLoss'
   | 'docker';
 
+/** What {@link detectCapabilities} found on one target: privileges, cgroup version and every backend's availability. */
 export interface Capabilities {
+  /** The probed target string (the runner's `target`). */
   target: string;
+  /** Whether commands on the target run as uid 0 (`id -u`). */
   root: boolean;
+  /** The cgroup hierarchy version; absent for `ssh:` and `netns:` targets, where cgroups are not probed. */
   cgroupVersion?: 1 | 2;
+  /** One entry per backend, each with `available` and, when not, the reason and the fix. */
   backends: Record<BackendName, Capability>;
 }
 
+/** Options of {@link detectCapabilities}: where to look for cgroups and which folder's disk to resolve. */
 export interface DetectCapabilitiesOptions {
+  /** Root of the cgroup mounts (default `/sys/fs/cgroup`); not read for `ssh:` and `netns:` targets. */
   cgroupRoot?: string;
   /** The folder whose disk `disk` anomalies throttle (default: tmpdir). */
   workDir?: string;

@@ -2,6 +2,7 @@ import { ProteusError } from '@proteus-wf/core';
 import type { AnomalySpec } from './anomaly-spec.js';
 import { formatCpuList, parseCpuList } from './internal/cgroup.js';
 
+/** Options of {@link planDockerFlags}: the worker container's normal CPU allotment and the disk it writes to. */
 export interface DockerPlanOptions {
   /** Cores of the worker container (`NUM_CPUS`, and `--cpus` of a normal worker). */
   cores: number;

@@ -21,6 +21,7 @@ import {
 import { type RunnerForTargetOptions, runnerForTarget } from './runner-for-target.js';
 import { parseTarget, type Target } from './targets.js';
 
+/** Options of {@link createInjector}: the ledger, how targets are reached, and when live anomalies are reverted. */
 export interface InjectorOptions {
   /** The append-only JSON-lines ledger (created when missing). */
   ledgerPath: string;
@@ -40,12 +41,13 @@ export interface InjectorOptions {
   handleSignals?: boolean;
 }
 
+/** Options of `Injector.apply`: the run and worker the anomaly labels, and when it reverts by itself. */
 export interface ApplyOptions {
   /** The run this anomaly labels. */
   runId?: string;
   /** The worker it makes anomalous (its jobs get the anomaly's label). */
   worker?: string;
-  /** Revert automatically after this many seconds. */
+  /** Revert automatically after this many seconds (default: stays until reverted, aborted or disposed). */
   durationSec?: number;
   /** Aborting reverts this anomaly. */
   signal?: AbortSignal;
@@ -67,25 +69,35 @@ export interface AnomalyHandle extends AsyncDisposable {
   revert(): Promise<void>;
 }
 
+/** What `Injector.revert` did to one anomaly. */
 export interface RevertResult {
+  /** The anomaly's id. */
   id: string;
   /** False when the ledger already recorded it as reverted (revert is idempotent). */
   reverted: boolean;
 }
 
+/** Options of `Injector.recover` and {@link recoverLedger}: which anomalies to revert and how targets are reached. */
 export interface RecoverOptions {
   /** Also revert anomalies whose owner process is still alive (default false: they are still managed). */
   includeLiveOwners?: boolean;
+  /** Chooses the runner of a target; default: the injector's own (`Injector.recover`) or {@link runnerForTarget}. */
   runnerFor?: (target: string) => CommandRunner;
+  /** ssh settings for the default {@link runnerForTarget} of {@link recoverLedger}; unused when `runnerFor` is set. */
   ssh?: RunnerForTargetOptions['ssh'];
 }
 
+/** What a recovery did to each unreverted anomaly of the ledger: reverted, skipped (with why) or failed (with why). */
 export interface RecoverResult {
+  /** Ids of the anomalies reverted now. */
   reverted: string[];
+  /** Anomalies left alone: live in this injector, or owned by a process that is alive (or on another host). */
   skipped: Array<{ id: string; reason: string }>;
+  /** Anomalies whose inverse operations failed, with each failure; still unreverted in the ledger. */
   failed: Array<{ id: string; errors: string[] }>;
 }
 
+/** Applies and reverts anomalies through one write-ahead ledger; disposing it reverts every live anomaly it applied. */
 export interface Injector extends AsyncDisposable {
   /**
    * Applies an anomaly to a target and returns its handle. The ledger gets an intent (with the inverse operations)

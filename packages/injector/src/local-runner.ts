@@ -2,6 +2,7 @@ import type { CommandResult, CommandRunner, RunCommandOptions } from '@proteus-w
 import { ProteusError } from '@proteus-wf/core';
 import { execa } from 'execa';
 
+/** Options of {@link createLocalRunner}: default deadline, working folder, environment and reported target. */
 export interface LocalRunnerOptions {
   /** Deadline of a command that passes no `timeoutMs` (default 30 s). */
   timeoutMs?: number;

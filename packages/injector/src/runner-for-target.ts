@@ -4,8 +4,9 @@ import { createNetnsRunner } from './netns-runner.js';
 import { createSshRunner, type SshRunnerOptions } from './ssh-runner.js';
 import { parseTarget } from './targets.js';
 
+/** Options of {@link runnerForTarget}: the default deadline and the ssh settings of `ssh:` targets. */
 export interface RunnerForTargetOptions {
-  /** Deadline of a command that passes no `timeoutMs`. */
+  /** Deadline of a command that passes no `timeoutMs`, in ms (default: the chosen runner's, 30 s local, 60 s ssh). */
   timeoutMs?: number;
   /** Extra ssh settings (bastion, key, known hosts) for `ssh:` targets. */
   ssh?: Omit<SshRunnerOptions, 'host' | 'user' | 'port'>;

@@ -2,13 +2,19 @@ import type { CommandResult, CommandRunner, RunCommandOptions } from '@proteus-w
 import { ProteusError } from '@proteus-wf/core';
 import { createLocalRunner } from './local-runner.js';
 
+/** Options of {@link createSshRunner} and {@link buildSshArgs}: the host to reach and how ssh connects to it. */
 export interface SshRunnerOptions {
+  /** Host name or IP address (IPv6 may be bracketed). */
   host: string;
+  /** Remote login user (default: ssh's own choice, from `~/.ssh/config` or the local user name). */
   user?: string;
+  /** Remote ssh port, 1-65535 (default: ssh's own, usually 22). */
   port?: number;
   /** Bastion(s) for `ssh -J`: `[user@]host[:port]`, comma-separated for a chain. */
   proxyJump?: string;
+  /** Private key for `ssh -i` (with `IdentitiesOnly=yes`); a path without spaces or quotes. */
   identityFile?: string;
+  /** `UserKnownHostsFile` (default: ssh's own); a path without spaces or quotes. */
   knownHostsFile?: string;
   /** Default `yes`; `accept-new` trusts a host on first contact. */
   strictHostKeyChecking?: 'yes' | 'accept-new';

@@ -5,6 +5,10 @@ import type { ClassificationSummary } from './summarize-classification.js';
 
 /** The sidecar format name and version (shared by classifiers and SSL detectors); `loadModel` refuses anything else. */
 export const MODEL_FORMAT = 'proteus-model';
+/**
+ * The `formatVersion` written into every `model.json` sidecar; loading a sidecar with any other version throws
+ * PROTEUS_MODELS_BAD_METADATA.
+ */
 export const MODEL_FORMAT_VERSION = 1;
 
 /**

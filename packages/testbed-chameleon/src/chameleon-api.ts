@@ -30,14 +30,20 @@ export interface ServerInfo {
   fault?: string;
 }
 
+/** A Neutron floating IP as Proteus reads it. */
 export interface FloatingIpInfo {
   id: string;
+  /** The public IPv4 address (`floating_ip_address`). */
   address: string;
+  /** The Neutron port it is attached to; absent while unattached. */
   portId?: string;
 }
 
+/** How a `ChameleonApi.waitFor*` call polls: interval, deadline, cancellation and progress (ratio: elapsed/timeout). */
 export interface WaitOptions extends LongOperationOptions {
+  /** Pause between two polls, in ms. */
   pollIntervalMs: number;
+  /** Give up with PROTEUS_CHAMELEON_WAIT_TIMEOUT after this many ms. */
   timeoutMs: number;
 }
 

@@ -33,6 +33,7 @@ import { createKeystoneSession } from './keystone-session.js';
 import { type ChameleonTopology, serverNamesOf } from './topology.js';
 import { waitForTcp } from './wait-for-tcp.js';
 
+/** Defaults of the optional {@link ChameleonTestbedOptions} fields of the same names (durations in ms). */
 export const CHAMELEON_DEFAULTS = {
   pollIntervalMs: 10_000,
   leaseTimeoutMs: 15 * 60_000,
@@ -50,6 +51,7 @@ export const CHAMELEON_DEFAULTS = {
 
 const SCOPE: ErrorScope = { prefix: 'CHAMELEON', where: 'testbed-chameleon' };
 
+/** An OpenStack application credential of the Chameleon site, plus the SSH key that reaches the servers. */
 export interface ChameleonCredentials {
   /** `OS_AUTH_URL`. */
   authUrl: string;
@@ -61,14 +63,23 @@ export interface ChameleonCredentials {
   sshPrivateKeyFile?: string;
 }
 
+/** Options of {@link createChameleonTestbed}; every duration is in ms and defaults to {@link CHAMELEON_DEFAULTS}. */
 export interface ChameleonTestbedOptions {
+  /** What to reserve and boot: site, node type, count, image, network, hours, user. */
   topology: ChameleonTopology;
   credentials: ChameleonCredentials;
   /** Catalog region; the topology's `chameleon.site` when absent. */
   region?: string;
+  /**
+   * JSON file (mode 0600) recording every lease, server and floating IP, so a later process can resume or release
+   * them; in memory only when absent.
+   */
   stateFile?: string;
+  /** Servers' host keys (trusted on first contact); default `chameleon_known_hosts` beside `stateFile` or in cwd. */
   knownHostsFile?: string;
+  /** HTCondor pool password; required unless `deploy` is `false`. */
   poolPassword?: string;
+  /** Deploy the HTCondor pool on the servers after they boot (default `true`). */
   deploy?: boolean;
   /**
    * Join an existing HTCondor pool (Poseidon-X: the FABRIC submit node) instead of making server 0 the submit node.
@@ -77,20 +88,33 @@ export interface ChameleonTestbedOptions {
   centralManager?: { name: string; address: string; runner: CommandRunner };
   /** Builds each node's runner; `createSshRunner` of `@proteus-wf/injector` when absent. */
   runnerFactory?: SshRunnerFactory;
+  /** Seeds the retry jitter of API requests (default: derived from the clock). */
   seed?: number;
+  /** Retries of failed idempotent API requests (default `DEFAULT_RETRY` of `@proteus-wf/core`). */
   retry?: RetryPolicy;
+  /** Pause between polls of a lease or server state (default 10 s). */
   pollIntervalMs?: number;
+  /** How long the lease may take to become ACTIVE (default 15 min). */
   leaseTimeoutMs?: number;
+  /** How long each server may take to become ACTIVE, or to disappear on release (default 30 min). */
   serverTimeoutMs?: number;
+  /** How long the servers' SSH port may take to accept connections (default 20 min). */
   sshTimeoutMs?: number;
+  /** Pause between two SSH port probes (default 5 s). */
   sshPollMs?: number;
   /** Port probed for readiness (22; tests use a loopback listener). */
   sshPort?: number;
+  /** Deadline of one API request (default 60 s). */
   requestTimeoutMs?: number;
+  /** How long the workers may take to join the HTCondor pool after deployment; 0 skips the wait (default 2 min). */
   stabilizeTimeoutMs?: number;
+  /** Pause between two `condor_status` checks while waiting for the pool (default 20 s). */
   stabilizePollMs?: number;
+  /** Pause between two status polls of a running workflow (default 15 s). */
   workflowPollIntervalMs?: number;
+  /** How long one workflow run may take (default 12 h). */
   workflowTimeoutMs?: number;
+  /** Folder on the submit node, relative to the login home, with one subfolder per run (default `proteus/runs`). */
   remoteRunsDir?: string;
   /** Lease start; "now + 1 min" when absent (python-chi does the same to avoid "lease in the past"). */
   now?: () => Date;
@@ -103,8 +127,11 @@ export interface ChameleonTestbed extends Testbed {
   status(options?: LongOperationOptions): Promise<ChameleonStatus | undefined>;
 }
 
+/** The live state of a tracked lease and its servers, as `ChameleonTestbed.status` reads it from Blazar and Nova. */
 export interface ChameleonStatus {
+  /** The Blazar lease; `status` is Blazar's (e.g. `ACTIVE`), or `DELETED` when it no longer exists. */
   lease: { id: string; name: string; status: string; endDate?: string };
+  /** Every tracked server with Nova's status (`DELETED` when gone), its floating IP and any fault message. */
   servers: Array<{ name: string; id: string; status: string; address?: string; fault?: string }>;
 }
 

@@ -1,5 +1,6 @@
 import { type HttpClient, httpStatusOf, ProteusError, type Redactor } from '@proteus-wf/core';
 
+/** Options of {@link createKeystoneSession}: the application credential, the region and the HTTP plumbing. */
 export interface KeystoneSessionOptions {
   /** `OS_AUTH_URL`, e.g. `https://chi.uc.chameleoncloud.org:5000/v3`. */
   authUrl: string;
@@ -9,9 +10,11 @@ export interface KeystoneSessionOptions {
   credentialSecret: string;
   /** Catalog region (the site name, e.g. `CHI@UC`); the first public endpoint of a service when absent. */
   region?: string;
+  /** Sends the Keystone request (timeouts and retries are its own). */
   http: HttpClient;
+  /** Receives the credential secret, so errors never show it. */
   redactor: Redactor;
-  /** Re-authenticate this long before `expires_at`. */
+  /** Re-authenticate this many ms before `expires_at` (default 5 min). */
   refreshMarginMs?: number;
 }
 

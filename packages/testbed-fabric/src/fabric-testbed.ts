@@ -33,6 +33,7 @@ import { createOrchestratorClient, type OrchestratorClient, type SliverInfo } fr
 import { buildFabricRequestGraph } from './request-graph.js';
 import { assignFabricRoles, defaultUserOf, type FabricNodeSpec, type FabricTopology } from './topology.js';
 
+/** Defaults of the optional {@link FabricTestbedOptions} fields of the same names (durations in ms). */
 export const FABRIC_DEFAULTS = {
   credmgrUrl: 'https://cm.fabric-testbed.net/credmgr',
   orchestratorUrl: 'https://orchestrator.fabric-testbed.net',
@@ -49,11 +50,13 @@ export const FABRIC_DEFAULTS = {
 
 const SCOPE: ErrorScope = { prefix: 'FABRIC', where: 'testbed-fabric' };
 
+/** A FABRIC refresh token (and where it rotates), the slice SSH keys and the bastion account. */
 export interface FabricCredentials {
   /** The rotating refresh token lives here (FABlib's `~/.tokens.json`). */
   tokenFile: string;
   /** Used when the token file does not exist yet (`FABRIC_REFRESH_TOKEN`). */
   refreshToken?: string;
+  /** The FABRIC project the ID token is scoped to (`project_id`); the credential manager's default when absent. */
   projectId?: string;
   /** Public keys installed on every VM (the slice key). */
   sshPublicKeys: string[];
@@ -63,11 +66,16 @@ export interface FabricCredentials {
   bastionUser: string;
 }
 
+/** Options of {@link createFabricTestbed}; every duration is in ms and defaults to {@link FABRIC_DEFAULTS}. */
 export interface FabricTestbedOptions {
+  /** The slice to create: site, nodes, NICs, networks, lifetime in hours. */
   topology: FabricTopology;
   credentials: FabricCredentials;
+  /** Credential manager base URL (default `https://cm.fabric-testbed.net/credmgr`). */
   credmgrUrl?: string;
+  /** Orchestrator base URL (default `https://orchestrator.fabric-testbed.net`). */
   orchestratorUrl?: string;
+  /** The SSH bastion every VM is reached through (default `bastion.fabric-testbed.net`). */
   bastionHost?: string;
   /** Tracked resources, for `status` and `release` from another process; written with mode 0600, no secrets. */
   stateFile?: string;
@@ -79,15 +87,25 @@ export interface FabricTestbedOptions {
   deploy?: boolean;
   /** Builds each node's runner; `createSshRunner` of `@proteus-wf/injector` when absent. */
   runnerFactory?: SshRunnerFactory;
+  /** Seeds the retry jitter of API requests and the request graph's node ids (default: derived from the clock). */
   seed?: number;
+  /** Retries of failed idempotent API requests (default `DEFAULT_RETRY` of `@proteus-wf/core`). */
   retry?: RetryPolicy;
+  /** Pause between polls of the slice state (default 10 s). */
   pollIntervalMs?: number;
+  /** How long the slice may take to reach StableOK (default 30 min). */
   sliceTimeoutMs?: number;
+  /** Deadline of one API request (default 60 s). */
   requestTimeoutMs?: number;
+  /** How long the workers may take to join the HTCondor pool after deployment; 0 skips the wait (default 2 min). */
   stabilizeTimeoutMs?: number;
+  /** Pause between two `condor_status` checks while waiting for the pool (default 20 s). */
   stabilizePollMs?: number;
+  /** Pause between two status polls of a running workflow (default 15 s). */
   workflowPollIntervalMs?: number;
+  /** How long one workflow run may take (default 12 h). */
   workflowTimeoutMs?: number;
+  /** Folder on the submit node, relative to the login home, with one subfolder per run (default `proteus/runs`). */
   remoteRunsDir?: string;
 }
 
@@ -99,10 +117,13 @@ export interface FabricTestbed extends Testbed {
   status(options?: LongOperationOptions): Promise<FabricStatus | undefined>;
 }
 
+/** The live state of the tracked slice and its slivers, as `FabricTestbed.status` reads it from the orchestrator. */
 export interface FabricStatus {
   sliceId: string;
   name: string;
+  /** The orchestrator's slice state, e.g. `StableOK`, `StableError`, `Closing`. */
   state: string;
+  /** When the slice expires, as the orchestrator writes it (`lease_end_time`). */
   leaseEndTime?: string;
   slivers: SliverInfo[];
 }

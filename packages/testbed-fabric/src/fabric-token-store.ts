@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type HttpClient, httpStatusOf, ProteusError, type Redactor, writeFileAtomic } from '@proteus-wf/core';
 
+/** Options of {@link createFabricTokenStore}: the credential manager, the token file and the HTTP plumbing. */
 export interface FabricTokenStoreOptions {
   /** Credential manager base, e.g. `https://cm.fabric-testbed.net/credmgr`. */
   credmgrUrl: string;
@@ -8,9 +9,13 @@ export interface FabricTokenStoreOptions {
   tokenFile: string;
   /** Used when the token file does not exist yet (e.g. `FABRIC_REFRESH_TOKEN`). */
   refreshToken?: string;
+  /** The FABRIC project the ID token is scoped to (`project_id`); the credential manager's default when absent. */
   projectId?: string;
+  /** Sends the refresh request (never retried: the refresh token rotates). */
   http: HttpClient;
+  /** Receives every token seen, so errors never show one. */
   redactor: Redactor;
+  /** Cancels a refresh when `idToken()` is called without a signal of its own. */
   signal?: AbortSignal;
 }
 

@@ -30,10 +30,13 @@ export interface SliverInfo {
   notice?: string;
 }
 
+/** Options of {@link createOrchestratorClient}: where the orchestrator is, and the tokens and HTTP client it uses. */
 export interface OrchestratorClientOptions {
   /** Orchestrator base, e.g. `https://orchestrator.fabric-testbed.net`. */
   url: string;
+  /** Supplies the bearer ID token; invalidated and asked again once after a 401. */
   tokens: FabricTokenStore;
+  /** Sends every request (timeouts, retries of idempotent calls). */
   http: HttpClient;
 }
 

@@ -30,9 +30,13 @@ export interface FabricPlan {
   deployment: Array<{ node: string; step: string; command: string }>;
 }
 
+/** Options of {@link planFabricTestbed}: the endpoints shown in the planned API calls and the request-graph seed. */
 export interface PlanFabricOptions {
+  /** Credential manager base URL in the planned calls (default `FABRIC_DEFAULTS.credmgrUrl`). */
   credmgrUrl?: string;
+  /** Orchestrator base URL in the planned calls (default `FABRIC_DEFAULTS.orchestratorUrl`). */
   orchestratorUrl?: string;
+  /** Seed of the request graph's node ids (default 0). */
   seed?: number;
 }
 

@@ -33,8 +33,9 @@ interface GraphEdge {
   relation: 'has' | 'connects';
 }
 
+/** Options of {@link buildFabricRequestGraph}. */
 export interface RequestGraphOptions {
-  /** Seed for the node ids (uuid-shaped, from createRng) so a plan is reproducible. */
+  /** Seed for the node ids (uuid-shaped, from createRng) so a plan is reproducible (default 0). */
   seed?: number;
 }
 

@@ -102,6 +102,7 @@ const topologySchema = z.object({
 
 /** The FABRIC part of a Proteus topology file (RAM and disk in GB). */
 export type FabricTopology = z.infer<typeof topologySchema>;
+/** One VM of a validated topology's `fabric.nodes`, with defaults applied (2 cores, 8 GB RAM, 10 GB disk). */
 export type FabricNodeSpec = FabricTopology['fabric']['nodes'][number];
 
 /**

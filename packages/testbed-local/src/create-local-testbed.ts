@@ -55,13 +55,18 @@ export interface WorkerSpec {
   cpuWeight?: number;
 }
 
+/**
+ * Options of {@link createLocalTestbed}: the workers, their isolation and job policy; aborting `signal` releases the
+ * testbed, and `onProgress` is the default of `provision` and `runWorkflow`.
+ */
 export interface LocalTestbedOptions extends LongOperationOptions {
   /** A count (named `worker-1`...) or explicit specs. */
   workers: number | WorkerSpec[];
+  /** Concurrent jobs of every worker without its own `slots`; default: the worker's cores. */
   slotsPerWorker?: number;
   /** `cgroup` needs root and a cgroup filesystem; `auto` (default) falls back to process groups. */
   isolation?: 'auto' | 'cgroup' | 'process-group';
-  /** A network namespace per worker and a data node on a bridge; needs root, `ip` and `nsenter`. */
+  /** A network namespace per worker and a data node on a bridge; needs root, `ip` and `nsenter` (default `false`). */
   network?: boolean;
   /**
    * The testbed's own folder: `testbed-<testbedId>.json` there names the owner process (pid, start time, boot) and
