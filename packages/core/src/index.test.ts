@@ -10,6 +10,7 @@ it('exports the public API', async () => {
       "createRedactor",
       "createResourceTracker",
       "createRng",
+      "createTestbedLifecycle",
       "httpBodyOf",
       "httpStatusOf",
       "isProteusError",

@@ -3,8 +3,8 @@ import {
   type CommandRunner,
   createHttpClient,
   createRedactor,
-  createResourceTracker,
   createRng,
+  createTestbedLifecycle,
   DEFAULT_RETRY,
   type Deployment,
   type ErrorScope,
@@ -179,19 +179,11 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     ...(run.signal ? { signal: run.signal } : {}),
     ...(run.onProgress ? { onProgress: run.onProgress } : {}),
   });
-  let tracker: ResourceTracker | undefined;
-  let provisioning: Promise<Deployment> | undefined;
-  const getTracker = async (): Promise<ResourceTracker> => {
-    tracker ??= await createResourceTracker({
-      scope: SCOPE,
-      testbed: 'chameleon',
-      name: topology.name,
-      stateFile: options.stateFile,
-    });
-    return tracker;
-  };
   const addressOf = (name: string): string | undefined =>
-    tracker?.list('floating-ip').find((r) => r.data?.server === name)?.data?.address;
+    lifecycle
+      .openTracker()
+      ?.list('floating-ip')
+      .find((r) => r.data?.server === name)?.data?.address;
 
   const runnerFor = (name: string): CommandRunner => {
     if (options.centralManager && name === options.centralManager.name) return options.centralManager.runner;
@@ -263,8 +255,17 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     await t.setDeployment(undefined);
   };
 
+  const lifecycle = createTestbedLifecycle({
+    scope: SCOPE,
+    testbed: 'chameleon',
+    name: topology.name,
+    stateFile: options.stateFile,
+    redactor,
+    releaseAll,
+  });
+
   const provisionOnce = async (run: LongOperationOptions): Promise<Deployment> => {
-    const t = await getTracker();
+    const t = await lifecycle.tracker();
     if (t.state.deployment && t.list('lease').length > 0) return t.state.deployment;
     const where = 'testbed-chameleon/provision';
     if (options.deploy !== false && !options.poolPassword) {
@@ -433,31 +434,13 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
 
   const testbed: ChameleonTestbed = {
     name: 'chameleon',
-    provision(run = {}) {
-      provisioning ??= (async () => {
-        try {
-          return await provisionOnce(run);
-        } catch (error) {
-          // Leave nothing behind: bare-metal hosts are scarce and billed to the project's allocation.
-          await releaseAll(await getTracker()).catch(() => undefined);
-          throw redactor.sanitize(error);
-        } finally {
-          provisioning = undefined;
-        }
-      })();
-      return provisioning;
-    },
+    // Bare-metal hosts are scarce and billed to the project's allocation: a failed provision releases them.
+    provision: (run = {}) => lifecycle.provision(() => provisionOnce(run)),
     runnerFor,
     async runWorkflow(workflowPath: string, run: RunWorkflowOptions): Promise<WorkflowRunResult> {
-      const t = await getTracker();
-      const submit = t.state.deployment?.submitNode?.name;
-      if (!submit)
-        throw new ProteusError(
-          'PROTEUS_CHAMELEON_NOT_PROVISIONED',
-          'testbed-chameleon/runWorkflow: call provision() first.',
-        );
-      try {
-        return await runPegasusWorkflow(runnerFor(submit), workflowPath, {
+      const { submitNode } = await lifecycle.requireDeployment('runWorkflow');
+      return lifecycle.guard(() =>
+        runPegasusWorkflow(runnerFor(submitNode.name), workflowPath, {
           scope: SCOPE,
           redactor,
           runId: run.runId,
@@ -467,36 +450,24 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
           timeoutMs: options.workflowTimeoutMs ?? CHAMELEON_DEFAULTS.workflowTimeoutMs,
           ...(run.signal ? { signal: run.signal } : {}),
           ...(run.onProgress ? { onProgress: run.onProgress } : {}),
-        });
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
+        }),
+      );
     },
-    async release() {
-      try {
-        await releaseAll(await getTracker());
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
-    },
+    release: lifecycle.release,
     async extend(endDate, run = {}) {
-      const lease = (await getTracker()).list('lease')[0];
+      const lease = (await lifecycle.tracker()).list('lease')[0];
       if (!lease)
         throw new ProteusError(
           'PROTEUS_CHAMELEON_NOT_PROVISIONED',
           'testbed-chameleon/extend: no lease is tracked; provision first.',
         );
-      try {
-        await api.extendLease(lease.id, endDate, run.signal);
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
+      await lifecycle.guard(() => api.extendLease(lease.id, endDate, run.signal));
     },
     async status(run = {}) {
-      const t = await getTracker();
+      const t = await lifecycle.tracker();
       const tracked = t.list('lease')[0];
       if (!tracked) return undefined;
-      try {
+      return lifecycle.guard(async () => {
         const lease = (await api.getLease(tracked.id, run.signal)) ?? {
           id: tracked.id,
           name: tracked.name ?? '',
@@ -523,9 +494,7 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
           },
           servers,
         };
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
+      });
     },
     async [Symbol.asyncDispose]() {
       await testbed.release();

@@ -3,8 +3,8 @@ import {
   type CommandRunner,
   createHttpClient,
   createRedactor,
-  createResourceTracker,
   createRng,
+  createTestbedLifecycle,
   DEFAULT_RETRY,
   type Deployment,
   type ErrorScope,
@@ -169,18 +169,6 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
   const bastion = `${options.credentials.bastionUser}@${options.bastionHost ?? FABRIC_DEFAULTS.bastionHost}`;
   const roles = assignFabricRoles(topology);
   const runners = new Map<string, CommandRunner>();
-  let tracker: ResourceTracker | undefined;
-  let provisioning: Promise<Deployment> | undefined;
-
-  const getTracker = async (): Promise<ResourceTracker> => {
-    tracker ??= await createResourceTracker({
-      scope: SCOPE,
-      testbed: 'fabric',
-      name: topology.name,
-      stateFile: options.stateFile,
-    });
-    return tracker;
-  };
   const addresses = (t: ResourceTracker): Map<string, string> =>
     new Map(t.list('node').map((r) => [r.name ?? r.id, r.data?.mgmtIp ?? '']));
 
@@ -188,6 +176,7 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
     const existing = runners.get(name);
     if (existing) return existing;
     const node = topology.fabric.nodes.find((n) => n.name === name);
+    const tracker = lifecycle.openTracker();
     const host = tracker ? addresses(tracker).get(name) : undefined;
     if (!node || !host) {
       throw new ProteusError(
@@ -239,8 +228,17 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
     );
   };
 
+  const lifecycle = createTestbedLifecycle({
+    scope: SCOPE,
+    testbed: 'fabric',
+    name: topology.name,
+    stateFile: options.stateFile,
+    redactor,
+    releaseAll,
+  });
+
   const provisionOnce = async (run: LongOperationOptions): Promise<Deployment> => {
-    const t = await getTracker();
+    const t = await lifecycle.tracker();
     if (t.state.deployment && t.list('slice').length > 0) return t.state.deployment;
     const where = 'testbed-fabric/provision';
     if (options.deploy !== false && !options.poolPassword) {
@@ -340,29 +338,12 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
 
   const testbed: FabricTestbed = {
     name: 'fabric',
-    provision(run = {}) {
-      provisioning ??= (async () => {
-        try {
-          return await provisionOnce(run);
-        } catch (error) {
-          // Leave nothing behind: an aborted or failed provision releases what it created.
-          const t = await getTracker();
-          await releaseAll(t).catch(() => undefined);
-          throw redactor.sanitize(error);
-        } finally {
-          provisioning = undefined;
-        }
-      })();
-      return provisioning;
-    },
+    provision: (run = {}) => lifecycle.provision(() => provisionOnce(run)),
     runnerFor,
     async runWorkflow(workflowPath: string, run: RunWorkflowOptions): Promise<WorkflowRunResult> {
-      const t = await getTracker();
-      if (!t.state.deployment) {
-        throw new ProteusError('PROTEUS_FABRIC_NOT_PROVISIONED', 'testbed-fabric/runWorkflow: call provision() first.');
-      }
-      try {
-        return await runPegasusWorkflow(runnerFor(roles.submit.name), workflowPath, {
+      const { submitNode } = await lifecycle.requireDeployment('runWorkflow');
+      return lifecycle.guard(() =>
+        runPegasusWorkflow(runnerFor(submitNode.name), workflowPath, {
           scope: SCOPE,
           redactor,
           runId: run.runId,
@@ -372,44 +353,29 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
           timeoutMs: options.workflowTimeoutMs ?? FABRIC_DEFAULTS.workflowTimeoutMs,
           ...(run.signal ? { signal: run.signal } : {}),
           ...(run.onProgress ? { onProgress: run.onProgress } : {}),
-        });
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
+        }),
+      );
     },
-    async release() {
-      const t = await getTracker();
-      try {
-        await releaseAll(t);
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
-    },
+    release: lifecycle.release,
     async renew(endDate, run = {}) {
-      const t = await getTracker();
+      const t = await lifecycle.tracker();
       const slice = t.list('slice')[0];
       if (!slice)
         throw new ProteusError(
           'PROTEUS_FABRIC_NOT_PROVISIONED',
           'testbed-fabric/renew: no slice is tracked; provision first.',
         );
-      try {
-        await orchestrator.renewSlice(slice.id, endDate, run.signal);
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
+      await lifecycle.guard(() => orchestrator.renewSlice(slice.id, endDate, run.signal));
     },
     async status(run = {}) {
-      const t = await getTracker();
+      const t = await lifecycle.tracker();
       const slice = t.list('slice')[0];
       if (!slice) return undefined;
-      try {
+      return lifecycle.guard(async () => {
         const info = await orchestrator.getSlice(slice.id, run.signal);
         const slivers = await orchestrator.getSlivers(slice.id, run.signal);
         return { ...info, slivers };
-      } catch (error) {
-        throw redactor.sanitize(error);
-      }
+      });
     },
     async [Symbol.asyncDispose]() {
       await testbed.release();
