@@ -11,20 +11,10 @@ export const MODEL_FORMAT = 'proteus-model';
  */
 export const MODEL_FORMAT_VERSION = 1;
 
-/**
- * Everything a saved GCN/MLP classifier needs to score new traces, stored as `model.json` beside the inference
- * `model.onnx` (SSL detectors: `SslModelMetadata`, same format). Plain JSON: the feature pipeline and fitted scaler, the classes, the workflow and its DAG, and provenance.
- */
-export interface ModelMetadata {
+/** The fields every `model.json` sidecar has: the format, the workflow and its DAG, the feature pipeline and scaler. */
+export interface ModelSidecarCommon {
   format: typeof MODEL_FORMAT;
   formatVersion: typeof MODEL_FORMAT_VERSION;
-  model: 'gcn' | 'mlp';
-  task: 'graph' | 'node';
-  labels: 'binary' | 'multiclass';
-  /** Output class names; class 0 is always `normal`. */
-  classes: string[];
-  /** How trace labels map to classes (`merged`: cpu_2 -> cpu; `binary`: any anomaly -> anomalous). */
-  labelGranularity: 'binary' | 'merged';
   workflow: string;
   generation: 1 | 2;
   /** Jobs per run (N) and their names in node-index order. */
@@ -36,6 +26,20 @@ export interface ModelMetadata {
   adjacency: Record<string, string[]>;
   pipeline: { name: string; version: number; featureNames: string[] };
   scaler: Scaler;
+}
+
+/**
+ * Everything a saved GCN/MLP classifier needs to score new traces, stored as `model.json` beside the inference
+ * `model.onnx` (SSL detectors: `SslModelMetadata`, same format). Plain JSON: the feature pipeline and fitted scaler, the classes, the workflow and its DAG, and provenance.
+ */
+export interface ModelMetadata extends ModelSidecarCommon {
+  model: 'gcn' | 'mlp';
+  task: 'graph' | 'node';
+  labels: 'binary' | 'multiclass';
+  /** Output class names; class 0 is always `normal`. */
+  classes: string[];
+  /** How trace labels map to classes (`merged`: cpu_2 -> cpu; `binary`: any anomaly -> anomalous). */
+  labelGranularity: 'binary' | 'merged';
   architecture: { hidden: number; dropout: number; undirected: boolean };
   training: {
     protocol: 'paper' | 'deployable';

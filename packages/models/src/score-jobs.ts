@@ -9,6 +9,7 @@ import {
   labelMapFor,
 } from '@proteus-wf/features';
 import { adjacencyHash } from '@proteus-wf/workflow-graph';
+import { isFeatureSet } from './internal/training-inputs.js';
 import type { LoadedClassifier, LoadedModel } from './load-model.js';
 import type { LoadedSslModel } from './ssl/ssl-model.js';
 import { type ClassificationSummary, summarizeClassification, summarizeDecisions } from './summarize-classification.js';
@@ -229,10 +230,6 @@ async function runAll(
     });
   }
   return { features, output };
-}
-
-function isFeatureSet(value: FlowBenchDataset | FeatureSet): value is FeatureSet {
-  return (value as FeatureSet).values instanceof Float32Array && Array.isArray((value as FeatureSet).featureNames);
 }
 
 function checkFinite(x: Float32Array, features: FeatureSet, where: string): void {

@@ -4,7 +4,7 @@
  * ../shared/reference/ml.md §2.1 (model), §1.5 (splits) and §7 (the leaks the `deployable` protocol avoids).
  */
 import { createHash } from 'node:crypto';
-import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
+import { type LongOperationOptions, type ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
 import {
   applyScaler,
   extractFeatures,
@@ -17,9 +17,17 @@ import {
   splitByJob,
   splitByRun,
 } from '@proteus-wf/features';
-import { adjacencyHash, gcnAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
+import { gcnAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import type { ModelSpec } from './graphs/model-spec.js';
+import {
+  checkNumberOption,
+  integerAtLeast,
+  invalidOption as invalidOptionAt,
+  NUMBER_RULES,
+  type NumberRule,
+} from './internal/check-option.js';
 import { type EpochRecord, type FitData, fit, PART, predictRuns, selectPart } from './internal/fit.js';
+import { describeTrainingData, isFeatureSet } from './internal/training-inputs.js';
 import { packageVersions } from './internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model-metadata.js';
 import type { OptimizerSpec } from './onnx/optimizers.js';
@@ -180,18 +188,7 @@ export async function train(dataset: FlowBenchDataset | FeatureSet, options: Tra
       labels: settings.labels,
       classes: [...prepared.classes],
       labelGranularity: settings.labels === 'binary' ? 'binary' : 'merged',
-      workflow: features.workflow,
-      generation: features.generation,
-      jobs: features.jobsPerRun,
-      jobNames: features.graph.jobNames().slice(),
-      adjacencyHash: adjacencyHash(features.graph),
-      adjacency: adjacencyJson(features.graph),
-      pipeline: {
-        name: features.pipeline,
-        version: features.pipelineVersion,
-        featureNames: [...features.featureNames],
-      },
-      scaler: prepared.scaler,
+      ...describeTrainingData(features, prepared.scaler),
       architecture: { hidden: settings.hidden, dropout: settings.dropout, undirected: settings.undirected },
       training: {
         protocol: settings.protocol,
@@ -253,13 +250,8 @@ function resolveOptions(options: TrainOptions): Settings {
   };
   const number = (
     key: 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'hidden' | 'dropout',
-    test: (v: number) => boolean,
-    rule: string,
-  ): number => {
-    const value = options[key] ?? DEFAULTS[key];
-    if (typeof value !== 'number' || !test(value)) throw invalidOption(`${key} must be ${rule}, got ${String(value)}`);
-    return value;
-  };
+    rule: NumberRule,
+  ) => checkNumberOption(WHERE, key, options[key] ?? DEFAULTS[key], rule);
   const ratios = options.ratios ?? DEFAULTS.ratios;
   const earlyStopping = options.earlyStopping ?? false;
   if (earlyStopping && !(Number.isInteger(earlyStopping.patience) && earlyStopping.patience >= 1)) {
@@ -272,13 +264,13 @@ function resolveOptions(options: TrainOptions): Settings {
     protocol: pick('protocol', ['paper', 'deployable']),
     optimizer: pick('optimizer', ['adam', 'adamw', 'sgd']),
     selectBy: pick('selectBy', ['loss', 'accuracy']),
-    epochs: number('epochs', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'),
-    batchSize: number('batchSize', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'),
-    lr: number('lr', (v) => v > 0 && Number.isFinite(v), 'a positive number'),
-    weightDecay: number('weightDecay', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
-    seed: number('seed', Number.isSafeInteger, 'an integer'),
-    hidden: number('hidden', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'),
-    dropout: number('dropout', (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    epochs: number('epochs', integerAtLeast(1)),
+    batchSize: number('batchSize', integerAtLeast(1)),
+    lr: number('lr', NUMBER_RULES.positive),
+    weightDecay: number('weightDecay', NUMBER_RULES.nonNegative),
+    seed: number('seed', NUMBER_RULES.seed),
+    hidden: number('hidden', integerAtLeast(1)),
+    dropout: number('dropout', NUMBER_RULES.belowOne),
     undirected: options.undirected ?? DEFAULTS.undirected,
     ratios: { ...ratios },
     earlyStopping,
@@ -290,11 +282,7 @@ function resolveOptions(options: TrainOptions): Settings {
 }
 
 function invalidOption(what: string): ProteusError {
-  return new ProteusError('PROTEUS_MODELS_INVALID_OPTION', `${WHERE}: ${what}.`);
-}
-
-function isFeatureSet(value: FlowBenchDataset | FeatureSet): value is FeatureSet {
-  return (value as FeatureSet).values instanceof Float32Array && Array.isArray((value as FeatureSet).featureNames);
+  return invalidOptionAt(WHERE, what);
 }
 
 /** Splits, scales and labels the features for the chosen task and protocol. */
@@ -403,12 +391,4 @@ function countItems(data: FitData): { train: number; validation: number; test: n
     else counts.test++;
   }
   return counts;
-}
-
-function adjacencyJson(graph: WorkflowGraph): Record<string, string[]> {
-  const names = graph.jobNames();
-  const out: Record<string, string[]> = {};
-  for (const name of names) out[name] = [];
-  for (const [parent, child] of graph.edges()) (out[names[parent] as string] as string[]).push(names[child] as string);
-  return out;
 }

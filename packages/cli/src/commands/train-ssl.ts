@@ -1,7 +1,13 @@
 import { resolve } from 'node:path';
 import { type ProgressEvent, ProteusError } from '@proteus-wf/core';
 import type { FeaturePipelineName, FlowBenchDataset } from '@proteus-wf/features';
-import { type ClassificationSummary, saveModel, trainSsl } from '@proteus-wf/models';
+import {
+  type ClassificationSummary,
+  saveModel,
+  type TrainedModel,
+  type TrainedSslModel,
+  trainSsl,
+} from '@proteus-wf/models';
 import type { CliIo } from '../cli-io.js';
 
 /** The `proteus train` arguments the SSL path reads. */
@@ -61,21 +67,8 @@ export async function runTrainSsl(
       `train: --model ssl scores jobs without labels; pass --task node --labels binary --protocol deployable (got --task ${args.task} --labels ${args.labels} --protocol ${args.protocol})`,
     );
   }
-  const result = await trainSsl(dataset, {
-    ...(args.pipeline ? { pipeline: args.pipeline } : {}),
-    ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
-    seed: args.seed,
-    batchSize: args.batchSize,
-    ...(args.lr !== undefined ? { lr: args.lr } : {}),
-    threads: args.threads,
-    signal: io.signal,
-    ...(onProgress ? { onProgress } : {}),
-  });
-  let out: string | null = null;
-  if (args.out) {
-    out = resolve(io.cwd, args.out);
-    await saveModel(result.model, out);
-  }
+  const result = await trainSsl(dataset, sharedTrainOptions(io, args, onProgress));
+  const out = await saveIfAsked(io, result.model, args.out);
   const jobs = dataset.jobsPerRun;
   return {
     workflow: dataset.workflow,
@@ -93,4 +86,37 @@ export async function runTrainSsl(
     bestEpoch: result.history.length,
     out,
   };
+}
+
+/**
+ * The training options `proteus train` passes alike to `train` and `trainSsl`, read from the arguments.
+ * @example const result = await trainSsl(dataset, sharedTrainOptions(io, args, onProgress));
+ */
+export function sharedTrainOptions(io: CliIo, args: TrainSslArgs, onProgress?: (event: ProgressEvent) => void) {
+  return {
+    ...(args.pipeline ? { pipeline: args.pipeline } : {}),
+    ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
+    seed: args.seed,
+    batchSize: args.batchSize,
+    ...(args.lr !== undefined ? { lr: args.lr } : {}),
+    threads: args.threads,
+    signal: io.signal,
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
+/**
+ * Saves a trained model to `--out` (resolved against the working directory) when it was given.
+ * @example const out = await saveIfAsked(io, result.model, args.out);
+ * @throws ProteusError PROTEUS_MODELS_SAVE_FAILED when the folder cannot be written
+ */
+export async function saveIfAsked(
+  io: CliIo,
+  model: TrainedModel | TrainedSslModel,
+  outArg: string | undefined,
+): Promise<string | null> {
+  if (!outArg) return null;
+  const out = resolve(io.cwd, outArg);
+  await saveModel(model, out);
+  return out;
 }

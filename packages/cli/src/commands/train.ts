@@ -2,19 +2,12 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { isProteusError, type ProgressEvent } from '@proteus-wf/core';
-import {
-  FEATURE_PIPELINES,
-  type FeaturePipelineName,
-  type FlowBenchDataset,
-  type Generation,
-  loadFlowBench,
-} from '@proteus-wf/features';
+import { FEATURE_PIPELINES, type FlowBenchDataset, type Generation, loadFlowBench } from '@proteus-wf/features';
 import {
   type ClassificationSummary,
   evaluateModel,
   type LoadedModel,
   loadModel,
-  saveModel,
   scoreJobs,
   scoreRuns,
   train,
@@ -22,9 +15,10 @@ import {
 import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
-import { runTrainSsl, type SslTrainSummary } from './train-ssl.js';
+import { runTrainSsl, type SslTrainSummary, saveIfAsked, sharedTrainOptions, type TrainSslArgs } from './train-ssl.js';
 
-interface TrainArgs {
+// The SSL path reads a subset of these arguments; `train` narrows what it leaves as strings.
+interface TrainArgs extends TrainSslArgs {
   dataset: string;
   adjacency?: string;
   generation?: Generation;
@@ -32,16 +26,8 @@ interface TrainArgs {
   task: 'graph' | 'node';
   labels: 'binary' | 'multiclass';
   protocol: 'paper' | 'deployable';
-  pipeline?: FeaturePipelineName;
-  epochs?: number;
-  seed: number;
-  batchSize: number;
-  lr?: number;
   patience?: number;
   selectBy: 'loss' | 'accuracy';
-  threads: number;
-  out?: string;
-  json: boolean;
 }
 
 interface ModelArgs {
@@ -69,22 +55,13 @@ export type TestMetrics = Pick<
   | 'threshold'
 >;
 
-/** What `proteus train` prints. */
-export interface TrainSummary {
-  workflow: string;
+/** What `proteus train` prints: the fields of `SslTrainSummary` for a GCN or MLP classifier. */
+export interface TrainSummary extends Omit<SslTrainSummary, 'model' | 'task' | 'labels' | 'protocol' | 'test'> {
   model: 'gcn' | 'mlp';
   task: 'graph' | 'node';
   labels: 'binary' | 'multiclass';
   protocol: 'paper' | 'deployable';
-  pipeline: string;
-  seed: number;
-  runs: { train: number; val: number; test: number };
-  items: { train: number; val: number; test: number };
   test: TestMetrics | null;
-  trainSeconds: number;
-  epochs: number;
-  bestEpoch: number;
-  out: string | null;
 }
 
 /**
@@ -196,22 +173,11 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           task: args.task,
           labels: args.labels,
           protocol: args.protocol,
-          ...(args.pipeline ? { pipeline: args.pipeline } : {}),
-          ...(args.epochs !== undefined ? { epochs: args.epochs } : {}),
-          seed: args.seed,
-          batchSize: args.batchSize,
-          ...(args.lr !== undefined ? { lr: args.lr } : {}),
-          threads: args.threads,
           selectBy: args.selectBy,
           ...(args.patience !== undefined ? { earlyStopping: { patience: args.patience } } : {}),
-          signal: io.signal,
-          ...(onProgress ? { onProgress } : {}),
+          ...sharedTrainOptions(io, args, onProgress),
         });
-        let out: string | null = null;
-        if (args.out) {
-          out = resolve(io.cwd, args.out);
-          await saveModel(result.model, out);
-        }
+        const out = await saveIfAsked(io, result.model, args.out);
         const summary: TrainSummary = {
           workflow: dataset.workflow,
           model: args.model,

@@ -1,6 +1,7 @@
 // Model specs (GCN and MLP baseline) and seeded weight initialisation.
 // Reference: Jin et al., WORKS 2022 (FlowGAD GNN), ../shared/reference/ml.md §2.1.
 import { ProteusError, type Rng } from '@proteus-wf/core';
+import { assertWeightShapes } from '../internal/assert-weight-shapes.js';
 
 /** The WORKS'22 GCN: GCN(F->h)-ReLU-...-GCN(h->h)-ReLU, [mean pool], Linear(h,h)-ReLU-...-Linear(h,C). */
 export interface GcnSpec {
@@ -173,27 +174,5 @@ export function initWeights(spec: ResolvedModelSpec, rng: Rng): ModelWeights {
  * @throws ProteusError PROTEUS_MODELS_INVALID_WEIGHTS naming the missing, extra or mis-shaped tensors
  */
 export function assertWeights(spec: ResolvedModelSpec, weights: ModelWeights, where: string): void {
-  const problems: string[] = [];
-  const expected = weightShapes(spec);
-  for (const [name, shape] of expected) {
-    const w = weights[name];
-    if (!w) problems.push(`missing ${name} [${shape.join(',')}]`);
-    else if (w.shape.join(',') !== shape.join(',') || w.data.length !== shape.reduce((p, d) => p * d, 1)) {
-      problems.push(
-        `${name} has shape [${w.shape.join(',')}] (${w.data.length} values), expected [${shape.join(',')}]`,
-      );
-    }
-  }
-  for (const name of Object.keys(weights)) {
-    if (!expected.some(([n]) => n === name)) problems.push(`unexpected ${name}`);
-  }
-  if (problems.length > 0) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_WEIGHTS',
-      `models/${where}: weights do not match the spec: ${problems.join('; ')}`,
-      {
-        details: problems,
-      },
-    );
-  }
+  assertWeightShapes(weightShapes(spec), weights, where, 'spec');
 }

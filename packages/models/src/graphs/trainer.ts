@@ -2,6 +2,7 @@
 // onnxruntime tensors between steps (the outputs of step k are fed as inputs of step k+1, never copied in JS).
 import { createRng, ProteusError, type Rng } from '@proteus-wf/core';
 import * as ort from 'onnxruntime-node';
+import { createTrainerState } from '../internal/trainer-state.js';
 import type { OptimizerSpec, ResolvedOptimizer } from '../onnx/optimizers.js';
 import { resolveOptimizer } from '../onnx/optimizers.js';
 import { type CreateSessionOptions, createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
@@ -118,41 +119,16 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
   });
   const fillMask = createMaskStream(rng.fork());
   const shapes = new Map(weightShapes(spec));
-  const stateShapes = new Map(graph.stateNames.map((s) => [s, shapes.get(s.slice(0, s.lastIndexOf('.'))) ?? []]));
 
   const [, ...itemDims] = inputShape(spec).slice(0, -1) as number[];
   const itemsPerSample = itemDims.reduce((p, d) => p * d, 1);
   const sampleSize = itemsPerSample * spec.features;
 
-  let params: Record<string, ort.Tensor> = {};
-  let state: Record<string, ort.Tensor> = {};
-  let stepCount = 0;
+  const current = createTrainerState(shapes, graph, initial, [train.session, evaluation.session]);
   let lr = optimizer.lr;
-  let released = false;
-
-  const resetState = () => {
-    state = {};
-    for (const name of graph.stateNames) {
-      const shape = stateShapes.get(name) ?? [];
-      state[name] = new ort.Tensor('float32', new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
-    }
-    stepCount = 0;
-  };
-  const loadWeights = (weights: ModelWeights) => {
-    params = {};
-    for (const [name, shape] of shapes) {
-      params[name] = new ort.Tensor(
-        'float32',
-        Float32Array.from((weights[name] as { data: Float32Array }).data),
-        shape,
-      );
-    }
-  };
-  loadWeights(initial);
-  resetState();
 
   const batchOf = (x: Float32Array, where: string) => {
-    if (released) throw invalidInput(`${where}: the trainer was released`);
+    if (current.released) throw invalidInput(`${where}: the trainer was released`);
     if (!(x instanceof Float32Array) || x.length === 0 || x.length % sampleSize !== 0) {
       throw invalidInput(
         `${where}: x must be a Float32Array of batch x ${[...itemDims, spec.features].join(' x ')} = k x ${sampleSize} values, got ${x?.length ?? 'none'}`,
@@ -167,7 +143,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     optimizer,
     executionProviders: train.providers,
     get stepCount() {
-      return stepCount;
+      return current.stepCount;
     },
     async step(x, labels, stepOptions = {}) {
       const batch = batchOf(x, 'step');
@@ -191,12 +167,12 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
       }
       const itemShape = [batch, ...itemDims].slice(0, spec.kind === 'gcn' && spec.level === 'graph' ? 1 : undefined);
       const feeds: Record<string, ort.Tensor> = {
-        ...params,
-        ...state,
+        ...current.params,
+        ...current.state,
         x: xTensor(x, batch),
         target: new ort.Tensor('float32', target, [...itemShape, spec.classes]),
         weight: new ort.Tensor('float32', weight, itemShape),
-        step: new ort.Tensor('float32', new Float32Array([stepCount + 1]), []),
+        step: new ort.Tensor('float32', new Float32Array([current.stepCount + 1]), []),
         lr: new ort.Tensor('float32', new Float32Array([lr]), []),
       };
       for (const mask of graph.dropoutMasks) {
@@ -211,31 +187,25 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
         // Keep the last good weights and state: the caller can lower the learning rate and retry.
         throw new ProteusError(
           'PROTEUS_MODELS_NON_FINITE_LOSS',
-          `models/Trainer.step: loss is ${loss} at step ${stepCount + 1}; weights were not updated. Lower the learning rate or check the inputs for NaN.`,
-          { details: { step: stepCount + 1, loss } },
+          `models/Trainer.step: loss is ${loss} at step ${current.stepCount + 1}; weights were not updated. Lower the learning rate or check the inputs for NaN.`,
+          { details: { step: current.stepCount + 1, loss } },
         );
       }
-      for (const name of graph.paramNames) params[name] = out[`${name}.next`] as ort.Tensor;
-      for (const name of graph.stateNames) state[name] = out[`${name}.next`] as ort.Tensor;
-      stepCount++;
+      current.advance(out);
       return loss;
     },
     async evaluate(x) {
       const batch = batchOf(x, 'evaluate');
-      const out = await runSession(evaluation.session, { ...params, x: xTensor(x, batch) }, 'Trainer.evaluate');
+      const out = await runSession(evaluation.session, { ...current.params, x: xTensor(x, batch) }, 'Trainer.evaluate');
       return (out.probabilities as ort.Tensor).data as Float32Array;
     },
     weights() {
-      const copy: ModelWeights = {};
-      for (const [name, shape] of shapes) {
-        copy[name] = { shape: [...shape], data: Float32Array.from((params[name] as ort.Tensor).data as Float32Array) };
-      }
-      return copy;
+      return current.weights();
     },
     setWeights(weights, setOptions = {}) {
       assertWeights(spec, weights, 'Trainer.setWeights');
-      loadWeights(weights);
-      if (setOptions.resetOptimizer ?? true) resetState();
+      current.loadWeights(weights);
+      if (setOptions.resetOptimizer ?? true) current.resetState();
     },
     setLearningRate(value) {
       if (!(Number.isFinite(value) && value > 0)) {
@@ -249,10 +219,8 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     exportInferenceModel() {
       return buildInferenceGraph(spec, trainer.weights());
     },
-    async release() {
-      if (released) return;
-      released = true;
-      await Promise.all([train.session.release(), evaluation.session.release()]);
+    release() {
+      return current.release();
     },
     [Symbol.asyncDispose]() {
       return trainer.release();

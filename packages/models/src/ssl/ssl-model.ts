@@ -4,29 +4,17 @@
  * `model: "ssl"`, the SSL architecture and the scoring temperature. Saved as the same two files.
  */
 import { ProteusError } from '@proteus-wf/core';
-import type { Scaler } from '@proteus-wf/features';
 import type { LoadModelOptions } from '../load-model.js';
 import { loadModel, readModel } from '../load-model.js';
-import type { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
+import type { ModelSidecarCommon } from '../model-metadata.js';
 import { saveModel } from '../save-model.js';
 import type { ClassificationSummary } from '../summarize-classification.js';
 
 /** The sidecar of a saved SSL detector (`model.json`). */
-export interface SslModelMetadata {
-  format: typeof MODEL_FORMAT;
-  formatVersion: typeof MODEL_FORMAT_VERSION;
+export interface SslModelMetadata extends ModelSidecarCommon {
   model: 'ssl';
   /** Always `node`: one anomaly score per job. */
   task: 'node';
-  workflow: string;
-  generation: 1 | 2;
-  jobs: number;
-  jobNames: string[];
-  adjacencyHash: string;
-  /** The DAG as Flow-Bench adjacency JSON (`{ parent: [children] }`). */
-  adjacency: Record<string, string[]>;
-  pipeline: { name: string; version: number; featureNames: string[] };
-  scaler: Scaler;
   architecture: {
     hidden: number;
     groups: number;

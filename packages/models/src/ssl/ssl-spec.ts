@@ -6,6 +6,7 @@
  */
 import { ProteusError, type Rng } from '@proteus-wf/core';
 import type { ModelWeights } from '../graphs/model-spec.js';
+import { assertWeightShapes } from '../internal/assert-weight-shapes.js';
 
 /** The SSL model: SAGE(F->h)-ReLU-SAGE(h->G*K) | Gumbel-softmax | SAGE(G*K->h)-ReLU-SAGE(h->F). */
 export interface SslSpec {
@@ -183,25 +184,5 @@ export function initSslWeights(spec: ResolvedSslSpec, rng: Rng): ModelWeights {
  * @throws ProteusError PROTEUS_MODELS_INVALID_WEIGHTS listing every missing, extra or mis-shaped tensor in `details`
  */
 export function assertSslWeights(spec: ResolvedSslSpec, weights: ModelWeights, where: string): void {
-  const problems: string[] = [];
-  const expected = sslWeightShapes(spec);
-  for (const [name, shape] of expected) {
-    const w = weights[name];
-    if (!w) problems.push(`missing ${name} [${shape.join(',')}]`);
-    else if (w.shape.join(',') !== shape.join(',') || w.data.length !== shape.reduce((p, d) => p * d, 1)) {
-      problems.push(
-        `${name} has shape [${w.shape.join(',')}] (${w.data.length} values), expected [${shape.join(',')}]`,
-      );
-    }
-  }
-  for (const name of Object.keys(weights)) if (!expected.some(([n]) => n === name)) problems.push(`unexpected ${name}`);
-  if (problems.length > 0) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_WEIGHTS',
-      `models/${where}: weights do not match the SSL spec: ${problems.join('; ')}`,
-      {
-        details: problems,
-      },
-    );
-  }
+  assertWeightShapes(sslWeightShapes(spec), weights, where, 'SSL spec');
 }

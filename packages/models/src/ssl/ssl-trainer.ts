@@ -6,6 +6,7 @@
 import { createRng, ProteusError } from '@proteus-wf/core';
 import * as ort from 'onnxruntime-node';
 import type { ModelWeights } from '../graphs/model-spec.js';
+import { createTrainerState } from '../internal/trainer-state.js';
 import { type OptimizerSpec, type ResolvedOptimizer, resolveOptimizer } from '../onnx/optimizers.js';
 import { type CreateSessionOptions, createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
 import { type AugmentJobsOptions, augmentJobsInto, resolveAugmentJobsOptions } from './augment-jobs.js';
@@ -95,32 +96,12 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
     executionProviders: train.providers,
   });
   const shapes = new Map(sslWeightShapes(spec));
-  const sizeOf = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
   const block = spec.nodes * spec.features;
 
-  let params: Record<string, ort.Tensor> = {};
-  let state: Record<string, ort.Tensor> = {};
-  let stepCount = 0;
-  let released = false;
-  const loadWeights = (weights: ModelWeights) => {
-    params = {};
-    for (const [name, shape] of shapes) {
-      params[name] = new ort.Tensor('float32', new Float32Array((weights[name] as { data: Float32Array }).data), shape);
-    }
-  };
-  const resetState = () => {
-    state = {};
-    for (const name of graph.stateNames) {
-      const shape = shapes.get(name.slice(0, name.lastIndexOf('.'))) ?? [];
-      state[name] = new ort.Tensor('float32', new Float32Array(sizeOf(shape)), shape);
-    }
-    stepCount = 0;
-  };
-  loadWeights(initial);
-  resetState();
+  const current = createTrainerState(shapes, graph, initial, [train.session, evaluation.session]);
 
   const runsOf = (x: Float32Array, where: string): number => {
-    if (released) throw invalidInput(`${where}: the trainer was released`);
+    if (current.released) throw invalidInput(`${where}: the trainer was released`);
     if (!(x instanceof Float32Array) || x.length === 0 || x.length % block !== 0) {
       throw invalidInput(
         `${where}: x must be a Float32Array of runs x ${spec.nodes} x ${spec.features} values, got ${x?.length ?? 'none'}`,
@@ -175,7 +156,7 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
     optimizer,
     executionProviders: train.providers,
     get stepCount() {
-      return stepCount;
+      return current.stepCount;
     },
     async step(x, stepOptions) {
       const runs = runsOf(x, 'step');
@@ -185,7 +166,7 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
       random.uniform(buffers.noise);
       for (const noise of buffers.dropoutNoise) random.uniform(noise);
       buffers.scalars.temperature[0] = stepOptions.temperature;
-      buffers.scalars.step[0] = stepCount + 1;
+      buffers.scalars.step[0] = current.stepCount + 1;
       if (stepOptions.jobWeight) {
         if (stepOptions.jobWeight.length !== runs * spec.nodes)
           throw invalidInput(
@@ -194,8 +175,8 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
         buffers.jobWeight.set(stepOptions.jobWeight);
       } else buffers.jobWeight.fill(1);
       const feeds: Record<string, ort.Tensor> = { ...buffers.feeds, x: xTensor(x, runs) };
-      for (const name of graph.paramNames) feeds[name] = params[name] as ort.Tensor;
-      for (const name of graph.stateNames) feeds[name] = state[name] as ort.Tensor;
+      for (const name of graph.paramNames) feeds[name] = current.params[name] as ort.Tensor;
+      for (const name of graph.stateNames) feeds[name] = current.state[name] as ort.Tensor;
       const out = await runSession(train.session, feeds, 'SslTrainer.step');
       const read = (name: string) => (out[name] as ort.Tensor).data[0] as number;
       const result = {
@@ -206,20 +187,18 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
       if (!Number.isFinite(result.loss)) {
         throw new ProteusError(
           'PROTEUS_MODELS_NON_FINITE_LOSS',
-          `models/SslTrainer.step: loss is ${result.loss} at step ${stepCount + 1}; weights were not updated. Lower the learning rate or check the inputs for NaN.`,
-          { details: { step: stepCount + 1, ...result } },
+          `models/SslTrainer.step: loss is ${result.loss} at step ${current.stepCount + 1}; weights were not updated. Lower the learning rate or check the inputs for NaN.`,
+          { details: { step: current.stepCount + 1, ...result } },
         );
       }
-      for (const name of graph.paramNames) params[name] = out[`${name}.next`] as ort.Tensor;
-      for (const name of graph.stateNames) state[name] = out[`${name}.next`] as ort.Tensor;
-      stepCount++;
+      current.advance(out);
       return result;
     },
     async score(x, scoreOptions) {
       const runs = runsOf(x, 'score');
       checkTemperature(scoreOptions.temperature, 'score');
       const feeds = {
-        ...params,
+        ...current.params,
         x: xTensor(x, runs),
         temperature: new ort.Tensor('float32', new Float32Array([scoreOptions.temperature]), []),
       };
@@ -227,16 +206,12 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
       return new Float32Array((out.errors as ort.Tensor).data as Float32Array);
     },
     weights() {
-      const copy: ModelWeights = {};
-      for (const [name, shape] of shapes) {
-        copy[name] = { shape: [...shape], data: new Float32Array((params[name] as ort.Tensor).data as Float32Array) };
-      }
-      return copy;
+      return current.weights();
     },
     setWeights(weights, setOptions = {}) {
       assertSslWeights(spec, weights, 'SslTrainer.setWeights');
-      loadWeights(weights);
-      if (setOptions.resetOptimizer ?? true) resetState();
+      current.loadWeights(weights);
+      if (setOptions.resetOptimizer ?? true) current.resetState();
     },
     exportInferenceModel(exportOptions) {
       checkTemperature(exportOptions.temperature, 'exportInferenceModel');
@@ -246,10 +221,8 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
         ...(exportOptions.calibration ? { calibration: exportOptions.calibration } : {}),
       });
     },
-    async release() {
-      if (released) return;
-      released = true;
-      await Promise.all([train.session.release(), evaluation.session.release()]);
+    release() {
+      return current.release();
     },
     [Symbol.asyncDispose]() {
       return trainer.release();

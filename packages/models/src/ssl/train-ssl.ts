@@ -5,7 +5,13 @@
  * from train-mode Gumbel samples over all nodes; here the test runs are scored deterministically).
  */
 import { createHash } from 'node:crypto';
-import { createRng, type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
+import {
+  createRng,
+  type LongOperationOptions,
+  type ProteusError,
+  reportProgress,
+  throwIfAborted,
+} from '@proteus-wf/core';
 import {
   applyScaler,
   extractFeatures,
@@ -16,8 +22,16 @@ import {
   type SplitRatios,
   splitByRun,
 } from '@proteus-wf/features';
-import { adjacencyHash, meanAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
+import { meanAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
 import * as ort from 'onnxruntime-node';
+import {
+  checkNumberOption,
+  integerAtLeast,
+  invalidOption as invalidOptionAt,
+  NUMBER_RULES,
+  type NumberRule,
+} from '../internal/check-option.js';
+import { describeTrainingData, isFeatureSet } from '../internal/training-inputs.js';
 import { packageVersions } from '../internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
 import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
@@ -141,11 +155,7 @@ const DEFAULTS = {
 const WHERE = 'models/trainSsl';
 
 function invalidOption(what: string): ProteusError {
-  return new ProteusError('PROTEUS_MODELS_INVALID_OPTION', `${WHERE}: ${what}.`);
-}
-
-function isFeatureSet(value: FlowBenchDataset | FeatureSet): value is FeatureSet {
-  return (value as FeatureSet).values instanceof Float32Array && Array.isArray((value as FeatureSet).featureNames);
+  return invalidOptionAt(WHERE, what);
 }
 
 /** The temperature of epoch `epoch` (1-based) under a schedule. */
@@ -326,18 +336,7 @@ export async function trainSsl(
       formatVersion: MODEL_FORMAT_VERSION,
       model: 'ssl',
       task: 'node',
-      workflow: features.workflow,
-      generation: features.generation,
-      jobs: nodes,
-      jobNames: features.graph.jobNames().slice(),
-      adjacencyHash: adjacencyHash(features.graph),
-      adjacency: adjacencyJson(features.graph),
-      pipeline: {
-        name: features.pipeline,
-        version: features.pipelineVersion,
-        featureNames: [...features.featureNames],
-      },
-      scaler,
+      ...describeTrainingData(features, scaler),
       architecture: {
         hidden: settings.hidden,
         groups: settings.groups,
@@ -388,26 +387,26 @@ type Settings = typeof DEFAULTS & {
 };
 
 function resolveOptions(options: TrainSslOptions): Settings {
-  const int = (key: 'epochs' | 'batchSize' | 'hidden' | 'groups' | 'categories', min: number): number => {
-    const value = options[key] ?? DEFAULTS[key];
-    if (!(Number.isInteger(value) && value >= min))
-      throw invalidOption(`${key} must be an integer >= ${min}, got ${String(value)}`);
-    return value;
-  };
-  const real = (
-    key: 'lr' | 'weightDecay' | 'dropout' | 'eta' | 'margin' | 'trim' | 'contamination',
-    ok: (v: number) => boolean,
-    rule: string,
-  ): number => {
-    const value = options[key] ?? DEFAULTS[key];
-    if (typeof value !== 'number' || !ok(value)) throw invalidOption(`${key} must be ${rule}, got ${String(value)}`);
-    return value;
-  };
+  const number = (
+    key:
+      | 'epochs'
+      | 'batchSize'
+      | 'hidden'
+      | 'groups'
+      | 'categories'
+      | 'lr'
+      | 'weightDecay'
+      | 'dropout'
+      | 'eta'
+      | 'margin'
+      | 'trim'
+      | 'contamination',
+    rule: NumberRule,
+  ) => checkNumberOption(WHERE, key, options[key] ?? DEFAULTS[key], rule);
   const optimizer = options.optimizer ?? DEFAULTS.optimizer;
   if (optimizer !== 'adam' && optimizer !== 'adamw')
     throw invalidOption(`optimizer must be "adam" or "adamw", got ${JSON.stringify(optimizer)}`);
-  const seed = options.seed ?? DEFAULTS.seed;
-  if (!Number.isSafeInteger(seed)) throw invalidOption(`seed must be an integer, got ${String(seed)}`);
+  const seed = checkNumberOption(WHERE, 'seed', options.seed ?? DEFAULTS.seed, NUMBER_RULES.seed);
   const temperature = { ...DEFAULTS.temperature, ...definedOnly(options.temperature ?? {}) };
   if (
     !(
@@ -421,23 +420,23 @@ function resolveOptions(options: TrainSslOptions): Settings {
   }
   return {
     pipeline: options.pipeline ?? DEFAULTS.pipeline,
-    epochs: int('epochs', 1),
-    batchSize: int('batchSize', 1),
-    hidden: int('hidden', 1),
-    groups: int('groups', 1),
-    categories: int('categories', 2),
+    epochs: number('epochs', integerAtLeast(1)),
+    batchSize: number('batchSize', integerAtLeast(1)),
+    hidden: number('hidden', integerAtLeast(1)),
+    groups: number('groups', integerAtLeast(1)),
+    categories: number('categories', integerAtLeast(2)),
     optimizer,
-    lr: real('lr', (v) => v > 0 && Number.isFinite(v), 'a positive number'),
-    weightDecay: real('weightDecay', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
-    dropout: real('dropout', (v) => v >= 0 && v < 1, 'in [0, 1)'),
-    trim: real('trim', (v) => v >= 0 && v < 1, 'in [0, 1)'),
-    contamination: real('contamination', (v) => v > 0 && v <= 0.5, 'in (0, 0.5]'),
-    eta: real('eta', (v) => v >= 0 && v <= 1, 'in [0, 1]'),
-    margin: real('margin', (v) => v >= 0 && Number.isFinite(v), 'a number >= 0'),
+    lr: number('lr', NUMBER_RULES.positive),
+    weightDecay: number('weightDecay', NUMBER_RULES.nonNegative),
+    dropout: number('dropout', NUMBER_RULES.belowOne),
+    trim: number('trim', NUMBER_RULES.belowOne),
+    contamination: number('contamination', { test: (v) => v > 0 && v <= 0.5, rule: 'in (0, 0.5]' }),
+    eta: number('eta', { test: (v) => v >= 0 && v <= 1, rule: 'in [0, 1]' }),
+    margin: number('margin', NUMBER_RULES.nonNegative),
     seed,
     undirected: options.undirected ?? DEFAULTS.undirected,
     denoise: options.denoise ?? DEFAULTS.denoise,
-    calibration: checkCalibration(options.calibration ?? DEFAULTS.calibration),
+    calibration: checkPerJob(options.calibration ?? DEFAULTS.calibration, 'calibration'),
     inputNormalization: checkPerJob(options.inputNormalization ?? DEFAULTS.inputNormalization, 'inputNormalization'),
     temperature,
     ratios: { ...(options.ratios ?? DEFAULTS.ratios) },
@@ -448,12 +447,6 @@ function resolveOptions(options: TrainSslOptions): Settings {
     ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   };
-}
-
-function checkCalibration(value: 'per-job' | 'none'): 'per-job' | 'none' {
-  if (value !== 'per-job' && value !== 'none')
-    throw invalidOption(`calibration must be "per-job" or "none", got ${JSON.stringify(value)}`);
-  return value;
 }
 
 function checkPerJob(value: 'per-job' | 'none', key: string): 'per-job' | 'none' {
@@ -512,12 +505,4 @@ function checkScoreTemperature(value: number): number {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function adjacencyJson(graph: WorkflowGraph): Record<string, string[]> {
-  const names = graph.jobNames();
-  const out: Record<string, string[]> = {};
-  for (const name of names) out[name] = [];
-  for (const [parent, child] of graph.edges()) (out[names[parent] as string] as string[]).push(names[child] as string);
-  return out;
 }

@@ -22,6 +22,7 @@ import {
 } from '@proteus-wf/workflow-graph';
 import * as ort from 'onnxruntime-node';
 import { defineModelSpec, type ModelSpec, type ModelWeights } from '../graphs/model-spec.js';
+import { isFeatureSet } from '../internal/training-inputs.js';
 import { readModel } from '../load-model.js';
 import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
 import { INPUT_MEAN, INPUT_STD } from '../ssl/ssl-graph.js';
@@ -154,10 +155,6 @@ function identity(size: number): Float32Array {
   const matrix = new Float32Array(size * size);
   for (let i = 0; i < size; i++) matrix[i * size + i] = 1;
   return matrix;
-}
-
-function isFeatureSet(value: FlowBenchDataset | FeatureSet): value is FeatureSet {
-  return (value as FeatureSet).values instanceof Float32Array && Array.isArray((value as FeatureSet).featureNames);
 }
 
 /**
