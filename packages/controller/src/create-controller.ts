@@ -185,15 +185,8 @@ export function createController(options: CreateControllerOptions): Controller {
         );
       }
       const counts = await countCsvLabels(csv);
-      await log.append({
-        event: 'run-done',
-        at: now(),
-        planId: plan.id,
-        runId: run.id,
-        workflow: run.workflow,
-        anomaly: run.anomaly,
-        workers: run.anomalousWorkers,
-        csv: relativeCsv(run),
+      // The run's times were lost with the crash; the CSV keeps the jobs' own timestamps.
+      await appendRunDone(log, plan.id, run, {
         jobs: counts.jobs,
         anomalousJobs: counts.anomalous,
         startedAt: Number.NaN,
@@ -373,15 +366,7 @@ export function createController(options: CreateControllerOptions): Controller {
     const csv = csvPathOf(outDir, run);
     await writeFileAtomic(csv, formatRunCsv(result, { labels, dag, sites, user }));
     const anomalousJobs = [...labels.values()].filter((label) => label !== NONE_LABEL).length;
-    await log.append({
-      event: 'run-done',
-      at: now(),
-      planId: plan.id,
-      runId: run.id,
-      workflow: run.workflow,
-      anomaly: run.anomaly,
-      workers: run.anomalousWorkers,
-      csv: relativeCsv(run),
+    await appendRunDone(log, plan.id, run, {
       jobs: result.jobs.length,
       anomalousJobs,
       startedAt: result.startedAt,
@@ -428,6 +413,26 @@ function outcomeOf(plan: CampaignPlan, runId: string, status: 'done' | 'failed',
     status,
     resumed,
   };
+}
+
+/** Logs a finished run: the line whose presence makes a rerun skip it. */
+function appendRunDone(
+  log: ExperimentLog,
+  planId: string,
+  run: PlannedRun,
+  counts: { jobs: number; anomalousJobs: number; startedAt: number; endedAt: number },
+): Promise<void> {
+  return log.append({
+    event: 'run-done',
+    at: now(),
+    planId,
+    runId: run.id,
+    workflow: run.workflow,
+    anomaly: run.anomaly,
+    workers: run.anomalousWorkers,
+    csv: relativeCsv(run),
+    ...counts,
+  });
 }
 
 function relativeCsv(run: PlannedRun): string {

@@ -441,15 +441,12 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
       const { submitNode } = await lifecycle.requireDeployment('runWorkflow');
       return lifecycle.guard(() =>
         runPegasusWorkflow(runnerFor(submitNode.name), workflowPath, {
+          ...run,
           scope: SCOPE,
           redactor,
-          runId: run.runId,
-          workDir: run.workDir,
           remoteRunsDir: options.remoteRunsDir ?? CHAMELEON_DEFAULTS.remoteRunsDir,
           pollIntervalMs: options.workflowPollIntervalMs ?? CHAMELEON_DEFAULTS.workflowPollIntervalMs,
           timeoutMs: options.workflowTimeoutMs ?? CHAMELEON_DEFAULTS.workflowTimeoutMs,
-          ...(run.signal ? { signal: run.signal } : {}),
-          ...(run.onProgress ? { onProgress: run.onProgress } : {}),
         }),
       );
     },

@@ -344,15 +344,12 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
       const { submitNode } = await lifecycle.requireDeployment('runWorkflow');
       return lifecycle.guard(() =>
         runPegasusWorkflow(runnerFor(submitNode.name), workflowPath, {
+          ...run,
           scope: SCOPE,
           redactor,
-          runId: run.runId,
-          workDir: run.workDir,
           remoteRunsDir: options.remoteRunsDir ?? FABRIC_DEFAULTS.remoteRunsDir,
           pollIntervalMs: options.workflowPollIntervalMs ?? FABRIC_DEFAULTS.workflowPollIntervalMs,
           timeoutMs: options.workflowTimeoutMs ?? FABRIC_DEFAULTS.workflowTimeoutMs,
-          ...(run.signal ? { signal: run.signal } : {}),
-          ...(run.onProgress ? { onProgress: run.onProgress } : {}),
         }),
       );
     },

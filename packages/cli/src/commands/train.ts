@@ -38,22 +38,23 @@ interface ModelArgs {
   json: boolean;
 }
 
+const TEST_METRIC_KEYS = [
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'rocAuc',
+  'averagePrecision',
+  'precisionAtK',
+  'count',
+  'anomalies',
+  'confusionMatrix',
+  'classes',
+  'threshold',
+] as const;
+
 /** The metrics block of `train` and `evaluate` (the contract's `test` object). */
-export type TestMetrics = Pick<
-  ClassificationSummary,
-  | 'accuracy'
-  | 'precision'
-  | 'recall'
-  | 'f1'
-  | 'rocAuc'
-  | 'averagePrecision'
-  | 'precisionAtK'
-  | 'count'
-  | 'anomalies'
-  | 'confusionMatrix'
-  | 'classes'
-  | 'threshold'
->;
+export type TestMetrics = Pick<ClassificationSummary, (typeof TEST_METRIC_KEYS)[number]>;
 
 /** What `proteus train` prints: the fields of `SslTrainSummary` for a GCN or MLP classifier. */
 export interface TrainSummary extends Omit<SslTrainSummary, 'model' | 'task' | 'labels' | 'protocol' | 'test'> {
@@ -323,34 +324,12 @@ async function loadForModel(model: LoadedModel, args: ModelArgs, io: CliIo): Pro
 }
 
 function testMetrics(summary: ClassificationSummary): TestMetrics {
-  const {
-    accuracy,
-    precision,
-    recall,
-    f1,
-    rocAuc,
-    averagePrecision,
-    precisionAtK,
-    count,
-    anomalies,
-    confusionMatrix,
-    classes,
-    threshold,
-  } = summary;
-  return {
-    accuracy,
-    precision,
-    recall,
-    f1,
-    rocAuc,
-    averagePrecision,
-    precisionAtK,
-    count,
-    anomalies,
-    confusionMatrix,
-    classes,
-    ...(threshold !== undefined ? { threshold } : {}),
-  };
+  // Fields a summary leaves undefined (`threshold` of a classifier) stay out of the JSON.
+  const picked: Partial<TestMetrics> = {};
+  for (const key of TEST_METRIC_KEYS) {
+    if (summary[key] !== undefined) Object.assign(picked, { [key]: summary[key] });
+  }
+  return picked as TestMetrics;
 }
 
 function renderProgress(io: CliIo, event: ProgressEvent): void {
