@@ -31,8 +31,21 @@ describe('writeExperimentRequests / readExperimentRequests', () => {
     const dir = await createTempDir();
     try {
       const path = join(dir.path, 'iter-0003.json');
-      await writeExperimentRequests(path, file);
+      await writeExperimentRequests(file, path);
       expect(await readExperimentRequests(path)).toEqual(file);
+    } finally {
+      await dir.dispose();
+    }
+  });
+
+  it('throws PROTEUS_AL_INVALID_ARGUMENT for swapped arguments, and writes nothing', async () => {
+    const dir = await createTempDir();
+    try {
+      const path = join(dir.path, 'iter-0004.json');
+      const error = await writeExperimentRequests(path as never, file as never).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PROTEUS_AL_INVALID_ARGUMENT' });
+      expect((error as Error).message).toContain('swapped');
+      await expect(readExperimentRequests(path)).rejects.toMatchObject({ code: 'PROTEUS_AL_FILE_NOT_FOUND' });
     } finally {
       await dir.dispose();
     }

@@ -22,11 +22,21 @@ export function parseExperimentRequestFile(input: unknown, source = 'experiment 
 }
 
 /**
- * Writes a request file atomically after validating it.
- * @example await writeExperimentRequests('al/requests/iter-0003.json', { id: 'al-s0-k3', requests });
- * @throws ProteusError PROTEUS_AL_INVALID_REQUESTS when the requests do not match the schema
+ * Writes a request file atomically after validating it; the file comes first and the destination last.
+ * @example await writeExperimentRequests({ id: 'al-s0-k3', requests }, 'al/requests/iter-0003.json');
+ * @throws ProteusError PROTEUS_AL_INVALID_ARGUMENT when `path` is not a path (e.g. the arguments are swapped),
+ *   PROTEUS_AL_INVALID_REQUESTS when the requests do not match the schema
  */
-export async function writeExperimentRequests(path: string, file: ExperimentRequestFile): Promise<void> {
+export async function writeExperimentRequests(file: ExperimentRequestFile, path: string): Promise<void> {
+  if (typeof path !== 'string' || path === '') {
+    const swapped = typeof file === 'string';
+    throw new ProteusError(
+      'PROTEUS_AL_INVALID_ARGUMENT',
+      `active-learner/writeExperimentRequests: expected (file, path), got a ${typeof file} and a ${typeof path}. ` +
+        `${swapped ? 'The arguments are swapped: ' : ''}pass the request file first and the destination last: ` +
+        "writeExperimentRequests({ id, requests }, 'al/requests/iter-0001.json').",
+    );
+  }
   const valid = parseExperimentRequestFile(file, path);
   await writeFileAtomic(path, `${JSON.stringify(valid, null, 2)}\n`);
 }

@@ -637,7 +637,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
       }
       const file = { id: `al-${strategy}-s${seed}-k${String(k).padStart(4, '0')}`, requests: selection.requests };
       if (options.requestsDir)
-        await writeExperimentRequests(join(options.requestsDir, `iter-${String(k).padStart(4, '0')}.json`), file);
+        await writeExperimentRequests(file, join(options.requestsDir, `iter-${String(k).padStart(4, '0')}.json`));
       const runs: LabelledRuns = await backend.runExperiments(file, options.signal ? { signal: options.signal } : {});
       assertTrainable(runs.runIds, 'training data');
       const memory = acquired.runIds.map((_, i) => i);

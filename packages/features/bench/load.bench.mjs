@@ -41,8 +41,8 @@ async function measure(kind, workflow, arrowPath) {
 async function prepare(workflow, arrowPath) {
   const { extractFeatures, loadFlowBench, writeDatasetArrow } = await import('@proteus-wf/features');
   await writeDatasetArrow(
-    arrowPath,
     extractFeatures(await loadFlowBench(join(datasets, `${workflow}.zip`)), { pipeline: PIPELINE }),
+    arrowPath,
   );
 }
 

@@ -24,7 +24,7 @@ describe.skipIf(!hasSharedDatasets)('writeDatasetArrow / readDatasetArrow', () =
   ])('round-trips a %s feature set', async (name, make) => {
     const features = make();
     const path = join(temp.path, `${name.replace(/ /g, '-')}.arrow`);
-    await writeDatasetArrow(path, features);
+    await writeDatasetArrow(features, path);
     const back = await readDatasetArrow(path);
     expect(sameFloats(back.values, features.values)).toBe(true);
     expect(back.runs).toEqual(features.runs);
@@ -55,7 +55,7 @@ describe.skipIf(!hasSharedDatasets)('writeDatasetArrow / readDatasetArrow', () =
     await expect(readDatasetArrow(foreign)).rejects.toMatchObject({ code: 'PROTEUS_FEATURES_ARROW_INVALID' });
     const truncated = join(temp.path, 'truncated.arrow');
     const good = join(temp.path, 'good.arrow');
-    await writeDatasetArrow(good, extractFeatures(gen2));
+    await writeDatasetArrow(extractFeatures(gen2), good);
     const { readFile } = await import('node:fs/promises');
     const bytes = await readFile(good);
     await writeFile(truncated, bytes.subarray(0, bytes.length >> 1));
@@ -65,7 +65,7 @@ describe.skipIf(!hasSharedDatasets)('writeDatasetArrow / readDatasetArrow', () =
   it('detects a changed feature value through the checksum', async () => {
     const features = extractFeatures(gen2);
     const path = join(temp.path, 'flipped.arrow');
-    await writeDatasetArrow(path, features);
+    await writeDatasetArrow(features, path);
     const { readFile } = await import('node:fs/promises');
     const bytes = await readFile(path);
     // Find the float32 bytes of a known runtime value and change one bit of it.
@@ -84,3 +84,30 @@ function sameFloats(a: Float32Array, b: Float32Array): boolean {
     Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
   );
 }
+
+describe('writeDatasetArrow arguments', () => {
+  const featureSetShape = { runs: [], featureNames: ['runtime'], jobsPerRun: 1 };
+
+  it('throws PROTEUS_FEATURES_INVALID_ARGUMENT for swapped arguments, and writes nothing', async () => {
+    const temp = await createTempDir();
+    try {
+      const path = join(temp.path, 'swapped.arrow');
+      const error = await writeDatasetArrow(path as never, featureSetShape as never).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PROTEUS_FEATURES_INVALID_ARGUMENT' });
+      expect((error as Error).message).toContain('swapped');
+      await expect(readDatasetArrow(path)).rejects.toMatchObject({ code: 'PROTEUS_FEATURES_PATH_NOT_FOUND' });
+    } finally {
+      await temp.dispose();
+    }
+  });
+
+  it.each([
+    ['no path', [featureSetShape, undefined]],
+    ['an empty path', [featureSetShape, '']],
+    ['not a feature set', [{ rows: [] }, 'x.arrow']],
+  ])('throws PROTEUS_FEATURES_INVALID_ARGUMENT for %s', async (_name, args) => {
+    await expect(writeDatasetArrow(...(args as [never, never]))).rejects.toMatchObject({
+      code: 'PROTEUS_FEATURES_INVALID_ARGUMENT',
+    });
+  });
+});

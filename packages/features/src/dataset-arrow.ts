@@ -30,15 +30,42 @@ const CHECKSUM_PREFIX = Buffer.from('proteus-sha256:');
 const CHECKSUM_DIGITS = 64;
 const CHECKSUM_ZEROS = Buffer.from('0'.repeat(CHECKSUM_DIGITS));
 
+function describeArgument(value: unknown): string {
+  if (typeof value === 'string') return `the string "${value}"`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+function isFeatureSet(value: unknown): value is FeatureSet {
+  const candidate = value as Partial<FeatureSet> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    Array.isArray(candidate.runs) &&
+    Array.isArray(candidate.featureNames) &&
+    typeof candidate.jobsPerRun === 'number'
+  );
+}
+
 /**
  * Writes a feature set as an Arrow IPC file, atomically (readers never see a torn file). Columns: `run_index`,
  * `run_id`, `node_index`, `job_name`, `job_label`, `run_label`, then `feature:<name>` (float32) per feature;
  * workflow, generation, pipeline, runs, the DAG and a SHA-256 checksum go in the schema metadata (`proteus.*` keys).
  *
- * @example await writeDatasetArrow('out/montage.flowbench-v1.arrow', extractFeatures(dataset));
- * @throws Error from the file system (no space, no permission)
+ * @example await writeDatasetArrow(extractFeatures(dataset), 'out/montage.flowbench-v1.arrow');
+ * @throws ProteusError PROTEUS_FEATURES_INVALID_ARGUMENT when `features` is not a FeatureSet or `path` not a path
+ *   (the feature set comes first, the destination last); Error from the file system (no space, no permission)
  */
-export async function writeDatasetArrow(path: string, features: FeatureSet): Promise<void> {
+export async function writeDatasetArrow(features: FeatureSet, path: string): Promise<void> {
+  if (!isFeatureSet(features) || typeof path !== 'string' || path === '') {
+    const swapped = typeof features === 'string' && isFeatureSet(path);
+    throw new ProteusError(
+      'PROTEUS_FEATURES_INVALID_ARGUMENT',
+      `features/writeDatasetArrow: expected (features, path), got (${describeArgument(features)}, ` +
+        `${describeArgument(path)}). ${swapped ? 'The arguments are swapped: ' : ''}pass the FeatureSet from ` +
+        "extractFeatures first and the destination last: writeDatasetArrow(features, 'out/x.arrow').",
+    );
+  }
   const runs = features.runs.length;
   const jobs = features.jobsPerRun;
   const rows = runs * jobs;

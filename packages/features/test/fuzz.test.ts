@@ -116,7 +116,7 @@ describe.skipIf(!hasSharedDatasets)('fuzz: corrupted input gives only ProteusErr
     const zip = join(temp.path, 'fuzz.zip');
     await writeFile(zip, buildZip(runs));
     const good = join(temp.path, 'good.arrow');
-    await writeDatasetArrow(good, extractFeatures(await loadFlowBench(zip)));
+    await writeDatasetArrow(extractFeatures(await loadFlowBench(zip)), good);
     const bytes = new Uint8Array(readFileSync(good));
     for (let round = 0; round < ROUNDS; round++) {
       const bad = join(temp.path, 'bad.arrow');

@@ -72,7 +72,7 @@ export function registerDatasetCommands(cli: Argv, io: CliIo): Argv {
           const loaded = await loadFlowBench(resolve(io.cwd, args.path), loadOptions(args, io));
           const features = extractFeatures(loaded, { pipeline: args.pipeline });
           const out = resolve(io.cwd, args.out);
-          await writeDatasetArrow(out, features);
+          await writeDatasetArrow(features, out);
           const summary: ConvertSummary = {
             out,
             workflow: features.workflow,
