@@ -3,8 +3,7 @@
  * of confidence scores (the paper's Fig. 8) and the ablation of Eq. 6's third term (Figs. 9-10). Charts are vega-lite
  * specs rendered to inline SVG in Node (vega's headless `View.toSVG`, no canvas).
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { EmulationSummary } from './emulate-active-learning.js';
 
 const METRICS = [
@@ -18,6 +17,9 @@ const METRICS = [
  * @example const svg = await renderSvg({ data: { values }, mark: 'line', encoding: { x: { field: 'samples', type: 'quantitative' } } });
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded on first use: vega-canvas probes for `canvas` with a top-level await, which makes require() of a package
+  // that imports vega statically fail (ERR_REQUIRE_ASYNC_MODULE).
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

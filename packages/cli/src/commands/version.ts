@@ -9,7 +9,8 @@ export function registerVersionCommands(cli: Argv, io: CliIo): Argv {
     'Print the versions of proteus and its runtime',
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
     (argv) => {
-      const manifest = createRequire(import.meta.url)('../../package.json') as { version: string };
+      // By package name, not a relative path: this file runs from src/commands/ in tests and from dist/ when built.
+      const manifest = createRequire(import.meta.url)('@proteus-wf/cli/package.json') as { version: string };
       const info = {
         proteus: manifest.version,
         node: process.versions.node,
