@@ -19,7 +19,7 @@ describe('readLedger', () => {
     const spec = { kind: 'cpu' as const, removeCores: 2, label: 'cpu_2' };
     await appendLedgerRecord(path, {
       type: 'intent',
-      v: 1,
+      v: 2,
       id: 'a',
       at: 1000,
       target: 'local',
@@ -33,7 +33,7 @@ describe('readLedger', () => {
       type: 'applied',
       id: 'a',
       at: 2000,
-      inverse: [{ op: 'remove', path: '/x' }],
+      inverse: [{ kind: 'scratch-dir', path: '/x' }],
       effect: { k: 1 },
     });
     await appendLedgerRecord(path, { type: 'revert-failed', id: 'a', at: 2500, reason: 'release', errors: ['boom'] });
@@ -47,8 +47,9 @@ describe('readLedger', () => {
       runId: 'r',
       worker: 'w',
       owner,
+      version: 2,
       state: 'reverted',
-      inverse: [{ op: 'remove', path: '/x' }],
+      inverse: [{ kind: 'scratch-dir', path: '/x' }],
       effect: { k: 1 },
       window: { intentAt: 1, appliedAt: 2, revertedAt: 3 },
       revertReason: 'release',
@@ -59,7 +60,7 @@ describe('readLedger', () => {
     const path = join(dir.path, 'torn.jsonl');
     await appendLedgerRecord(path, {
       type: 'intent',
-      v: 1,
+      v: 2,
       id: 'a',
       at: 1,
       target: 'local',
