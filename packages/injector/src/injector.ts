@@ -455,7 +455,10 @@ export async function recoverLedger(
       result.skipped.push({ id: entry.id, reason: 'live in this injector' });
       continue;
     }
-    const refusal = await checkEntry(entry);
+    const refusal = await checkEntry(entry).catch((error: unknown) => ({
+      code: 'PROTEUS_INJECTOR_LEDGER_REJECTED',
+      reason: `cannot be checked (${(error as Error).message}); nothing of it was run`,
+    }));
     if (refusal) {
       result.rejected.push({ id: String(entry.id), code: refusal.code, reason: refusal.reason });
       continue;

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fuzzLedger } from '../../../scripts/fuzz-ledger.mjs';
 import { recoverLedger } from '../src/index.js';
 import { createTempDir } from './helpers.js';
 
@@ -45,4 +46,26 @@ describe('recoverLedger on a hand-written ledger', () => {
       await dir.dispose();
     }
   });
+});
+
+describe('recoverLedger on forged ledgers (seeded fuzz; scripts/fuzz-ledger.mjs runs 1,000)', () => {
+  it('reports each of 150 forged entries, runs no command and changes nothing in the sandbox', async () => {
+    const result = await fuzzLedger({ recoverLedger: recoverLedger as never, count: 150, seed: 13 });
+    expect(result.unreported).toEqual([]);
+    expect(result).toMatchObject({
+      entries: 150,
+      reported: 150,
+      executed: 0,
+      commands: 0,
+      changed: [],
+      canaryAlive: true,
+    });
+    // The forgeries reach every refusal: old format, rejected, gone namespace, malformed line.
+    expect(Object.keys(result.codes).sort()).toEqual([
+      'PROTEUS_INJECTOR_LEDGER_LEGACY',
+      'PROTEUS_INJECTOR_LEDGER_MALFORMED',
+      'PROTEUS_INJECTOR_LEDGER_REJECTED',
+      'PROTEUS_INJECTOR_LEDGER_TARGET_GONE',
+    ]);
+  }, 60_000);
 });

@@ -138,10 +138,10 @@ function checkAction(
   const a = action as Record<string, unknown>;
   const kind = a.kind as InverseAction['kind'];
   const fields = Object.hasOwn(FIELDS, String(kind)) ? FIELDS[kind] : undefined;
-  if (!fields) return `unknown kind ${JSON.stringify(a.kind).slice(0, 40)}`;
+  if (!fields) return `unknown kind ${String(JSON.stringify(a.kind)).slice(0, 40)}`;
   for (const key of Object.keys(a)) {
     if (key !== 'kind' && !fields.required.includes(key) && !fields.optional.includes(key)) {
-      return `unknown field ${JSON.stringify(key).slice(0, 40)} in a ${kind} action`;
+      return `unknown field ${String(JSON.stringify(key)).slice(0, 40)} in a ${kind} action`;
     }
   }
   for (const key of fields.required) if (a[key] === undefined) return `a ${kind} action needs "${key}"`;
@@ -391,7 +391,7 @@ function describeLegacy(inverse: unknown): string {
   if (!Array.isArray(inverse) || inverse.length === 0) return 'no undo steps recorded';
   return inverse
     .slice(0, 8)
-    .map((step) => JSON.stringify(step).slice(0, 160))
+    .map((step) => String(JSON.stringify(step)).slice(0, 160))
     .join('; ');
 }
 
