@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ProteusError } from '@proteus-wf/core';
 import { DEFAULT_CGROUP_ROOT } from './internal/cgroup.js';
 import { checkEntry } from './internal/inverse-actions.js';
@@ -144,8 +146,10 @@ function loaderArgs(): string[] {
     const arg = argv[i]!;
     const name = arg.split('=')[0]!;
     if (!['--import', '--loader', '--experimental-loader', '--conditions', '-C'].includes(name)) continue;
-    keep.push(arg);
-    if (!arg.includes('=') && argv[i + 1] !== undefined) keep.push(argv[++i]!);
+    // The reverter runs in /: a relative module path would no longer resolve there.
+    const absolute = (value: string) => (value.startsWith('.') ? pathToFileURL(resolve(value)).href : value);
+    if (arg.includes('=')) keep.push(`${name}=${absolute(arg.slice(name.length + 1))}`);
+    else if (argv[i + 1] !== undefined) keep.push(arg, absolute(argv[++i]!));
   }
   return keep;
 }
