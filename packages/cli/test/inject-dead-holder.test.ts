@@ -121,7 +121,7 @@ describe.skipIf(skip)('proteus inject apply --duration after kill -9 of the hold
       const leftovers = async () => {
         const left: string[] = [];
         const now = await Promise.all(knobs.map((k) => readFile(k, 'utf8')));
-        now.forEach((value, i) => value !== baseline[i] && left.push(`${knobs[i]} = ${value.trim()}`));
+        for (const [i, value] of now.entries()) if (value !== baseline[i]) left.push(`${knobs[i]} = ${value.trim()}`);
         const tables = await run('ip', ['netns', 'exec', netns, 'nft', 'list', 'tables']);
         if (tables.includes('proteus_')) left.push(`nft ${tables.trim()}`);
         if ((await markedProcesses(stressId)).length > 0) left.push(`stressor ${stressId}`);
