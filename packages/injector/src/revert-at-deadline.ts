@@ -173,10 +173,14 @@ export async function armDeadlineReverter(options: {
     // a separate node process could not import it. The published build always arms the reverter.
     return { armed: false, reason: 'running from TypeScript sources without a module loader' };
   }
-  const settings = JSON.stringify({ cgroupRoot: options.cgroupRoot, ...(options.ssh ? { ssh: options.ssh } : {}) });
+  // The reverter runs in /: relative paths are resolved here.
+  const settings = JSON.stringify({
+    cgroupRoot: resolve(options.cgroupRoot),
+    ...(options.ssh ? { ssh: options.ssh } : {}),
+  });
   const child = spawn(
     process.execPath,
-    [...flags, '--input-type=module', '-e', REVERTER, moduleUrl, options.ledgerPath, options.id, settings],
+    [...flags, '--input-type=module', '-e', REVERTER, moduleUrl, resolve(options.ledgerPath), options.id, settings],
     { detached: true, stdio: ['ignore', 'pipe', 'ignore'], cwd: '/' },
   );
   const failed = (why: string) =>
