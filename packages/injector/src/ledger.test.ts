@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProteusError } from '@proteus-wf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,5 +80,17 @@ describe('readLedger', () => {
     await writeFile(path, 'hello world\n');
     const error = await readLedger(path).catch((e: unknown) => e);
     expect(isProteusError(error, 'PROTEUS_INJECTOR_LEDGER_CORRUPT')).toBe(true);
+  });
+
+  it('refuses to append through a symbolic link with PROTEUS_INJECTOR_LEDGER_WRITE, leaving its target untouched', async () => {
+    const victim = join(dir.path, 'victim');
+    await writeFile(victim, 'root:x:0:0\n');
+    const link = join(dir.path, 'linked.jsonl');
+    await symlink(victim, link);
+    const error = await appendLedgerRecord(link, { type: 'reverted', id: 'a', at: 1, reason: 'recover' }).catch(
+      (e: unknown) => e,
+    );
+    expect(isProteusError(error, 'PROTEUS_INJECTOR_LEDGER_WRITE')).toBe(true);
+    expect(await readFile(victim, 'utf8')).toBe('root:x:0:0\n');
   });
 });

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ProteusError } from '@proteus-wf/core';
@@ -210,7 +211,18 @@ export async function scanLedger(
  */
 export async function appendLedgerRecord(path: string, record: LedgerRecord): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, 'a+', 0o644);
+  // O_NOFOLLOW: a ledger that is a symbolic link (say, to /etc/passwd) is refused, not appended to as root.
+  const handle = await open(
+    path,
+    constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o644,
+  ).catch((error: unknown) => {
+    throw new ProteusError(
+      'PROTEUS_INJECTOR_LEDGER_WRITE',
+      `injector/ledger: cannot open ${path} for appending (${(error as Error).message}). It must be a regular file, not a symbolic link.`,
+      { cause: error },
+    );
+  });
   try {
     const { size } = await handle.stat();
     let prefix = '';
