@@ -3,7 +3,8 @@
 // Each cycle starts a child that applies 1-3 random anomalies (cgroup CPU and disk limits, Node and stress-ng
 // stressors, nft loss and tbf in a network namespace) and SIGKILLs it at a random moment, sometimes in the middle
 // of an apply. recoverLedger() must then leave nothing behind: no changed cgroup knob, no stressor process, no nft
-// table, no qdisc, no scratch folder, no unreverted ledger entry. Prints one JSON line per cycle and a summary.
+// table, no qdisc, no scratch folder, no unreverted ledger entry, and no entry of its own refused by recover's checks
+// of the declarative ledger. Prints one JSON line per cycle and a summary.
 // Usage: npm run build && npm run soak:injector -- [--cycles 100] [--seed 7]   (root, cgroup v1 or v2, iproute2, nftables)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -152,6 +153,8 @@ try {
     for (const entry of after)
       if (entry.state !== 'reverted') left.push(`ledger entry ${entry.id} still ${entry.state}`);
     for (const failure of result.failed) left.push(`revert failed ${failure.id}: ${failure.errors.join('; ')}`);
+    // An entry the injector wrote itself must never be refused by recover's checks.
+    for (const refused of result.rejected) left.push(`recover refused ${refused.id ?? refused.line}: ${refused.code}`);
     totalLeftovers += left.length;
     const ms = performance.now() - started;
     durations.push(ms);

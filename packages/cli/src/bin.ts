@@ -3,7 +3,8 @@ import { runCli } from './run-cli.js';
 
 const controller = new AbortController();
 let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// SIGHUP (a closed terminal or ssh session) ends a run like SIGTERM: anomalies are reverted, resources released.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     interrupted++;
     // First signal: let running work revert anomalies and release resources; a second one exits at once.

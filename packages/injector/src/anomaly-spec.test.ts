@@ -81,6 +81,30 @@ describe('validateAnomaly', () => {
 });
 
 describe('describeAnomaly', () => {
+  it('throws PROTEUS_INJECTOR_SPEC_INVALID for numbers past their bounds and interface names starting with -', () => {
+    for (const bad of [
+      { kind: 'disk', writeBps: 2 ** 40 + 1 },
+      { kind: 'disk', readBps: Number.MAX_SAFE_INTEGER },
+      { kind: 'stress', disk: { workers: 1, bytes: 2 ** 36 + 1 } },
+      { kind: 'stress', memory: { workers: 1, bytes: 2 ** 40 + 1 } },
+      { kind: 'network', rateMbit: 10, interface: '-x' },
+      { kind: 'none', label: 'x'.repeat(129) },
+    ]) {
+      let code: string | undefined;
+      try {
+        validateAnomaly(bad);
+      } catch (error) {
+        code = isProteusError(error) ? error.code : undefined;
+      }
+      expect(code, JSON.stringify(bad).slice(0, 80)).toBe('PROTEUS_INJECTOR_SPEC_INVALID');
+    }
+    for (const name of ['hdd_2000000', 'cpu_5000']) {
+      expect(() => parseAnomaly(name), name).toThrow(
+        expect.objectContaining({ code: 'PROTEUS_INJECTOR_SPEC_INVALID' }),
+      );
+    }
+  });
+
   it('prefers the dataset label and describes the rest compactly', () => {
     expect(describeAnomaly(parseAnomaly('cpu_2'))).toBe('cpu_2');
     expect(describeAnomaly({ kind: 'cpu', quota: 0.5 })).toBe('cpu quota=0.5');

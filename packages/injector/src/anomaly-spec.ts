@@ -1,4 +1,5 @@
 import { ProteusError } from '@proteus-wf/core';
+import { INTERFACE_NAME } from './targets.js';
 
 /**
  * Anomaly specifications and the dataset names that map to them.
@@ -22,7 +23,10 @@ export type CpuAnomalySpec =
   | { kind: 'cpu'; removeCores: number; quota?: undefined; label?: string }
   | { kind: 'cpu'; quota: number; removeCores?: undefined; label?: string };
 
-/** A block-device throughput cap in bytes per second (`0`/absent = unlimited) on `device` or the working folder's disk. */
+/**
+ * A block-device throughput cap in bytes per second (`0`/absent = unlimited, at most {@link MAX_DISK_BPS}) on `device`
+ * or the working folder's disk.
+ */
 export interface DiskAnomalySpec {
   kind: 'disk';
   readBps?: number;
@@ -73,6 +77,12 @@ export interface ParseAnomalyOptions {
   generation?: 1 | 2;
 }
 
+/** The largest disk cap, 1 TiB/s: no disk is faster, so a larger number is a typo. */
+export const MAX_DISK_BPS = 2 ** 40;
+/** The largest file a disk stressor worker rewrites (64 GiB) and the most memory a memory worker holds (1 TiB). */
+const MAX_STRESS_DISK_BYTES = 2 ** 36;
+const MAX_STRESS_MEMORY_BYTES = 2 ** 40;
+
 /** Docker's `mb` unit (`--device-write-bps /dev/sda:5mb`) is binary: 1 mb = 1,048,576 bytes. */
 const MIB = 1024 * 1024;
 
@@ -116,15 +126,19 @@ export function parseAnomaly(input: string, options: ParseAnomalyOptions = {}): 
   const generation = options.generation ?? 2;
   if (family === 'cpu') {
     if (!Number.isInteger(amount) || amount < 1) throw invalid('cpu_<cores> needs a whole number of cores ≥ 1', input);
-    return generation === 1
-      ? { kind: 'stress', cpu: { workers: amount }, label }
-      : { kind: 'cpu', removeCores: amount, label };
+    return validateAnomaly(
+      generation === 1
+        ? { kind: 'stress', cpu: { workers: amount }, label }
+        : { kind: 'cpu', removeCores: amount, label },
+    );
   }
   if (family === 'hdd') {
     if (!(amount > 0)) throw invalid('hdd_<MB> needs an amount > 0', input);
-    return generation === 1
-      ? { kind: 'stress', disk: { workers: 1, bytes: Math.round(amount * MIB) }, label }
-      : { kind: 'disk', writeBps: Math.round(amount * MIB), readBps: Math.round(2 * amount * MIB), label };
+    return validateAnomaly(
+      generation === 1
+        ? { kind: 'stress', disk: { workers: 1, bytes: Math.round(amount * MIB) }, label }
+        : { kind: 'disk', writeBps: Math.round(amount * MIB), readBps: Math.round(2 * amount * MIB), label },
+    );
   }
   return validateAnomaly({ kind: 'network', lossPercent: amount, label });
 }
@@ -141,7 +155,9 @@ export function validateAnomaly(value: unknown): AnomalySpec {
   }
   const spec = value as Record<string, unknown>;
   const label = spec.label;
-  if (label !== undefined && typeof label !== 'string') problems.push('"label" must be a string');
+  if (label !== undefined && (typeof label !== 'string' || label.length > 128)) {
+    problems.push('"label" must be a string of at most 128 characters');
+  }
   const allowed = (keys: string[]) => {
     for (const key of Object.keys(spec)) {
       if (key !== 'kind' && key !== 'label' && !keys.includes(key)) problems.push(`unknown field "${key}"`);
@@ -171,11 +187,17 @@ export function validateAnomaly(value: unknown): AnomalySpec {
     }
     case 'disk': {
       allowed(['readBps', 'writeBps', 'device']);
-      numberAt('readBps', 0, Number.MAX_SAFE_INTEGER, true);
-      numberAt('writeBps', 0, Number.MAX_SAFE_INTEGER, true);
+      numberAt('readBps', 0, MAX_DISK_BPS, true);
+      numberAt('writeBps', 0, MAX_DISK_BPS, true);
       if (!spec.readBps && !spec.writeBps) problems.push('a disk spec needs "readBps" or "writeBps" > 0');
-      if (spec.device !== undefined && (typeof spec.device !== 'string' || spec.device === '')) {
-        problems.push('"device" must be a non-empty string');
+      if (
+        spec.device !== undefined &&
+        (typeof spec.device !== 'string' ||
+          spec.device === '' ||
+          spec.device.length > 4096 ||
+          spec.device.includes('\0'))
+      ) {
+        problems.push('"device" must be a non-empty path or MAJ:MIN');
       }
       break;
     }
@@ -197,8 +219,11 @@ export function validateAnomaly(value: unknown): AnomalySpec {
           if (e !== undefined && (typeof e !== 'number' || !(e > 0 && e <= 100))) {
             problems.push(`"cpu.loadPercent" must be in (0, 100] (got ${JSON.stringify(e)})`);
           }
-        } else if (typeof e !== 'number' || !Number.isInteger(e) || e < 4096) {
-          problems.push(`"${key}.bytes" must be an integer ≥ 4096 (got ${JSON.stringify(e)})`);
+        } else {
+          const max = key === 'memory' ? MAX_STRESS_MEMORY_BYTES : MAX_STRESS_DISK_BYTES;
+          if (typeof e !== 'number' || !Number.isInteger(e) || e < 4096 || e > max) {
+            problems.push(`"${key}.bytes" must be an integer in [4096, ${max}] (got ${JSON.stringify(e)})`);
+          }
         }
         for (const k of Object.keys(g))
           if (k !== 'workers' && k !== extra) problems.push(`unknown field "${key}.${k}"`);
@@ -226,7 +251,7 @@ export function validateAnomaly(value: unknown): AnomalySpec {
       if (spec.jitterMs && !spec.delayMs) problems.push('"jitterMs" needs "delayMs"');
       if (
         spec.interface !== undefined &&
-        (typeof spec.interface !== 'string' || !/^[\w.@-]{1,15}$/.test(spec.interface))
+        (typeof spec.interface !== 'string' || !INTERFACE_NAME.test(spec.interface))
       ) {
         problems.push(`"interface" must be a Linux interface name (got ${JSON.stringify(spec.interface)})`);
       }

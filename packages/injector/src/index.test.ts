@@ -3,6 +3,8 @@ import { expect, it } from 'vitest';
 it('exports the public API', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "LEDGER_VERSION",
+      "MAX_DURATION_SEC",
       "buildSshArgs",
       "createInjector",
       "createLocalRunner",
@@ -21,6 +23,7 @@ it('exports the public API', async () => {
       "quoteShellArgument",
       "readLedger",
       "recoverLedger",
+      "revertAtDeadline",
       "runDeploymentPlan",
       "runnerForTarget",
       "validateAnomaly",

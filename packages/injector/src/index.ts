@@ -24,17 +24,20 @@ export type {
   InjectorOptions,
   RecoverOptions,
   RecoverResult,
+  RejectedEntry,
   RevertResult,
 } from './injector.js';
-export { createInjector, recoverLedger } from './injector.js';
+export { createInjector, MAX_DURATION_SEC, recoverLedger } from './injector.js';
 export { forgetHostKeys, listKnownHosts } from './known-hosts.js';
-export type { InverseOperation, LedgerEntry, LedgerOwner, LedgerRecord, RevertReason } from './ledger.js';
-export { readLedger } from './ledger.js';
+export type { CgroupKnob, InverseAction, LedgerEntry, LedgerOwner, LedgerRecord, RevertReason } from './ledger.js';
+export { LEDGER_VERSION, readLedger } from './ledger.js';
 export type { LocalRunnerOptions } from './local-runner.js';
 export { createLocalRunner } from './local-runner.js';
 export { createNetnsRunner } from './netns-runner.js';
 export type { DeploymentStep, PoolNode, PoolPlanInput } from './plan-pool-deployment.js';
 export { describeStep, planPoolDeployment } from './plan-pool-deployment.js';
+export type { RevertAtDeadlineOptions, RevertAtDeadlineOutcome } from './revert-at-deadline.js';
+export { revertAtDeadline } from './revert-at-deadline.js';
 export type { RunDeploymentPlanOptions } from './run-deployment-plan.js';
 export { runDeploymentPlan } from './run-deployment-plan.js';
 export type { RunnerForTargetOptions } from './runner-for-target.js';

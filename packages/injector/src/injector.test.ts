@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isProteusError } from '@proteus-wf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir } from '../test/helpers.js';
-import { createInjector, readLedger, recoverLedger } from './index.js';
+import { createInjector, MAX_DURATION_SEC, readLedger, recoverLedger } from './index.js';
 import { findMarkedProcesses } from './internal/proc.js';
 
 /** CPU seconds a process has used (utime + stime from /proc/<pid>/stat). */
@@ -39,7 +39,7 @@ describe('createInjector (local stressor: no root needed)', () => {
     expect(await cpuSeconds(pid)).toBeGreaterThan(0.25);
     const [entry] = await readLedger(ledgerPath);
     expect(entry).toMatchObject({ id: handle.id, state: 'applied', runId: 'run-1', worker: 'w1', target: 'local' });
-    expect(entry?.inverse[0]).toMatchObject({ op: 'kill', marker: handle.id, pid });
+    expect(entry).toMatchObject({ version: 2, inverse: [{ kind: 'process-group', pid }, { kind: 'scratch-dir' }] });
     await handle.release();
     await handle.release();
     expect(handle.reverted).toBe(true);
@@ -90,6 +90,23 @@ describe('createInjector (local stressor: no root needed)', () => {
     expect(isProteusError(unknown, 'PROTEUS_INJECTOR_NOT_FOUND')).toBe(true);
     const invalid = await injector.apply('local', { kind: 'stress' } as never).catch((e: unknown) => e);
     expect(isProteusError(invalid, 'PROTEUS_INJECTOR_SPEC_INVALID')).toBe(true);
+  });
+
+  it('throws PROTEUS_INJECTOR_DURATION_INVALID for a duration that is not finite, not positive or above 7 days', async () => {
+    const injector = createInjector({ ledgerPath });
+    // 2147484 s is just above 2^31-1 ms: one Node timer of that length fires after 1 ms.
+    for (const durationSec of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2_147_484, MAX_DURATION_SEC + 1]) {
+      const error = await injector.apply('local', cpuStress, { durationSec }).catch((e: unknown) => e);
+      expect(isProteusError(error, 'PROTEUS_INJECTOR_DURATION_INVALID'), String(durationSec)).toBe(true);
+    }
+  });
+
+  it('throws PROTEUS_INJECTOR_TARGET_INVALID for a cgroup outside proteus/ (recover would refuse to restore it)', async () => {
+    const injector = createInjector({ ledgerPath });
+    for (const target of ['cgroup:user.slice', 'cgroup:proteus', 'cgroup:system.slice/sshd.service']) {
+      const error = await injector.apply(target, { kind: 'cpu', quota: 0.5 }).catch((e: unknown) => e);
+      expect(isProteusError(error, 'PROTEUS_INJECTOR_TARGET_INVALID'), target).toBe(true);
+    }
   });
 
   it('records a normal worker as a none anomaly, so the ledger labels it too', async () => {

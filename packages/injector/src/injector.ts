@@ -5,19 +5,22 @@ import { isProteusError, ProteusError, throwIfAborted } from '@proteus-wf/core';
 import { type AnomalySpec, describeAnomaly, validateAnomaly } from './anomaly-spec.js';
 import { DEFAULT_CGROUP_ROOT, detectCgroupLayout, planCpu, planDisk } from './internal/cgroup.js';
 import { planDockerCpu } from './internal/docker.js';
+import { CGROUP_NAMESPACE, checkEntry, runInverse } from './internal/inverse-actions.js';
 import { planNetwork } from './internal/network.js';
 import type { Plan } from './internal/plan.js';
-import { isProcessAlive, readStartTime } from './internal/proc.js';
-import { runInverse } from './internal/run-inverse.js';
+import { readStartTime } from './internal/proc.js';
+import { isOwnerAlive, revertEntry, revertFailed } from './internal/revert-entry.js';
 import { planStress } from './internal/stress.js';
 import {
   appendLedgerRecord,
-  type InverseOperation,
+  LEDGER_VERSION,
   type LedgerEntry,
   type LedgerOwner,
   type RevertReason,
   readLedger,
+  scanLedger,
 } from './ledger.js';
+import { armDeadlineReverter, type DeadlineReverterArmed, sleepUntil } from './revert-at-deadline.js';
 import { type RunnerForTargetOptions, runnerForTarget } from './runner-for-target.js';
 import { parseTarget, type Target } from './targets.js';
 
@@ -37,9 +40,18 @@ export interface InjectorOptions {
   cgroupRoot?: string;
   /** Folder whose disk `disk` specs throttle when they name no device, and where disk stress writes (default: tmpdir). */
   workDir?: string;
-  /** Revert live anomalies on SIGINT/SIGTERM (default true); handlers exist only while anomalies are live. */
+  /** Revert live anomalies on SIGINT/SIGTERM/SIGHUP (default true); handlers exist only while anomalies are live. */
   handleSignals?: boolean;
+  /**
+   * Arm a detached reverter process for each `durationSec` anomaly (default true), so that the anomaly ends at its
+   * deadline even when this process dies (`kill -9`, a closed terminal). It is armed only where it can reach the
+   * target the same way: with the default runner of the target (no `runner`/`runnerFor` of one's own).
+   */
+  deadlineReverter?: boolean;
 }
+
+/** The longest `durationSec` (7 days): longer holds are a typo, or an anomaly that should have no duration. */
+export const MAX_DURATION_SEC = 7 * 24 * 3600;
 
 /** Options of `Injector.apply`: the run and worker the anomaly labels, and when it reverts by itself. */
 export interface ApplyOptions {
@@ -47,7 +59,11 @@ export interface ApplyOptions {
   runId?: string;
   /** The worker it makes anomalous (its jobs get the anomaly's label). */
   worker?: string;
-  /** Revert automatically after this many seconds (default: stays until reverted, aborted or disposed). */
+  /**
+   * Revert automatically after this many seconds, in (0, {@link MAX_DURATION_SEC}]; also when this process dies
+   * first, through a detached reverter (see `InjectorOptions.deadlineReverter`). Default: stays until reverted,
+   * aborted or disposed.
+   */
   durationSec?: number;
   /** Aborting reverts this anomaly. */
   signal?: AbortSignal;
@@ -85,6 +101,25 @@ export interface RecoverOptions {
   runnerFor?: (target: string) => CommandRunner;
   /** ssh settings for the default {@link runnerForTarget} of {@link recoverLedger}; unused when `runnerFor` is set. */
   ssh?: RunnerForTargetOptions['ssh'];
+  /** Root of the cgroup mounts whose knobs are restored (default `/sys/fs/cgroup`). */
+  cgroupRoot?: string;
+}
+
+/** A ledger entry or line that `recover` refused to act on, and why. */
+export interface RejectedEntry {
+  /** The anomaly id the entry names (absent for a line that names none). */
+  id?: string;
+  /** The 1-based line of a malformed line. */
+  line?: number;
+  /**
+   * `PROTEUS_INJECTOR_LEDGER_LEGACY` (an older format, whose undo steps were free commands),
+   * `PROTEUS_INJECTOR_LEDGER_REJECTED` (not an entry this injector wrote: a command, a foreign path or target),
+   * `PROTEUS_INJECTOR_LEDGER_TARGET_GONE` (its network namespace no longer exists) or
+   * `PROTEUS_INJECTOR_LEDGER_MALFORMED` (a line that is no ledger record).
+   */
+  code: string;
+  /** What is wrong and what to check by hand. */
+  reason: string;
 }
 
 /** What a recovery did to each unreverted anomaly of the ledger: reverted, skipped (with why) or failed (with why). */
@@ -93,8 +128,10 @@ export interface RecoverResult {
   reverted: string[];
   /** Anomalies left alone: live in this injector, or owned by a process that is alive (or on another host). */
   skipped: Array<{ id: string; reason: string }>;
-  /** Anomalies whose inverse operations failed, with each failure; still unreverted in the ledger. */
+  /** Anomalies whose inverse actions failed, with each failure; still unreverted in the ledger. */
   failed: Array<{ id: string; errors: string[] }>;
+  /** Entries and lines nothing was done for: forged, of an older format, or on a target that is gone. */
+  rejected: RejectedEntry[];
 }
 
 /** Applies and reverts anomalies through one write-ahead ledger; disposing it reverts every live anomaly it applied. */
@@ -116,12 +153,10 @@ export interface Injector extends AsyncDisposable {
 
 interface LiveAnomaly {
   handle: AnomalyHandle;
-  inverse: InverseOperation[];
-  runner: CommandRunner;
   revert(reason: RevertReason): Promise<void>;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Creates an injector bound to one ledger.
@@ -132,13 +167,17 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  *   PROTEUS_INJECTOR_TARGET_MISSING, PROTEUS_INJECTOR_SPEC_INVALID, PROTEUS_INJECTOR_SPEC_UNSATISFIABLE,
  *   PROTEUS_INJECTOR_FACILITY_MISSING, PROTEUS_INJECTOR_CONFLICT, PROTEUS_INJECTOR_DEVICE_UNSUPPORTED,
  *   PROTEUS_INJECTOR_CGROUP_WRITE, PROTEUS_INJECTOR_STRESSOR_FAILED, PROTEUS_INJECTOR_COMMAND_FAILED,
- *   PROTEUS_INJECTOR_APPLY_FAILED, PROTEUS_CORE_ABORTED; (from `revert`) PROTEUS_INJECTOR_REVERT_FAILED,
- *   PROTEUS_INJECTOR_NOT_FOUND
+ *   PROTEUS_INJECTOR_APPLY_FAILED, PROTEUS_INJECTOR_DURATION_INVALID, PROTEUS_INJECTOR_REVERTER_FAILED,
+ *   PROTEUS_CORE_ABORTED; (from `revert`) PROTEUS_INJECTOR_REVERT_FAILED, PROTEUS_INJECTOR_NOT_FOUND,
+ *   PROTEUS_INJECTOR_LEDGER_LEGACY, PROTEUS_INJECTOR_LEDGER_REJECTED, PROTEUS_INJECTOR_LEDGER_TARGET_GONE
  */
 export function createInjector(options: InjectorOptions): Injector {
   const { ledgerPath } = options;
+  const cgroupRoot = options.cgroupRoot ?? DEFAULT_CGROUP_ROOT;
   const live = new Map<string, LiveAnomaly>();
   const runners = new Map<string, CommandRunner>();
+  const hasOwnRunner = (target: string) =>
+    options.runnerFor !== undefined || (options.runner !== undefined && options.runner.target === target);
   const runnerFor = (target: string): CommandRunner => {
     const cached = runners.get(target);
     if (cached) return cached;
@@ -196,31 +235,62 @@ export function createInjector(options: InjectorOptions): Injector {
     throwIfAborted(applyOptions.signal, 'injector/apply');
     const checked = validateAnomaly(spec);
     const parsed = parseTarget(target);
+    const { durationSec } = applyOptions;
+    if (durationSec !== undefined) assertDuration(durationSec);
+    if (parsed.kind === 'cgroup' && (parsed.path.split('/')[0] !== CGROUP_NAMESPACE || !parsed.path.includes('/'))) {
+      throw new ProteusError(
+        'PROTEUS_INJECTOR_TARGET_INVALID',
+        `injector/apply: cgroup ${parsed.path} is not under ${CGROUP_NAMESPACE}/; the injector changes only its own cgroups (the testbeds make ${CGROUP_NAMESPACE}/<testbedId>/<worker>), so that recover can tell them from everyone else's.`,
+        { details: { target } },
+      );
+    }
     const runner = runnerFor(target);
     const id = newId();
     const plan = await planFor(parsed, target, checked, {
       id,
       runner,
-      cgroupRoot: options.cgroupRoot ?? DEFAULT_CGROUP_ROOT,
+      cgroupRoot,
       workDir: options.workDir ?? tmpdir(),
-      ...(applyOptions.durationSec === undefined ? {} : { durationSec: applyOptions.durationSec }),
+      ...(durationSec === undefined ? {} : { durationSec }),
       ...(applyOptions.signal ? { signal: applyOptions.signal } : {}),
     });
+    const context = { id, target: parsed, runner: () => runner, cgroupRoot };
     const stepInverses = plan.steps.map((step) => step.inverse);
     const inverseOf = () => [...stepInverses].reverse().flat();
+    const deadlineAt = durationSec === undefined ? undefined : Date.now() + durationSec * 1000;
     await appendLedgerRecord(ledgerPath, {
       type: 'intent',
-      v: 1,
+      v: LEDGER_VERSION,
       id,
       at: Date.now(),
       target,
       spec: checked,
       ...(applyOptions.runId === undefined ? {} : { runId: applyOptions.runId }),
       ...(applyOptions.worker === undefined ? {} : { worker: applyOptions.worker }),
-      ...(applyOptions.durationSec === undefined ? {} : { durationSec: applyOptions.durationSec }),
+      ...(durationSec === undefined ? {} : { durationSec }),
+      ...(deadlineAt === undefined ? {} : { deadlineAt }),
       owner: await owner(),
       inverse: inverseOf(),
     });
+    if (deadlineAt !== undefined && checked.kind !== 'none') {
+      // Armed before anything changes: from here on, the anomaly ends at its deadline whatever happens to us.
+      let armed: DeadlineReverterArmed;
+      try {
+        armed =
+          options.deadlineReverter === false || hasOwnRunner(target)
+            ? { armed: false, reason: 'disabled (deadlineReverter: false, or a runner of its own for the target)' }
+            : await armDeadlineReverter({
+                ledgerPath,
+                id,
+                cgroupRoot,
+                ...(options.ssh ? { ssh: options.ssh } : {}),
+              });
+      } catch (error) {
+        await appendLedgerRecord(ledgerPath, { type: 'reverted', id, at: Date.now(), reason: 'apply-failed' });
+        throw error;
+      }
+      plan.effect.deadlineReverter = armed.armed ? { pid: armed.pid } : { unavailable: armed.reason };
+    }
     for (let i = 0; i < plan.steps.length; i++) {
       const step = plan.steps[i]!;
       try {
@@ -234,7 +304,7 @@ export function createInjector(options: InjectorOptions): Injector {
             .slice(0, i + 1)
             .reverse()
             .flat(),
-          () => runner,
+          context,
         );
         await appendLedgerRecord(
           ledgerPath,
@@ -255,17 +325,15 @@ export function createInjector(options: InjectorOptions): Injector {
     await appendLedgerRecord(ledgerPath, { type: 'applied', id, at: appliedAt, inverse, effect: plan.effect });
 
     let reverting: Promise<void> | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    const timer = new AbortController();
     const onAbort = () => void anomaly.revert('abort').catch(() => undefined);
     const anomaly: LiveAnomaly = {
-      inverse,
-      runner,
       handle: undefined as unknown as AnomalyHandle,
       revert(reason) {
         reverting ??= (async () => {
-          if (timer) clearTimeout(timer);
+          timer.abort();
           applyOptions.signal?.removeEventListener('abort', onAbort);
-          const errors = await runInverse(inverse, () => runner);
+          const errors = await runInverse(inverse, context);
           if (errors.length > 0) {
             await appendLedgerRecord(ledgerPath, { type: 'revert-failed', id, at: Date.now(), reason, errors });
             reverting = undefined;
@@ -293,8 +361,10 @@ export function createInjector(options: InjectorOptions): Injector {
     };
     live.set(id, anomaly);
     installSignals();
-    if (applyOptions.durationSec !== undefined) {
-      timer = setTimeout(() => void anomaly.revert('duration').catch(() => undefined), applyOptions.durationSec * 1000);
+    if (deadlineAt !== undefined) {
+      void sleepUntil(deadlineAt, timer.signal, { unref: false }).then((due) => {
+        if (due) void anomaly.revert('duration').catch(() => undefined);
+      });
     }
     if (applyOptions.signal) {
       if (applyOptions.signal.aborted) await anomaly.revert('abort');
@@ -317,12 +387,19 @@ export function createInjector(options: InjectorOptions): Injector {
       );
     }
     if (entry.state === 'reverted') return { id, reverted: false };
-    await revertEntry(ledgerPath, entry, () => runnerFor(entry.target), 'release');
+    const refusal = await checkEntry(entry);
+    if (refusal) {
+      throw new ProteusError(refusal.code, `injector/revert: anomaly ${id} in ${ledgerPath}: ${refusal.reason}`, {
+        details: { id },
+      });
+    }
+    await revertEntry(ledgerPath, entry, () => runnerFor(entry.target), 'release', cgroupRoot);
     return { id, reverted: true };
   };
 
   const recover = async (recoverOptions: RecoverOptions = {}): Promise<RecoverResult> =>
     recoverLedger(ledgerPath, {
+      cgroupRoot,
       ...recoverOptions,
       runnerFor: recoverOptions.runnerFor ?? runnerFor,
       skip: new Set(live.keys()),
@@ -343,15 +420,17 @@ export function createInjector(options: InjectorOptions): Injector {
 
 /**
  * Reverts every anomaly of a ledger that is not reverted and whose owner process is dead (a crash, `kill -9`), or all
- * of them with `includeLiveOwners`. Safe to run any number of times.
- * @example const { reverted, failed } = await recoverLedger('out/ledger.jsonl')
- * @throws ProteusError PROTEUS_INJECTOR_LEDGER_CORRUPT when the ledger cannot be read
+ * of them with `includeLiveOwners`. Every entry is checked first: only the inverse actions the injector itself
+ * records, on targets it validates (its own cgroups, tables, namespaces, marked processes and scratch folders), are
+ * ever carried out. Forged, older-format and malformed entries are returned in `rejected`, and nothing of them runs.
+ * Safe to run any number of times.
+ * @example const { reverted, failed, rejected } = await recoverLedger('out/ledger.jsonl')
  */
 export async function recoverLedger(
   ledgerPath: string,
   options: RecoverOptions & { skip?: ReadonlySet<string> } = {},
 ): Promise<RecoverResult> {
-  const result: RecoverResult = { reverted: [], skipped: [], failed: [] };
+  const result: RecoverResult = { reverted: [], skipped: [], failed: [], rejected: [] };
   const runners = new Map<string, CommandRunner>();
   const runnerFor = (target: string) => {
     let runner = runners.get(target);
@@ -361,10 +440,27 @@ export async function recoverLedger(
     }
     return runner;
   };
-  for (const entry of await readLedger(ledgerPath)) {
+  const { entries, malformed } = await scanLedger(ledgerPath, 'lenient');
+  for (const line of malformed) {
+    result.rejected.push({
+      ...(line.id === undefined ? {} : { id: line.id }),
+      line: line.line,
+      code: 'PROTEUS_INJECTOR_LEDGER_MALFORMED',
+      reason: `line ${line.line}: ${line.reason}; nothing of it was run`,
+    });
+  }
+  for (const entry of entries) {
     if (entry.state === 'reverted') continue;
     if (options.skip?.has(entry.id)) {
       result.skipped.push({ id: entry.id, reason: 'live in this injector' });
+      continue;
+    }
+    const refusal = await checkEntry(entry).catch((error: unknown) => ({
+      code: 'PROTEUS_INJECTOR_LEDGER_REJECTED',
+      reason: `cannot be checked (${(error as Error).message}); nothing of it was run`,
+    }));
+    if (refusal) {
+      result.rejected.push({ id: String(entry.id), code: refusal.code, reason: refusal.reason });
       continue;
     }
     if (!options.includeLiveOwners && (await isOwnerAlive(entry.owner))) {
@@ -372,7 +468,7 @@ export async function recoverLedger(
       continue;
     }
     try {
-      await revertEntry(ledgerPath, entry, () => runnerFor(entry.target), 'recover');
+      await revertEntry(ledgerPath, entry, () => runnerFor(entry.target), 'recover', options.cgroupRoot);
       result.reverted.push(entry.id);
     } catch (error) {
       const details = isProteusError(error) ? (error.details as { errors?: string[] } | undefined) : undefined;
@@ -382,31 +478,19 @@ export async function recoverLedger(
   return result;
 }
 
-async function revertEntry(
-  ledgerPath: string,
-  entry: LedgerEntry,
-  runner: () => CommandRunner,
-  reason: RevertReason,
-): Promise<void> {
-  const errors = await runInverse(entry.inverse, runner);
-  if (errors.length > 0) {
-    await appendLedgerRecord(ledgerPath, { type: 'revert-failed', id: entry.id, at: Date.now(), reason, errors });
-    throw revertFailed(entry.id, entry.target, errors);
+function assertDuration(durationSec: number): void {
+  if (
+    typeof durationSec !== 'number' ||
+    !Number.isFinite(durationSec) ||
+    durationSec <= 0 ||
+    durationSec > MAX_DURATION_SEC
+  ) {
+    throw new ProteusError(
+      'PROTEUS_INJECTOR_DURATION_INVALID',
+      `injector/apply: durationSec must be a number of seconds in (0, ${MAX_DURATION_SEC}] (got ${JSON.stringify(durationSec)}). Leave it out for an anomaly that stays until reverted.`,
+      { details: { durationSec } },
+    );
   }
-  await appendLedgerRecord(ledgerPath, { type: 'reverted', id: entry.id, at: Date.now(), reason });
-}
-
-async function isOwnerAlive(owner: LedgerOwner): Promise<boolean> {
-  if (owner.hostname !== hostname()) return true;
-  return isProcessAlive(owner.pid, owner.startTime || undefined);
-}
-
-function revertFailed(id: string, target: string, errors: string[]): ProteusError {
-  return new ProteusError(
-    'PROTEUS_INJECTOR_REVERT_FAILED',
-    `injector/revert: anomaly ${id} on ${target} is not fully reverted (${errors.length} failure(s): ${errors.join('; ')}). Fix the cause and run recover again.`,
-    { details: { id, target, errors } },
-  );
 }
 
 interface PlanContext {

@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProteusError } from '@proteus-wf/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ describe('readLedger', () => {
     const spec = { kind: 'cpu' as const, removeCores: 2, label: 'cpu_2' };
     await appendLedgerRecord(path, {
       type: 'intent',
-      v: 1,
+      v: 2,
       id: 'a',
       at: 1000,
       target: 'local',
@@ -33,7 +33,7 @@ describe('readLedger', () => {
       type: 'applied',
       id: 'a',
       at: 2000,
-      inverse: [{ op: 'remove', path: '/x' }],
+      inverse: [{ kind: 'scratch-dir', path: '/x' }],
       effect: { k: 1 },
     });
     await appendLedgerRecord(path, { type: 'revert-failed', id: 'a', at: 2500, reason: 'release', errors: ['boom'] });
@@ -47,8 +47,9 @@ describe('readLedger', () => {
       runId: 'r',
       worker: 'w',
       owner,
+      version: 2,
       state: 'reverted',
-      inverse: [{ op: 'remove', path: '/x' }],
+      inverse: [{ kind: 'scratch-dir', path: '/x' }],
       effect: { k: 1 },
       window: { intentAt: 1, appliedAt: 2, revertedAt: 3 },
       revertReason: 'release',
@@ -59,7 +60,7 @@ describe('readLedger', () => {
     const path = join(dir.path, 'torn.jsonl');
     await appendLedgerRecord(path, {
       type: 'intent',
-      v: 1,
+      v: 2,
       id: 'a',
       at: 1,
       target: 'local',
@@ -79,5 +80,17 @@ describe('readLedger', () => {
     await writeFile(path, 'hello world\n');
     const error = await readLedger(path).catch((e: unknown) => e);
     expect(isProteusError(error, 'PROTEUS_INJECTOR_LEDGER_CORRUPT')).toBe(true);
+  });
+
+  it('refuses to append through a symbolic link with PROTEUS_INJECTOR_LEDGER_WRITE, leaving its target untouched', async () => {
+    const victim = join(dir.path, 'victim');
+    await writeFile(victim, 'root:x:0:0\n');
+    const link = join(dir.path, 'linked.jsonl');
+    await symlink(victim, link);
+    const error = await appendLedgerRecord(link, { type: 'reverted', id: 'a', at: 1, reason: 'recover' }).catch(
+      (e: unknown) => e,
+    );
+    expect(isProteusError(error, 'PROTEUS_INJECTOR_LEDGER_WRITE')).toBe(true);
+    expect(await readFile(victim, 'utf8')).toBe('root:x:0:0\n');
   });
 });

@@ -1,8 +1,7 @@
 import type { CommandResult, CommandRunner, RunCommandOptions } from '@proteus-wf/core';
 import { ProteusError } from '@proteus-wf/core';
 import { createLocalRunner, type LocalRunnerOptions } from './local-runner.js';
-
-const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+import { NETNS_NAME } from './targets.js';
 
 /**
  * A {@link CommandRunner} that runs each command inside a named network namespace (`ip netns exec <name>`).
@@ -13,7 +12,7 @@ export function createNetnsRunner(name: string, options: Omit<LocalRunnerOptions
   if (!NETNS_NAME.test(name)) {
     throw new ProteusError(
       'PROTEUS_INJECTOR_TARGET_INVALID',
-      `injector/createNetnsRunner: namespace name must be 1-64 letters, digits, _ . - (got ${JSON.stringify(name)})`,
+      `injector/createNetnsRunner: namespace name must be 1-64 letters, digits, _ . -, not starting with "-" (got ${JSON.stringify(name)})`,
     );
   }
   const target = `netns:${name}`;

@@ -18,13 +18,18 @@ describe('parseTarget', () => {
     expect(parseTarget('cgroup:/proteus/tb1/w1/')).toEqual({ kind: 'cgroup', path: 'proteus/tb1/w1' });
   });
 
-  it('throws PROTEUS_INJECTOR_TARGET_INVALID for path escapes, option injection and unknown schemes', () => {
+  it('throws PROTEUS_INJECTOR_TARGET_INVALID for path escapes, option injection (names starting with -) and unknown schemes', () => {
     for (const bad of [
       'cgroup:../etc',
       'cgroup:a/../../b',
       'ssh:-oProxyCommand=sh',
       'ssh:a b@host',
       'netns:a/b',
+      'netns:-x',
+      'netns:--help',
+      'netns:..',
+      'cgroup:proteus/-x/w1',
+      'cgroup:',
       'vm:x',
       'remote',
     ]) {

@@ -9,7 +9,10 @@ export type Target =
   | { kind: 'ssh'; host: string; user?: string; port?: number }
   | { kind: 'docker'; container: string };
 
-const NETNS_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A network namespace name: 1-64 letters, digits, _ . -, not starting with `-` (it would read as an option), not `.`/`..`. */
+export const NETNS_NAME = /^(?!-)(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/;
+/** A Linux interface name (at most 15 bytes), not starting with `-`. */
+export const INTERFACE_NAME = /^(?!-)(?!\.{1,2}$)[\w.@-]{1,15}$/;
 const SSH_USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 const SSH_HOST = /^(?:\[[0-9A-Fa-f:.%]+\]|[A-Za-z0-9][A-Za-z0-9_.-]{0,252}|[0-9A-Fa-f:.%]+)$/;
 const CONTAINER = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -35,13 +38,16 @@ export function parseTarget(target: string): Target {
     case 'cgroup': {
       const path = rest.replace(/^\/+/, '').replace(/\/+$/, '');
       const segments = path.split('/');
-      if (path === '' || segments.some((s) => s === '' || s === '.' || s === '..' || !/^[\w.:@-]+$/.test(s))) {
-        return fail('a cgroup path needs non-empty segments of letters, digits, _ . : @ - and no ".."');
+      if (path === '' || segments.some((s) => s === '.' || s === '..' || !/^(?!-)[\w.:@-]{1,255}$/.test(s))) {
+        return fail(
+          'a cgroup path needs non-empty segments of letters, digits, _ . : @ - that do not start with "-", and no ".."',
+        );
       }
       return { kind: 'cgroup', path };
     }
     case 'netns':
-      if (!NETNS_NAME.test(rest)) return fail('a netns name has 1-64 letters, digits, _ . -');
+      if (!NETNS_NAME.test(rest))
+        return fail('a netns name has 1-64 letters, digits, _ . - and does not start with "-"');
       return { kind: 'netns', name: rest };
     case 'docker':
       if (!CONTAINER.test(rest)) return fail('a container name starts with a letter or digit');

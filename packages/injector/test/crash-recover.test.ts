@@ -112,7 +112,7 @@ describe.skipIf(skip)('recover after kill -9', () => {
         true,
       );
       // Idempotent: a second recover finds nothing to do.
-      expect(await recoverLedger(ledgerPath)).toEqual({ reverted: [], skipped: [], failed: [] });
+      expect(await recoverLedger(ledgerPath)).toEqual({ reverted: [], skipped: [], failed: [], rejected: [] });
     } finally {
       await pair.dispose();
       await worker.dispose();

@@ -29,7 +29,7 @@ describe('signals', () => {
     await dir.dispose();
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     it(`reverts live anomalies on ${signal}, then lets the signal terminate the process`, async () => {
       const ledgerPath = join(dir.path, `${signal}.jsonl`);
       const child = spawn(

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createTempDir } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +35,7 @@ describe('proteus inject', () => {
       expect(summary).toMatchObject({ target: 'local', reverted: true, ledger, spec: { kind: 'stress' } });
       const listed = await runCli(['inject', 'list', '--ledger', ledger, '--json']);
       expect(JSON.parse(listed.stdout)).toMatchObject([
-        { id: summary.id, state: 'reverted', runId: 'r1', worker: 'w1', revertReason: 'release' },
+        { id: summary.id, state: 'reverted', runId: 'r1', worker: 'w1', revertReason: 'duration', durationSec: 0.2 },
       ]);
     } finally {
       await temp.dispose();
@@ -48,11 +51,85 @@ describe('proteus inject', () => {
       const { id, reverted } = JSON.parse(applied.stdout);
       expect(reverted).toBe(false);
       const reverting = await runCli(['inject', 'revert', '--ledger', ledger, '--id', id, '--json']);
-      expect(JSON.parse(reverting.stdout)).toEqual({ reverted: [id], skipped: [], failed: [] });
+      expect(JSON.parse(reverting.stdout)).toEqual({ reverted: [id], skipped: [], failed: [], rejected: [] });
       const again = await runCli(['inject', 'revert', '--ledger', ledger, '--id', id, '--json']);
       expect(JSON.parse(again.stdout).reverted).toEqual([]);
       const recovered = await runCli(['inject', 'recover', '--ledger', ledger]);
       expect(recovered.stdout).toContain('reverted 0');
+    } finally {
+      await temp.dispose();
+    }
+  });
+
+  it('rejects a --duration that is not finite, not positive or past 7 days (2147484 s used to revert after 1 ms)', async () => {
+    for (const duration of ['2147484', '1e9', 'Infinity', 'NaN', '0', '-1']) {
+      const { exitCode, stdout } = await runCli([
+        'inject',
+        'apply',
+        stress,
+        '--target',
+        'local',
+        '--ledger',
+        '/tmp/none.jsonl',
+        '--duration',
+        duration,
+        '--json',
+      ]);
+      expect(exitCode, duration).toBe(1);
+      expect(JSON.parse(stdout).error.code, duration).toBe('PROTEUS_CLI_USAGE');
+    }
+  });
+
+  it('recover runs nothing of a hand-written ledger, lists the entry as not run and exits 1', async () => {
+    const temp = await createTempDir();
+    try {
+      const ledger = join(temp.path, 'injector-ledger.jsonl');
+      const canary = join(temp.path, 'canary');
+      const owner = { pid: 2 ** 22 - 3, startTime: '1', hostname: hostname() };
+      const lines = [
+        {
+          type: 'intent',
+          v: 2,
+          id: 'aaaaaaaaaaaa0001',
+          at: 1,
+          target: 'local',
+          spec: { kind: 'stress', cpu: { workers: 1 } },
+          owner,
+          inverse: [],
+        },
+        {
+          type: 'applied',
+          id: 'aaaaaaaaaaaa0001',
+          at: 2,
+          effect: {},
+          inverse: [{ kind: 'scratch-dir', path: temp.path }],
+        },
+        {
+          type: 'intent',
+          v: 1,
+          id: 'old1',
+          at: 1,
+          target: 'local',
+          spec: { kind: 'none' },
+          owner,
+          inverse: [{ op: 'run', file: 'touch', args: [canary] }],
+        },
+      ];
+      await writeFile(ledger, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+      const { exitCode, stdout } = await runCli(['inject', 'recover', '--ledger', ledger, '--json']);
+      expect(exitCode).toBe(1);
+      const [result, error] = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(result.reverted).toEqual([]);
+      expect(result.rejected.map((r: { id: string; code: string }) => [r.id, r.code])).toEqual([
+        ['aaaaaaaaaaaa0001', 'PROTEUS_INJECTOR_LEDGER_REJECTED'],
+        ['old1', 'PROTEUS_INJECTOR_LEDGER_LEGACY'],
+      ]);
+      expect(error.error.code).toBe('PROTEUS_INJECTOR_LEDGER_REJECTED');
+      expect(existsSync(temp.path)).toBe(true);
+      expect(existsSync(canary)).toBe(false);
     } finally {
       await temp.dispose();
     }

@@ -6,6 +6,7 @@ import {
   describeAnomaly,
   detectCapabilities,
   type LedgerEntry,
+  MAX_DURATION_SEC,
   parseAnomaly,
   type RecoverResult,
   readLedger,
@@ -80,7 +81,7 @@ export function registerInjectCommands(cli: Argv, io: CliIo): Argv {
             })
             .option('duration', {
               type: 'number',
-              describe: 'Hold the anomaly this many seconds in the foreground, then revert',
+              describe: `Hold the anomaly this many seconds (at most ${MAX_DURATION_SEC}), then revert; a detached reverter ends it on time even if this process dies`,
             })
             .option('run-id', { type: 'string', describe: 'The run this anomaly labels' })
             .option('worker', { type: 'string', describe: 'The worker it makes anomalous' })
@@ -91,10 +92,13 @@ export function registerInjectCommands(cli: Argv, io: CliIo): Argv {
             }),
         async (argv) => {
           const args = argv as unknown as ApplyArgs;
-          if (args.duration !== undefined && !(args.duration > 0)) {
+          if (
+            args.duration !== undefined &&
+            !(Number.isFinite(args.duration) && args.duration > 0 && args.duration <= MAX_DURATION_SEC)
+          ) {
             throw new ProteusError(
               'PROTEUS_CLI_USAGE',
-              `inject apply: --duration must be > 0 seconds (got ${args.duration})`,
+              `inject apply: --duration must be a number of seconds in (0, ${MAX_DURATION_SEC}] (got ${args.duration}). Leave it out to keep the anomaly until inject revert.`,
             );
           }
           const spec = parseAnomaly(args.spec, args.generation ? { generation: args.generation } : {});
@@ -105,14 +109,14 @@ export function registerInjectCommands(cli: Argv, io: CliIo): Argv {
           const handle = await injector.apply(args.target, spec, {
             ...(args.runId ? { runId: args.runId } : {}),
             ...(args.worker ? { worker: args.worker } : {}),
-            ...(hold ? { signal: io.signal } : {}),
+            ...(hold ? { signal: io.signal, durationSec: args.duration } : {}),
           });
           if (hold) {
             if (!args.json)
               io.stderr(
                 `holding ${describeAnomaly(spec)} on ${args.target} for ${args.duration} s (id ${handle.id})\n`,
               );
-            await sleep((args.duration ?? 0) * 1000, io.signal);
+            await sleepUntil(handle.appliedAt * 1000 + (args.duration ?? 0) * 1000, io.signal);
             await handle.release();
           }
           const summary: InjectApplySummary = {
@@ -141,6 +145,7 @@ export function registerInjectCommands(cli: Argv, io: CliIo): Argv {
               reverted: outcome.reverted ? [outcome.id] : [],
               skipped: outcome.reverted ? [] : [{ id: args.id, reason: 'already reverted' }],
               failed: [],
+              rejected: [],
             };
           } else {
             result = await recoverLedger(ledger, { includeLiveOwners: true });
@@ -186,19 +191,28 @@ function finish(io: CliIo, result: RecoverResult, json: boolean): void {
       { details: result.failed },
     );
   }
+  if (result.rejected.length > 0) {
+    throw new ProteusError(
+      'PROTEUS_INJECTOR_LEDGER_REJECTED',
+      `inject: ${result.rejected.length} ledger entr${result.rejected.length === 1 ? 'y was' : 'ies were'} not run (${[...new Set(result.rejected.map((r) => r.code))].join(', ')}); see the list above and check those targets by hand.`,
+      { details: result.rejected },
+    );
+  }
 }
 
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return;
-  await new Promise<void>((resolveSleep) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolveSleep();
-    }
-  });
+/** Sleeps until `epochMs` or an abort, in chunks: one timer longer than 2^31-1 ms would fire after 1 ms. */
+async function sleepUntil(epochMs: number, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted && Date.now() < epochMs) {
+    await new Promise<void>((resolveSleep) => {
+      const timer = setTimeout(done, Math.min(epochMs - Date.now(), 2 ** 31 - 1));
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolveSleep();
+      }
+    });
+  }
 }
 
 function renderCapabilities(capabilities: Capabilities): string {
@@ -248,5 +262,9 @@ function renderRecover(result: RecoverResult): string {
     `reverted ${result.reverted.length}${result.reverted.length ? `: ${result.reverted.join(', ')}` : ''}`,
     ...result.skipped.map((s) => `skipped ${s.id}: ${s.reason}`),
     ...result.failed.map((f) => `FAILED ${f.id}: ${f.errors.join('; ')}`),
+    // Rejected entries are hand-written text: control characters are not passed to the terminal.
+    ...result.rejected.map((r) =>
+      `NOT RUN ${r.id ?? `line ${r.line}`} (${r.code}): ${r.reason}`.replace(/\p{Cc}/gu, '?'),
+    ),
   ].join('\n');
 }

@@ -225,7 +225,7 @@ async function openTestbed(io: CliIo, args: TestbedArgs) {
 }
 
 /**
- * Runs `work` with a signal that fires on the CLI's own signal or on SIGINT/SIGTERM, so an interrupted provision
+ * Runs `work` with a signal that fires on the CLI's own signal or on SIGINT/SIGTERM/SIGHUP, so an interrupted provision
  * releases what it created before the process ends.
  */
 async function withSignals(io: CliIo, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
@@ -234,7 +234,7 @@ async function withSignals(io: CliIo, work: (signal: AbortSignal) => Promise<voi
     io.stderr(`proteus: ${name} received; releasing what was created...\n`);
     controller.abort(new Error(name));
   };
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => [name, onSignal(name)] as const);
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => [name, onSignal(name)] as const);
   for (const [name, handler] of handlers) process.once(name, handler);
   const signal = AbortSignal.any([controller.signal, io.signal]);
   try {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir } from '../../test/helpers.js';
 import { createLocalRunner } from '../local-runner.js';
 import { detectCgroupLayout, formatCpuList, parseCpuList, planCpu } from './cgroup.js';
-import { runInverse } from './run-inverse.js';
+import { runInverse } from './inverse-actions.js';
 
 describe('cpu lists', () => {
   it('parses and formats kernel CPU lists', () => {
@@ -36,7 +36,12 @@ describe('planCpu on a cgroup v2 layout', () => {
     for (const step of plan.steps) await step.apply();
     expect(await readFile(join(dir.path, worker, 'cpuset.cpus'), 'utf8')).toBe('4-5');
     expect(await readFile(join(dir.path, worker, 'cpu.max'), 'utf8')).toBe('200000 100000');
-    const errors = await runInverse(plan.steps.flatMap((s) => s.inverse).reverse(), () => createLocalRunner());
+    const errors = await runInverse(plan.steps.flatMap((s) => s.inverse).reverse(), {
+      id: 'test0000',
+      target: { kind: 'cgroup', path: worker },
+      runner: () => createLocalRunner(),
+      cgroupRoot: dir.path,
+    });
     expect(errors).toEqual([]);
     expect(await readFile(join(dir.path, worker, 'cpuset.cpus'), 'utf8')).toBe('4-7');
     expect(await readFile(join(dir.path, worker, 'cpu.max'), 'utf8')).toBe('max 100000');

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ProteusError } from '@proteus-wf/core';
 import type { CpuAnomalySpec, DiskAnomalySpec } from '../anomaly-spec.js';
+import type { CgroupKnob } from '../ledger.js';
 import { resolveBlockDevice } from './block-device.js';
 import type { Plan, Step } from './plan.js';
 
@@ -66,6 +67,7 @@ export async function planCpu(layout: CgroupLayout, path: string, spec: CpuAnoma
   let quota: number | undefined;
   let quotaFile: string;
   let originalQuota: string;
+  const quotaKnob: CgroupKnob = layout.version === 1 ? 'cpu.cfs_quota_us' : 'cpu.max';
   if (layout.version === 1) {
     quotaFile = join(cpuDir, 'cpu.cfs_quota_us');
     originalQuota = await readRequired(quotaFile, layout, path);
@@ -101,7 +103,7 @@ export async function planCpu(layout: CgroupLayout, path: string, spec: CpuAnoma
       );
     }
     if (cpusetFile) {
-      steps.push(writeStep(cpusetFile, formatCpuList(keep), originalCpus));
+      steps.push(writeStep(cpusetFile, 'cpuset.cpus', formatCpuList(keep), originalCpus));
       effect.cpusetCpus = formatCpuList(keep);
       effect.originalCpusetCpus = formatCpuList(cpus);
     }
@@ -115,7 +117,7 @@ export async function planCpu(layout: CgroupLayout, path: string, spec: CpuAnoma
     newQuota = Math.max(1000, Math.round(spec.quota * period));
   }
   const value = layout.version === 1 ? String(newQuota) : `${newQuota} ${period}`;
-  steps.push(writeStep(quotaFile, value, originalQuota));
+  steps.push(writeStep(quotaFile, quotaKnob, value, originalQuota));
   effect.quotaCores = newQuota / period;
   return { steps, effect };
 }
@@ -145,11 +147,12 @@ export async function planDisk(
       ['write', spec.writeBps],
     ] as const) {
       if (!bps) continue;
-      const file = join(dir, `blkio.throttle.${key}_bps_device`);
+      const knob = `blkio.throttle.${key}_bps_device` as const;
+      const file = join(dir, knob);
       const current = await readRequired(file, layout, path);
       const line = current.split('\n').find((l) => l.startsWith(`${device.majMin} `));
       const original = line ? line.split(' ')[1]! : '0';
-      steps.push(writeStep(file, `${device.majMin} ${bps}`, `${device.majMin} ${original}`));
+      steps.push(writeStep(file, knob, `${device.majMin} ${bps}`, `${device.majMin} ${original}`));
     }
   } else {
     effect.accounts = 'direct-and-buffered-io';
@@ -159,7 +162,7 @@ export async function planDisk(
     const keys = ['rbps', 'wbps', 'riops', 'wiops'];
     const original = keys.map((k) => `${k}=${/\S+/.exec(line?.split(`${k}=`)[1] ?? 'max')?.[0] ?? 'max'}`).join(' ');
     const value = `${device.majMin} rbps=${spec.readBps || 'max'} wbps=${spec.writeBps || 'max'}`;
-    steps.push(writeStep(file, value, `${device.majMin} ${original}`));
+    steps.push(writeStep(file, 'io.max', value, `${device.majMin} ${original}`));
   }
   return { steps, effect };
 }
@@ -189,10 +192,10 @@ export function formatCpuList(cpus: readonly number[]): string {
   return parts.join(',');
 }
 
-function writeStep(path: string, value: string, original: string): Step {
+function writeStep(path: string, knob: CgroupKnob, value: string, original: string): Step {
   return {
     name: `write ${path}`,
-    inverse: [{ op: 'write', path, value: original }],
+    inverse: [{ kind: 'cgroup-knob', knob, value: original }],
     apply: async () => {
       await writeKnob(path, value);
       return undefined;

@@ -39,20 +39,13 @@ export async function planDockerCpu(
     );
   }
   const update = plan.update;
-  const restore = [`--cpuset-cpus=${config.CpusetCpus || formatCpuList(cpus)}`, `--cpus=${nano > 0 ? nano / 1e9 : 0}`];
+  const restore = { cpusetCpus: config.CpusetCpus || formatCpuList(cpus), cpus: nano > 0 ? nano / 1e9 : 0 };
   return {
     effect: { container, dockerUpdate: update },
     steps: [
       {
         name: `docker update ${update.join(' ')} ${container}`,
-        inverse: [
-          {
-            op: 'run',
-            file: 'docker',
-            args: ['update', ...restore, '--', container],
-            ignoreStderr: 'No such container',
-          },
-        ],
+        inverse: [{ kind: 'docker-cpu', ...restore }],
         apply: async () => {
           await runner.run('docker', ['update', ...update, '--', container], options);
           return undefined;

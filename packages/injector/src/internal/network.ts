@@ -3,10 +3,6 @@ import { isProteusError, ProteusError } from '@proteus-wf/core';
 import type { NetworkAnomalySpec } from '../anomaly-spec.js';
 import type { Plan, Step } from './plan.js';
 
-/** stderr of `tc qdisc del` / `nft delete table` when there is nothing left to delete. */
-const TC_GONE = 'No such file or directory|Cannot delete qdisc with handle of zero|Cannot find device|does not exist';
-const NFT_GONE = 'No such file or directory';
-
 /** nftables table name of one anomaly: deleting the table is the whole revert. */
 export function nftTableName(id: string): string {
   return `proteus_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
@@ -71,15 +67,9 @@ export async function planNetwork(
       '}',
       '',
     ].join('\n');
-    const inverse = {
-      op: 'run' as const,
-      file: 'nft',
-      args: ['delete', 'table', 'inet', table],
-      ignoreStderr: NFT_GONE,
-    };
     steps.push({
       name: `nft table inet ${table}`,
-      inverse: [inverse],
+      inverse: [{ kind: 'nft-table', table }],
       apply: async () => {
         await runner.run('nft', ['-f', '-'], { input: script, ...(signal ? { signal } : {}) });
         return undefined;
@@ -106,7 +96,7 @@ export async function planNetwork(
     }
     steps.push({
       name: `tc ${args.join(' ')}`,
-      inverse: [{ op: 'run', file: 'tc', args: ['qdisc', 'del', 'dev', device, 'root'], ignoreStderr: TC_GONE }],
+      inverse: [{ kind: 'qdisc', device, qdisc: needsNetem ? 'netem' : 'tbf' }],
       apply: async () => {
         try {
           await runner.run('tc', args, signal ? { signal } : {});

@@ -1,11 +1,11 @@
-import type { InverseOperation } from '../ledger.js';
+import type { InverseAction } from '../ledger.js';
 
 /** One reversible change. `inverse` undoes it (idempotently) whether or not `apply` finished. */
 export interface Step {
   name: string;
-  inverse: InverseOperation[];
+  inverse: InverseAction[];
   /** Performs the change; may return inverse operations learnt while applying (a stressor's PID). */
-  apply(): Promise<InverseOperation[] | undefined>;
+  apply(): Promise<InverseAction[] | undefined>;
 }
 
 /** What a backend will do for one anomaly. */

@@ -3,6 +3,12 @@ import { readdir, readFile } from 'node:fs/promises';
 /** The variable that marks every stressor process (and its children) with its anomaly id. */
 export const MARKER_VARIABLE = 'PROTEUS_ANOMALY_ID';
 
+/** Kills every process on the target whose environment carries the marker. Constant text; the marker is `$1`. */
+export const REMOTE_SWEEP =
+  `for p in /proc/[0-9]*; do if tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qxF -- "${MARKER_VARIABLE}=$1"; ` +
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+  'then kill -9 "${p#/proc/}" 2>/dev/null; fi; done; exit 0';
+
 /** `/proc/<pid>/stat` field 22 (start time in clock ticks since boot), or undefined when the process is gone. */
 export async function readStartTime(pid: number): Promise<string | undefined> {
   const stat = await readStat(pid);

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, realpath, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { CommandRunner } from '@proteus-wf/core';
 import { ProteusError } from '@proteus-wf/core';
 import type { StressAnomalySpec } from '../anomaly-spec.js';
-import type { InverseOperation } from '../ledger.js';
+import type { InverseAction } from '../ledger.js';
 import type { Target } from '../targets.js';
 import { type CgroupLayout, cgroupProcsFiles } from './cgroup.js';
+import { remoteScratchDir, SCRATCH_MARKER, scratchDirName } from './inverse-actions.js';
 import { hasProgram } from './network.js';
 import type { Plan } from './plan.js';
 import { MARKER_VARIABLE, readStartTime } from './proc.js';
@@ -22,12 +23,6 @@ const PLACE_AND_EXEC = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 97; sh
 const REMOTE_START =
   'd=$1; m=$2; shift 2; mkdir -p "$d" && cd "$d" || exit 97; ' +
   `${MARKER_VARIABLE}=$m setsid "$@" >/dev/null 2>"$d/stderr" </dev/null & echo $!`;
-
-/** Kills every process on the target whose environment carries the marker. Constant text; the marker is `$1`. */
-export const REMOTE_SWEEP =
-  `for p in /proc/[0-9]*; do if tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qxF -- "${MARKER_VARIABLE}=$1"; ` +
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-  'then kill -9 "${p#/proc/}" 2>/dev/null; fi; done; exit 0';
 
 export interface StressContext {
   id: string;
@@ -58,7 +53,9 @@ export async function planStress(context: StressContext, spec: StressAnomalySpec
       `injector/stress: stress-ng is not installed on ${runner.target}. Install it (apt-get install stress-ng) or use { engine: 'node' } locally.`,
     );
   }
-  const scratch = remote ? `/tmp/proteus-stress-${id}` : join(context.scratchRoot, `proteus-stress-${id}`);
+  // The real path: recover removes a scratch folder only where no symbolic link leads.
+  const root = remote ? '' : await realpath(context.scratchRoot).catch(() => resolve(context.scratchRoot));
+  const scratch = remote ? remoteScratchDir(id) : join(root, scratchDirName(id));
   const timeoutSec = context.durationSec === undefined ? undefined : Math.ceil(context.durationSec) + 5;
   const program =
     engine === 'node'
@@ -66,10 +63,7 @@ export async function planStress(context: StressContext, spec: StressAnomalySpec
       : ['stress-ng', ...stressNgArgs(spec, scratch, timeoutSec)];
   const effect: Record<string, unknown> = { engine, scratch, marker: id };
   if (remote) {
-    const inverse: InverseOperation[] = [
-      { op: 'kill', marker: id, where: 'target' },
-      { op: 'run', file: 'rm', args: ['-rf', '--', scratch] },
-    ];
+    const inverse: InverseAction[] = [{ kind: 'process-group' }, { kind: 'scratch-dir', path: scratch }];
     return {
       effect,
       steps: [
@@ -89,10 +83,7 @@ export async function planStress(context: StressContext, spec: StressAnomalySpec
   }
   const prefix = target.kind === 'netns' ? ['ip', 'netns', 'exec', target.name] : [];
   const procs = target.kind === 'cgroup' ? await cgroupProcsFiles(context.layout, target.path) : [];
-  const intent: InverseOperation[] = [
-    { op: 'kill', marker: id, where: 'local' },
-    { op: 'remove', path: scratch },
-  ];
+  const intent: InverseAction[] = [{ kind: 'process-group' }, { kind: 'scratch-dir', path: scratch }];
   return {
     effect,
     steps: [
@@ -101,6 +92,7 @@ export async function planStress(context: StressContext, spec: StressAnomalySpec
         inverse: intent,
         apply: async () => {
           await mkdir(scratch, { recursive: true });
+          await writeFile(join(scratch, SCRATCH_MARKER), id);
           const pid = await spawnMarked(id, scratch, [
             '-c',
             PLACE_AND_EXEC,
@@ -113,7 +105,7 @@ export async function planStress(context: StressContext, spec: StressAnomalySpec
           const startTime = await readStartTime(pid);
           effect.pid = pid;
           if (procs.length > 0) effect.cgroupProcs = procs;
-          return [{ op: 'kill', marker: id, pid, ...(startTime ? { startTime } : {}), where: 'local' }, intent[1]!];
+          return [{ kind: 'process-group', ...(startTime ? { pid, startTime } : {}) }, intent[1]!];
         },
       },
     ],
