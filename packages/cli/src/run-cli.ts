@@ -1,6 +1,6 @@
 import { isProteusError } from '@proteus-wf/core';
 import type { CliIo } from './cli-io.js';
-import { createProgram } from './main.js';
+import { createProgram, helpCommandFor } from './main.js';
 
 /** What one in-process `proteus` invocation of {@link runCli} returned: its exit code and the output it captured. */
 export interface CliOutcome {
@@ -43,7 +43,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<C
         full.stdout(
           `${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } })}\n`,
         );
-      const hint = error.code === 'PROTEUS_CLI_USAGE' ? '\nRun `proteus --help` for usage.' : '';
+      const hint = error.code === 'PROTEUS_CLI_USAGE' ? `\nRun \`${helpCommandFor(error)}\` for usage.` : '';
       full.stderr(`proteus: ${error.message}${hint}\n`);
       return { exitCode: 1, stdout, stderr };
     }
