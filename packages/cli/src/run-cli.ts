@@ -1,10 +1,15 @@
 import { isProteusError } from '@proteus-wf/core';
 import type { CliIo } from './cli-io.js';
-import { createProgram } from './main.js';
+import { createProgram, helpCommandFor } from './main.js';
+
+const EXIT_RUNS_FAILED = 3;
 
 /** What one in-process `proteus` invocation of {@link runCli} returned: its exit code and the output it captured. */
 export interface CliOutcome {
-  /** `0` on success, `1` for a user error (`ProteusError`, bad arguments), `2` for an internal error. */
+  /**
+   * `0` on success, `1` for a user error (`ProteusError`, bad arguments), `2` for an internal error, `3` when the
+   * command printed its result but part of its work failed (`experiment run|request`: a run of the campaign failed).
+   */
   exitCode: number;
   /** Everything written to stdout; empty when a custom `io.stdout` was given (the text went there instead). */
   stdout: string;
@@ -38,12 +43,17 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<C
     if (helpText) full.stdout(`${helpText}\n`);
     return { exitCode: 0, stdout, stderr };
   } catch (error) {
+    if (isProteusError(error, 'PROTEUS_CLI_RUNS_FAILED')) {
+      // The result, with each failed run's error, is already on stdout: one JSON object with --json.
+      full.stderr(`proteus: ${error.message}\n`);
+      return { exitCode: EXIT_RUNS_FAILED, stdout, stderr };
+    }
     if (isProteusError(error)) {
       if (json)
         full.stdout(
           `${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } })}\n`,
         );
-      const hint = error.code === 'PROTEUS_CLI_USAGE' ? '\nRun `proteus --help` for usage.' : '';
+      const hint = error.code === 'PROTEUS_CLI_USAGE' ? `\nRun \`${helpCommandFor(error)}\` for usage.` : '';
       full.stderr(`proteus: ${error.message}${hint}\n`);
       return { exitCode: 1, stdout, stderr };
     }

@@ -7,10 +7,11 @@ import {
   STRATEGIES,
   type StrategyName,
 } from '@proteus-wf/active-learner';
-import { type ProgressEvent, ProteusError } from '@proteus-wf/core';
+import { ProteusError } from '@proteus-wf/core';
 import { loadFlowBench } from '@proteus-wf/features';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { createProgressReporter } from '../progress-reporter.js';
 import { registerAlRunCommands } from './al-run.js';
 
 interface EmulateArgs {
@@ -76,15 +77,6 @@ function renderTable(output: ReturnType<typeof emulateOutput>): string {
     text += `\nAULC vs random: ${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} reached after ${c.samples ?? 'never'} of ${c.randomSamples} runs`;
   }
   return text;
-}
-
-function progressBar(io: CliIo): (event: ProgressEvent) => void {
-  return (event) => {
-    const width = 30;
-    const filled = Math.round(event.ratio * width);
-    const line = `\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(Math.round(event.ratio * 100)).padStart(3)}% ${event.message ?? ''}`;
-    io.stderr(`${line.slice(0, 119).padEnd(119)}${event.ratio >= 1 ? '\n' : ''}`);
-  };
 }
 
 /** Registers `proteus al emulate` and the live `proteus al run` (al-run.ts). */
@@ -193,10 +185,12 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
             }),
         async (argv) => {
           const args = argv as unknown as EmulateArgs;
-          const dataset = await loadFlowBench(
-            resolve(io.cwd, args.dataset),
-            args.adjacency ? { adjacency: resolve(io.cwd, args.adjacency) } : {},
-          );
+          const onProgress = createProgressReporter(io);
+          const dataset = await loadFlowBench(resolve(io.cwd, args.dataset), {
+            ...(args.adjacency ? { adjacency: resolve(io.cwd, args.adjacency) } : {}),
+            signal: io.signal,
+            onProgress,
+          });
           const summary = await emulateActiveLearning(dataset, {
             model: args.model,
             strategy: args.strategy,
@@ -220,7 +214,7 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
             ...(args.out ? { out: resolve(io.cwd, args.out) } : {}),
             resume: args.resume,
             signal: io.signal,
-            ...(io.isTTY ? { onProgress: progressBar(io) } : {}),
+            onProgress,
           });
           printResult(io, emulateOutput(summary), { json: args.json, table: renderTable });
         },

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { ProgressEvent } from '@proteus-wf/core';
 import {
   type DatasetSummary,
   extractFeatures,
@@ -12,6 +11,7 @@ import {
 } from '@proteus-wf/features';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { createProgressReporter } from '../progress-reporter.js';
 
 interface LoadArgs {
   path: string;
@@ -109,11 +109,7 @@ function loadOptions(args: LoadArgs, io: CliIo) {
     generation: args.generation,
     strict: args.strict,
     signal: io.signal,
-    onProgress:
-      io.isTTY && !args.json
-        ? (event: ProgressEvent) =>
-            io.stderr(`\rloading runs ${Math.round(event.ratio * 100)}%${event.ratio >= 1 ? '\n' : ''}`)
-        : undefined,
+    onProgress: createProgressReporter(io),
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -114,6 +114,24 @@ describe.skipIf(!hasYaml)('proteus experiment run', () => {
       const inspected = await runCli(['dataset', 'inspect', join(out, 'genome'), '--json']);
       expect(inspected.exitCode, inspected.stderr).toBe(0);
       expect(JSON.parse(inspected.stdout)).toMatchObject({ workflow: 'genome', generation: 2, runs: 3, skipped: [] });
+    }).finally(() => temp.dispose());
+  }, 180_000);
+
+  it('exits 3 with the result on stdout and the failed runs on stderr when a run of the campaign failed', async () => {
+    const temp = await createTempDir();
+    // Without populations.txt beside it, the workflow cannot run: every run of the campaign fails.
+    const workflow = join(temp.path, 'workflow', 'workflow.yml');
+    const example = join(repoRoot, 'examples', 'workflows', '1000genome-like');
+    await promisify(execFile)(process.execPath, [join(example, 'generate.mjs'), '--scale', 'small', '--out', workflow]);
+    await rm(join(temp.path, 'workflow', 'populations.txt'));
+    const broken = campaign({ workflows: { genome: { path: workflow } } });
+    await withConfig(broken, async (path, dir) => {
+      const run = await runCli(['experiment', 'run', '--config', path, '--out', join(dir, 'out'), '--json']);
+      expect(run.exitCode, run.stderr).toBe(3);
+      const result = JSON.parse(run.stdout);
+      expect(result).toMatchObject({ done: 0, failed: 3 });
+      expect(result.runs[0].error.code).toBe('PROTEUS_CONTROLLER_RUN_FAILED');
+      expect(run.stderr).toMatch(/^proteus: experiment run: 3 of 3 runs failed \(genome-run0001, /m);
     }).finally(() => temp.dispose());
   }, 180_000);
 });

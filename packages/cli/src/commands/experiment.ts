@@ -71,10 +71,11 @@ export function registerExperimentCommands(cli: Argv, io: CliIo): Argv {
               controller.runCampaign(plan, {
                 resume: args.resume,
                 signal: io.signal,
-                onProgress: progressPrinter(io, args.json),
+                onProgress: progressPrinter(io),
               }),
             );
             printResult(io, result, { json: args.json, table: renderResult });
+            throwIfRunsFailed(result, 'experiment run');
           },
         )
         .command(
@@ -93,13 +94,29 @@ export function registerExperimentCommands(cli: Argv, io: CliIo): Argv {
               controller.runRequests(resolve(io.cwd, args.requests), {
                 config,
                 signal: io.signal,
-                onProgress: progressPrinter(io, args.json),
+                onProgress: progressPrinter(io),
               }),
             );
             printResult(io, result, { json: args.json, table: renderResult });
+            throwIfRunsFailed(result, 'experiment request');
           },
         )
         .demandCommand(1, 'Name an experiment command: plan, run or request.'),
+  );
+}
+
+/**
+ * Ends a campaign whose result was printed with exit code 3 when any of its runs failed (see `runCli`).
+ * @throws ProteusError PROTEUS_CLI_RUNS_FAILED naming the failed runs and their first error
+ */
+function throwIfRunsFailed(result: CampaignResult, command: string): void {
+  const failed = result.runs.filter((run) => run.status === 'failed');
+  if (failed.length === 0) return;
+  const first = failed[0]?.error;
+  throw new ProteusError(
+    'PROTEUS_CLI_RUNS_FAILED',
+    `${command}: ${failed.length} of ${result.runs.length} runs failed (${failed.map((run) => run.id).join(', ')})${first ? `; first: ${first.code}: ${first.message}` : ''}. Fix the cause and rerun with --resume: done runs are kept, failed ones run again.`,
+    { details: { failed: failed.map((run) => ({ id: run.id, error: run.error ?? null })) } },
   );
 }
 
@@ -157,12 +174,12 @@ async function withController(
   return await body(controller);
 }
 
-function progressPrinter(io: CliIo, json: boolean): (event: ProgressEvent) => void {
+function progressPrinter(io: CliIo): (event: ProgressEvent) => void {
   let last = '';
   return (event) => {
     if (event.phase !== 'run' || !event.message || event.message === last) return;
     last = event.message;
-    if (!json || io.isTTY) io.stderr(`[${Math.round(event.ratio * 100)}%] ${event.message}\n`);
+    io.stderr(`[${Math.round(event.ratio * 100)}%] ${event.message}\n`);
   };
 }
 

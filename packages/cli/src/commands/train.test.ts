@@ -7,6 +7,7 @@ import { runCli } from '../run-cli.js';
 
 const eht = sharedDataset('flowbench/eht_imaging.zip');
 const pycbc = sharedDataset('flowbench/pycbc_inference.zip');
+const montage = sharedDataset('flowbench/montage.zip');
 
 describe.skipIf(!hasSharedDatasets)('proteus train / evaluate / score', () => {
   let temp: { path: string; dispose: () => Promise<void> };
@@ -36,7 +37,7 @@ describe.skipIf(!hasSharedDatasets)('proteus train / evaluate / score', () => {
       modelDir,
       '--json',
     ]);
-    expect(stderr).toBe('');
+    expect(stderr).not.toMatch(/^proteus: (?!warning:)/m);
     expect(exitCode).toBe(0);
     trained = JSON.parse(stdout);
   });
@@ -178,5 +179,63 @@ describe.skipIf(!hasSharedDatasets)('proteus train / evaluate / score', () => {
     expect(result.runs.train).toBeGreaterThan(0.95 * total);
     expect(result.runs.test).toBeGreaterThan(0.5 * total);
     expect(result.test.classes).toEqual(['normal', 'cpu', 'hdd', 'loss']);
+  });
+
+  it('train defaults to --task node --labels binary --protocol deployable, says so, and shows progress while loading', async () => {
+    const { exitCode, stdout, stderr } = await runCli(
+      ['train', '--dataset', eht, '--model', 'mlp', '--epochs', '1', '--json'],
+      { env: { ...process.env, PROTEUS_PROGRESS_SECONDS: '0' } },
+    );
+    expect(exitCode, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ task: 'node', labels: 'binary', protocol: 'deployable' });
+    expect(stderr).toContain('using --task node --labels binary --protocol deployable');
+    expect(stderr).toMatch(/^loading runs: \d+\/501 runs \(\d+%\), elapsed \d+ s/m);
+    expect(stderr).toMatch(/^loading runs: 501\/501 runs \(100%\)/m);
+    expect(stderr).toMatch(/^training: epoch 1\/1 \(100%\)/m);
+  });
+
+  it('train warns when the model predicts one class for every run, beside the majority-class baseline', async () => {
+    // montage, graph level: 54 of the 64 test runs are anomalous and the GCN calls every run anomalous.
+    const { exitCode, stdout, stderr } = await runCli([
+      'train',
+      '--dataset',
+      montage,
+      '--model',
+      'gcn',
+      '--task',
+      'graph',
+      '--labels',
+      'binary',
+      '--protocol',
+      'deployable',
+      '--epochs',
+      '5',
+      '--json',
+    ]);
+    expect(exitCode, stderr).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.test.recall).toBe(1);
+    expect(result.test.precision).toBe(result.test.accuracy);
+    expect(result.baseline).toEqual({
+      majorityClass: 'anomalous',
+      accuracy: result.test.accuracy,
+      precision: result.test.precision,
+      recall: 1,
+      f1: result.test.f1,
+    });
+    expect(result.warnings).toHaveLength(1);
+    expect(stderr).toMatch(/^proteus: warning: the model predicts "anomalous" for every one of the 64 test runs/m);
+  }, 180_000);
+
+  it('train prints the majority-class baseline beside accuracy and F1', async () => {
+    const { exitCode, stdout } = await runCli([
+      'train',
+      ...['--dataset', eht, '--model', 'mlp', '--epochs', '1'],
+      ...['--task', 'node', '--labels', 'binary', '--protocol', 'deployable'],
+    ]);
+    expect(exitCode).toBe(0);
+    expect(stdout).toMatch(/^metric\s+test\s+majority baseline \(all "normal"\)$/m);
+    expect(stdout).toMatch(/^accuracy\s+\d\.\d{4}\s+\d\.\d{4}$/m);
+    expect(stdout).toMatch(/^F1\s+\d\.\d{4}\s+0\.0000$/m);
   });
 });

@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import { isProteusError, type ProgressEvent } from '@proteus-wf/core';
+import { isProteusError } from '@proteus-wf/core';
 import { FEATURE_PIPELINES, type FlowBenchDataset, type Generation, loadFlowBench } from '@proteus-wf/features';
 import {
   type ClassificationSummary,
@@ -15,6 +15,8 @@ import {
 import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { type MajorityBaseline, majorityBaseline, predictedSingleClass } from '../majority-baseline.js';
+import { createProgressReporter } from '../progress-reporter.js';
 import { runTrainSsl, type SslTrainSummary, saveIfAsked, sharedTrainOptions, type TrainSslArgs } from './train-ssl.js';
 
 // The SSL path reads a subset of these arguments; `train` narrows what it leaves as strings.
@@ -28,6 +30,33 @@ interface TrainArgs extends TrainSslArgs {
   protocol: 'paper' | 'deployable';
   patience?: number;
   selectBy: 'loss' | 'accuracy';
+}
+
+type TrainDefaulted = 'task' | 'labels' | 'protocol';
+
+/**
+ * What `proteus train` assumes when `--task`, `--labels` or `--protocol` is left out: flag anomalous jobs
+ * (node level), normal vs anomalous, and the protocol a deployment can use (split by run, scaler fitted on the
+ * training runs only). These are also the only settings the ssl detector supports.
+ */
+const TRAIN_DEFAULTS = { task: 'node', labels: 'binary', protocol: 'deployable' } as const satisfies Pick<
+  TrainArgs,
+  TrainDefaulted
+>;
+
+/** Fills in the {@link TRAIN_DEFAULTS} a call left out and says on stderr which it chose. */
+function withTrainDefaults(io: CliIo, args: Partial<TrainArgs> & Omit<TrainArgs, TrainDefaulted>): TrainArgs {
+  const chosen = (Object.keys(TRAIN_DEFAULTS) as TrainDefaulted[]).filter((key) => args[key] === undefined);
+  if (chosen.length > 0) {
+    const flags = chosen.map((key) => `--${key} ${TRAIN_DEFAULTS[key]}`).join(' ');
+    io.stderr(`proteus train: using ${flags} (the default${chosen.length > 1 ? 's' : ''}; pass the flag to choose)\n`);
+  }
+  return {
+    ...args,
+    task: args.task ?? TRAIN_DEFAULTS.task,
+    labels: args.labels ?? TRAIN_DEFAULTS.labels,
+    protocol: args.protocol ?? TRAIN_DEFAULTS.protocol,
+  };
 }
 
 interface ModelArgs {
@@ -56,8 +85,18 @@ const TEST_METRIC_KEYS = [
 /** The metrics block of `train` and `evaluate` (the contract's `test` object). */
 export type TestMetrics = Pick<ClassificationSummary, (typeof TEST_METRIC_KEYS)[number]>;
 
+/** What `train` and `evaluate` add to a model's test metrics so they can be judged. */
+export interface MetricsVerdict {
+  /** The scores of always predicting the most frequent class of the test items; null without test items. */
+  baseline: MajorityBaseline | null;
+  /** Problems with the result, also printed on stderr (e.g. the model predicts one class for every item). */
+  warnings: string[];
+}
+
 /** What `proteus train` prints: the fields of `SslTrainSummary` for a GCN or MLP classifier. */
-export interface TrainSummary extends Omit<SslTrainSummary, 'model' | 'task' | 'labels' | 'protocol' | 'test'> {
+export interface TrainSummary
+  extends Omit<SslTrainSummary, 'model' | 'task' | 'labels' | 'protocol' | 'test'>,
+    MetricsVerdict {
   model: 'gcn' | 'mlp';
   task: 'graph' | 'node';
   labels: 'binary' | 'multiclass';
@@ -69,7 +108,7 @@ export interface TrainSummary extends Omit<SslTrainSummary, 'model' | 'task' | '
  * What `proteus evaluate` prints. For an SSL model the items are jobs, ROC-AUC/AP/P@k rank its anomaly score and
  * accuracy/precision/recall/F1 are those of `score > test.threshold` (the threshold saved at training time).
  */
-export interface EvaluateSummary {
+export interface EvaluateSummary extends MetricsVerdict {
   model: string;
   kind: 'gcn' | 'mlp' | 'ssl';
   workflow: string;
@@ -122,19 +161,15 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           })
           .option('task', {
             choices: ['graph', 'node'],
-            demandOption: true,
-            describe: 'One label per run (graph) or per job (node)',
+            describe: `One label per run (graph) or per job (node) (default: ${TRAIN_DEFAULTS.task})`,
           })
           .option('labels', {
             choices: ['binary', 'multiclass'],
-            demandOption: true,
-            describe: 'normal/anomalous, or one class per anomaly kind',
+            describe: `normal/anomalous, or one class per anomaly kind (default: ${TRAIN_DEFAULTS.labels})`,
           })
           .option('protocol', {
             choices: ['paper', 'deployable'],
-            demandOption: true,
-            describe:
-              'paper: min-max over all runs, node level split by job; deployable: split by run, scaler on training runs',
+            describe: `paper: min-max over all runs, node level split by job; deployable: split by run, scaler on training runs (default: ${TRAIN_DEFAULTS.protocol})`,
           })
           .option('pipeline', {
             choices: Object.keys(FEATURE_PIPELINES),
@@ -157,16 +192,18 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           .option('out', { type: 'string', describe: 'Folder to save the model in (model.onnx + model.json)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
       async (argv) => {
-        const args = argv as unknown as TrainArgs;
+        const args = withTrainDefaults(io, argv as unknown as Partial<TrainArgs> & Omit<TrainArgs, TrainDefaulted>);
+        const onProgress = createProgressReporter(io);
         const dataset = await loadFlowBench(resolve(io.cwd, args.dataset), {
           ...(args.adjacency ? { adjacency: resolve(io.cwd, args.adjacency) } : {}),
           ...(args.generation ? { generation: args.generation } : {}),
           signal: io.signal,
+          onProgress,
         });
-        const onProgress = io.isTTY && !args.json ? (event: ProgressEvent) => renderProgress(io, event) : undefined;
         if (args.model === 'ssl') {
           const summary = await runTrainSsl(io, dataset, args, onProgress);
-          printResult(io, summary, { json: args.json, table: renderTrain });
+          const judged = { ...summary, ...judgeMetrics(io, summary.test, 'jobs') };
+          printResult(io, judged, { json: args.json, table: renderTrain });
           return;
         }
         const result = await train(dataset, {
@@ -179,6 +216,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           ...sharedTrainOptions(io, args, onProgress),
         });
         const out = await saveIfAsked(io, result.model, args.out);
+        const test = result.test ? testMetrics(result.test) : null;
         const summary: TrainSummary = {
           workflow: dataset.workflow,
           model: args.model,
@@ -189,7 +227,8 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           seed: args.seed,
           runs: { train: result.runs.train, val: result.runs.validation, test: result.runs.test },
           items: { train: result.items.train, val: result.items.validation, test: result.items.test },
-          test: result.test ? testMetrics(result.test) : null,
+          test,
+          ...judgeMetrics(io, test, args.task === 'graph' ? 'runs' : 'jobs'),
           trainSeconds: result.trainSeconds,
           epochs: result.epochsRun,
           bestEpoch: result.bestEpoch,
@@ -206,18 +245,24 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
         const args = argv as unknown as ModelArgs;
         await using model = await loadModel(resolve(io.cwd, args.model));
         const dataset = await loadForModel(model, args, io);
-        const summary = await evaluateModel(model, dataset, { batchSize: args.batchSize, signal: io.signal });
+        const summary = await evaluateModel(model, dataset, {
+          batchSize: args.batchSize,
+          signal: io.signal,
+          onProgress: createProgressReporter(io),
+        });
+        const test = testMetrics(summary);
         const result: EvaluateSummary = {
           model: resolve(io.cwd, args.model),
           kind: model.metadata.model,
           workflow: dataset.workflow,
           task: model.metadata.task,
           runs: dataset.runs.length,
-          test: testMetrics(summary),
+          test,
+          ...judgeMetrics(io, test, model.metadata.task === 'graph' ? 'runs' : 'jobs'),
         };
         printResult(io, result, {
           json: args.json,
-          table: (r) => renderMetrics(r.test, `${r.workflow}: ${r.runs} runs`),
+          table: (r) => renderMetrics(r.test, `${r.workflow}: ${r.runs} runs`, r.baseline),
         });
       },
     )
@@ -230,7 +275,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
         await using model = await loadModel(resolve(io.cwd, args.model));
         const dataset = await loadForModel(model, args, io);
         const meta = model.metadata;
-        const options = { batchSize: args.batchSize, signal: io.signal };
+        const options = { batchSize: args.batchSize, signal: io.signal, onProgress: createProgressReporter(io) };
         const base = {
           model: resolve(io.cwd, args.model),
           kind: meta.model,
@@ -296,6 +341,7 @@ function withModelOptions(y: Argv, datasetHelp = 'A labelled Flow-Bench zip or f
 async function loadForModel(model: LoadedModel, args: ModelArgs, io: CliIo): Promise<FlowBenchDataset> {
   const meta = model.metadata;
   const path = resolve(io.cwd, args.dataset);
+  const onProgress = createProgressReporter(io);
   const modelGraph = () =>
     parseFlowBenchAdjacency(meta.adjacency, { source: `${args.model}/model.json`, generation: meta.generation });
   const adjacency = args.adjacency ? resolve(io.cwd, args.adjacency) : undefined;
@@ -308,16 +354,17 @@ async function loadForModel(model: LoadedModel, args: ModelArgs, io: CliIo): Pro
         generation: 2,
         strict: true,
         signal: io.signal,
+        onProgress,
       });
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
   }
   try {
-    return await loadFlowBench(path, { ...(adjacency ? { adjacency } : {}), signal: io.signal });
+    return await loadFlowBench(path, { ...(adjacency ? { adjacency } : {}), signal: io.signal, onProgress });
   } catch (error) {
     if (adjacency === undefined && isProteusError(error, 'PROTEUS_FEATURES_ADJACENCY_NOT_FOUND')) {
-      return loadFlowBench(path, { adjacency: modelGraph(), signal: io.signal });
+      return loadFlowBench(path, { adjacency: modelGraph(), signal: io.signal, onProgress });
     }
     throw error;
   }
@@ -332,21 +379,28 @@ function testMetrics(summary: ClassificationSummary): TestMetrics {
   return picked as TestMetrics;
 }
 
-function renderProgress(io: CliIo, event: ProgressEvent): void {
-  if (event.phase !== 'train') return;
-  // Classifiers report a validation loss; the SSL detector (no labels) its training loss.
-  const loss =
-    typeof event.data?.validationLoss === 'number'
-      ? ` val loss ${event.data.validationLoss.toFixed(4)}`
-      : typeof event.data?.loss === 'number'
-        ? ` loss ${event.data.loss.toFixed(4)}`
-        : '';
-  io.stderr(
-    `\rtraining ${Math.round(event.ratio * 100)}% ${event.message ?? ''}${loss}   ${event.ratio >= 1 ? '\n' : ''}`,
-  );
+/**
+ * The majority-class baseline of the test items, and a warning on stderr when the model predicted one class for all
+ * of them (its accuracy is then the base rate and its recall 1 or 0 whatever it learned).
+ */
+function judgeMetrics(io: CliIo, test: TestMetrics | null, items: 'runs' | 'jobs'): MetricsVerdict {
+  if (!test) return { baseline: null, warnings: [] };
+  const baseline = majorityBaseline(test);
+  const warnings: string[] = [];
+  const only = predictedSingleClass(test);
+  if (only !== null) {
+    const base = baseline
+      ? `, the accuracy of always predicting "${baseline.majorityClass}" is ${baseline.accuracy.toFixed(4)}`
+      : '';
+    warnings.push(
+      `the model predicts "${only}" for every one of the ${test.count} test ${items}: its accuracy ${test.accuracy.toFixed(4)} and recall ${test.recall.toFixed(4)} say nothing about what it learned${base}. Try more --epochs, --select-by accuracy, or another --task.`,
+    );
+  }
+  for (const warning of warnings) io.stderr(`proteus: warning: ${warning}\n`);
+  return { baseline, warnings };
 }
 
-function renderTrain(summary: TrainSummary | SslTrainSummary): string {
+function renderTrain(summary: (TrainSummary | SslTrainSummary) & MetricsVerdict): string {
   const head = formatTable([
     ['workflow', summary.workflow],
     [
@@ -357,19 +411,23 @@ function renderTrain(summary: TrainSummary | SslTrainSummary): string {
     ['epochs', `${summary.epochs} (best ${summary.bestEpoch}), ${summary.trainSeconds.toFixed(1)} s`],
     ['saved', summary.out ?? '-'],
   ]);
-  return summary.test ? `${head}\n\n${renderMetrics(summary.test, 'test')}` : head;
+  return summary.test ? `${head}\n\n${renderMetrics(summary.test, 'test', summary.baseline)}` : head;
 }
 
-function renderMetrics(metrics: TestMetrics, title: string): string {
+function renderMetrics(metrics: TestMetrics, title: string, baseline: MajorityBaseline | null): string {
   const show = (value: number | null): string => (value === null ? 'n/a' : value.toFixed(4));
   const decision = metrics.threshold === undefined ? 'arg-max' : `score > ${metrics.threshold.toFixed(4)}`;
+  const versus = (value: number | null, base: number | undefined) => [
+    show(value),
+    base === undefined ? '' : show(base),
+  ];
   return formatTable([
-    ['metric', title],
+    ['metric', title, baseline ? `majority baseline (all "${baseline.majorityClass}")` : ''],
     ['decision', decision],
-    ['accuracy', show(metrics.accuracy)],
-    ['precision', show(metrics.precision)],
-    ['recall', show(metrics.recall)],
-    ['F1', show(metrics.f1)],
+    ['accuracy', ...versus(metrics.accuracy, baseline?.accuracy)],
+    ['precision', ...versus(metrics.precision, baseline?.precision)],
+    ['recall', ...versus(metrics.recall, baseline?.recall)],
+    ['F1', ...versus(metrics.f1, baseline?.f1)],
     ['ROC-AUC', show(metrics.rocAuc)],
     ['average precision', show(metrics.averagePrecision)],
     ['precision@k', show(metrics.precisionAtK)],
