@@ -14,6 +14,7 @@ it('exports the public API', async () => {
       "httpBodyOf",
       "httpStatusOf",
       "isProteusError",
+      "redactSecrets",
       "reportProgress",
       "restoreRng",
       "scopedCode",

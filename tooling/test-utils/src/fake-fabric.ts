@@ -152,13 +152,15 @@ export interface FakeFabricOptions {
   idTokenLifetimeMs?: number;
   /** Management IP of a VM; 10.30.<slice>.<vm> when absent. */
   mgmtIpFor?: (node: string) => string;
+  /** The fake's clock for token times (ms since the epoch); tests that move the client's clock move this one too. */
+  now?: () => number;
 }
 
 /** A fake FABRIC credential manager (`/credmgr`) and orchestrator (`/orchestrator`) on loopback. */
 export interface FakeFabric extends FakeHttpServer {
   credmgrUrl: string;
   orchestratorUrl: string;
-  options: Required<Omit<FakeFabricOptions, 'mgmtIpFor'>> & Pick<FakeFabricOptions, 'mgmtIpFor'>;
+  options: Required<Omit<FakeFabricOptions, 'mgmtIpFor' | 'now'>> & Pick<FakeFabricOptions, 'mgmtIpFor' | 'now'>;
   /** The refresh token that is valid right now. */
   currentRefreshToken(): string;
   /** ID tokens handed out so far (all of them secrets). */
@@ -185,6 +187,7 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
     idTokenLifetimeMs: 60 * 60_000,
     ...options,
   };
+  const clock = (): number => (settings.now ?? Date.now)();
   let refreshToken = options.refreshToken;
   const validIdTokens = new Map<string, number>();
   const slices: FakeFabricSlice[] = [];
@@ -230,19 +233,32 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
       if (presented !== refreshToken) return { status: 401, body: { errors: [{ message: 'Invalid refresh token' }] } };
       fake.refreshes++;
       refreshToken = token('refresh');
-      const idToken = token('id');
+      const created = new Date(clock());
+      const expires = new Date(created.getTime() + settings.idTokenLifetimeMs);
+      const idToken = signJwt({
+        iss: 'https://cm.fabric-testbed.net/credmgr',
+        sub: 'http://cilogon.org/serverE/users/0000',
+        aud: 'cilogon:/client_id/fake',
+        iat: Math.floor(created.getTime() / 1000),
+        exp: Math.floor(expires.getTime() / 1000),
+        scope: 'all',
+        projects: [{ uuid: req.query.get('project_id') ?? 'fake-project', name: 'Fake project' }],
+      });
       fake.issuedTokens.push(idToken);
-      validIdTokens.set(idToken, Date.now() + settings.idTokenLifetimeMs);
+      validIdTokens.set(idToken, expires.getTime());
       return {
         status: 200,
         body: {
           data: [
             {
+              token_hash: randomBytes(32).toString('hex'),
               id_token: idToken,
               refresh_token: refreshToken,
-              created_at: new Date().toISOString(),
-              expires_at: new Date(Date.now() + settings.idTokenLifetimeMs).toISOString(),
+              created_at: formatTime(created),
+              expires_at: formatTime(expires),
               state: 'Valid',
+              created_from: '127.0.0.1',
+              comment: 'Refreshed via API',
             },
           ],
           size: 1,
@@ -254,7 +270,7 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
     if (!req.path.startsWith('/orchestrator/')) return undefined;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const expiry = bearer ? validIdTokens.get(bearer) : undefined;
-    if (expiry === undefined || expiry < Date.now())
+    if (expiry === undefined || expiry < clock())
       return { status: 401, body: { errors: [{ message: 'Token expired or invalid' }] } };
     const path = req.path.slice('/orchestrator'.length);
     if (req.method === 'POST' && path === '/slices/creates') {
@@ -371,6 +387,12 @@ export function parseVms(graphml: string): Array<{ name: string; site: string; c
     }
   }
   return vms;
+}
+
+/** A JWT-shaped ID token (`header.claims.signature`, base64url) like the credential manager's, with a random signature. */
+function signJwt(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT', kid: 'fake' })}.${part(claims)}.${randomBytes(48).toString('base64url')}`;
 }
 
 function formatTime(date: Date): string {

@@ -36,3 +36,5 @@ export type {
   FakeRequest,
 } from './fake-fabric.js';
 export { parseVms, startFakeFabric, startFakeHttpServer } from './fake-fabric.js';
+export type { RaceRound, RaceSummary } from './race-fabric-status.js';
+export { raceFabricStatus } from './race-fabric-status.js';
