@@ -17,6 +17,7 @@ it('exports the public API', async () => {
       "redactSecrets",
       "reportProgress",
       "restoreRng",
+      "retryAfterMs",
       "scopedCode",
       "sleep",
       "throwIfAborted",

@@ -9,7 +9,7 @@ export type {
 } from './experiment-requests.js';
 export { validateExperimentRequestFile } from './experiment-requests.js';
 export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './http-client.js';
-export { createHttpClient, httpBodyOf, httpStatusOf } from './http-client.js';
+export { createHttpClient, httpBodyOf, httpStatusOf, retryAfterMs } from './http-client.js';
 export type { LongOperationOptions, ProgressEvent } from './progress.js';
 export { reportProgress, throwIfAborted } from './progress.js';
 export type { ErrorScope, ProteusErrorCode, ProteusErrorOptions } from './proteus-error.js';
