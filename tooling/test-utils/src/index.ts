@@ -23,7 +23,17 @@ export async function createTempDir(prefix = 'proteus-test-'): Promise<{ path: s
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, dispose: () => rm(path, { recursive: true, force: true }) };
 }
-export type { FakeChameleon, FakeChameleonOptions, FakeFloatingIp, FakeLease, FakeServer } from './fake-chameleon.js';
+export type {
+  FakeChameleon,
+  FakeChameleonOptions,
+  FakeFloatingIp,
+  FakeLease,
+  FakeNetwork,
+  FakePort,
+  FakeRouter,
+  FakeServer,
+  FakeSubnet,
+} from './fake-chameleon.js';
 export { startFakeChameleon } from './fake-chameleon.js';
 export type {
   FakeFabric,
