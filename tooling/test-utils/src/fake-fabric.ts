@@ -134,6 +134,7 @@ export interface FakeFabricSlice {
   name: string;
   state: string;
   polls: number;
+  leaseStartTime: string;
   leaseEndTime: string;
   graphml: string;
   sshKeys: string[];
@@ -145,8 +146,8 @@ export interface FakeFabricOptions {
   refreshToken: string;
   /** GET slices/{id} polls spent in Configuring before the outcome. */
   configuringPolls?: number;
-  /** How new slices end. */
-  outcome?: 'StableOK' | 'StableError';
+  /** How new slices end (`AllocatedOK`/`AllocatedError`: a future-dated slice, reserved or refused). */
+  outcome?: 'StableOK' | 'StableError' | 'AllocatedOK' | 'AllocatedError';
   /** Root-cause notice of the first VM when the outcome is StableError. */
   errorNotice?: string;
   idTokenLifetimeMs?: number;
@@ -182,7 +183,7 @@ export interface FakeFabric extends FakeHttpServer {
 export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeFabric> {
   const settings = {
     configuringPolls: 2,
-    outcome: 'StableOK' as const,
+    outcome: 'StableOK' as NonNullable<FakeFabricOptions['outcome']>,
     errorNotice: 'Insufficient resources : [core] on site STAR',
     idTokenLifetimeMs: 60 * 60_000,
     ...options,
@@ -198,6 +199,7 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
     slice_id: s.sliceId,
     name: s.name,
     state: s.state,
+    lease_start_time: s.leaseStartTime,
     lease_end_time: s.leaseEndTime,
     project_id: 'fake-project',
   });
@@ -218,6 +220,10 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
       s.slivers.forEach((v, i) => {
         if (settings.outcome === 'StableOK') {
           v.state = 'Active';
+          return;
+        }
+        if (settings.outcome === 'AllocatedOK') {
+          v.state = 'Ticketed';
           return;
         }
         v.state = 'Failed';
@@ -288,6 +294,7 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
         name,
         state: 'Nascent',
         polls: 0,
+        leaseStartTime: formatTime(new Date(clock())),
         leaseEndTime: formatTime(new Date(Date.now() + Number(req.query.get('lifetime') ?? 24) * 3_600_000)),
         graphml,
         sshKeys: (body.ssh_keys as string[]) ?? [],
