@@ -10,18 +10,18 @@ const MIN_SECRET_LENGTH = 4;
  */
 const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // Authorization headers of any scheme, as text or as JSON/JS object fields.
-  [/\b(authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',}]+/gi, `$1${MASK}`],
+  [/\b(authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',}\\]+/gi, `$1${MASK}`],
   [/\b(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi, `$1${MASK}`],
   // OpenStack token headers (Keystone's X-Subject-Token answer, the X-Auth-Token of every call).
-  [/\b(x-(?:auth|subject)-token["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, `$1${MASK}`],
+  [/\b(x-(?:auth|subject)-token["']?\s*[:=]\s*["']?)[^\s"',}\\]+/gi, `$1${MASK}`],
   // JSON and form fields named token or *_token (id_token, refresh_token, access_token), and secrets/passwords.
   [/("(?:[\w-]*_)?(?:token|secret|password)"\s*:\s*")(?:[^"\\]|\\.)*(")/gi, `$1${MASK}$2`],
-  [/\b((?:[\w-]*_)?(?:token|secret|password)=)[^&\s"']+/gi, `$1${MASK}`],
+  [/\b((?:[\w-]*_)?(?:token|secret|password)=)[^&\s"'\\]+/gi, `$1${MASK}`],
   // JWTs (header.claims.signature, the header always starts with `{"` = `eyJ`).
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, MASK],
   // CILogon refresh tokens as FABRIC hands them out (base32 of "https://cilogon.org/...") and in clear.
   [/\bNB2HI4DTHIXS6[A-Z2-7]{8,}=*/g, MASK],
-  [/https?:\/\/cilogon\.org\/oauth2\/(?:refreshToken|idToken|accessToken)\/[^\s"',}]+/gi, MASK],
+  [/https?:\/\/cilogon\.org\/oauth2\/(?:refreshToken|idToken|accessToken)\/[^\s"',}\\]+/gi, MASK],
   // Keystone Fernet tokens.
   [/\bgAAAAA[A-Za-z0-9_-]{20,}=*/g, MASK],
 ];
