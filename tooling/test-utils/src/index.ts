@@ -23,6 +23,7 @@ export async function createTempDir(prefix = 'proteus-test-'): Promise<{ path: s
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, dispose: () => rm(path, { recursive: true, force: true }) };
 }
+export { shapeDifferences } from './expect-same-shape.js';
 export type {
   FakeChameleon,
   FakeChameleonOptions,
