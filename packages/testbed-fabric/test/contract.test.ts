@@ -24,7 +24,7 @@ describe('fake FABRIC credential manager against documented transcripts', () => 
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(transcript.response.status);
-    const answer = await response.json();
+    const answer = (await response.json()) as { data: Array<{ id_token: string }> };
     expect(shapeDifferences(transcript.response.body, answer)).toEqual([]);
     expect(answer.data[0].id_token.split('.')).toHaveLength(3);
   });
