@@ -1,4 +1,4 @@
-import { isProteusError } from '@proteus-wf/core';
+import { isProteusError, redactSecrets } from '@proteus-wf/core';
 import type { CliIo } from './cli-io.js';
 import { createProgram, helpCommandFor } from './main.js';
 
@@ -45,20 +45,21 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<C
   } catch (error) {
     if (isProteusError(error, 'PROTEUS_CLI_RUNS_FAILED')) {
       // The result, with each failed run's error, is already on stdout: one JSON object with --json.
-      full.stderr(`proteus: ${error.message}\n`);
+      full.stderr(`proteus: ${redactSecrets(error.message)}\n`);
       return { exitCode: EXIT_RUNS_FAILED, stdout, stderr };
     }
+    // Errors may quote API answers: mask every secret recognised by its shape before it leaves the process.
     if (isProteusError(error)) {
       if (json)
         full.stdout(
-          `${JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } })}\n`,
+          `${redactSecrets(JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } }))}\n`,
         );
       const hint = error.code === 'PROTEUS_CLI_USAGE' ? `\nRun \`${helpCommandFor(error)}\` for usage.` : '';
-      full.stderr(`proteus: ${error.message}${hint}\n`);
+      full.stderr(`proteus: ${redactSecrets(error.message)}${hint}\n`);
       return { exitCode: 1, stdout, stderr };
     }
     full.stderr(
-      `proteus: internal error (please report it)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      `proteus: internal error (please report it)\n${redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
     );
     return { exitCode: 2, stdout, stderr };
   }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpClient, type HttpClientOptions, httpBodyOf, httpStatusOf } from './http-client.js';
+import { createHttpClient, type HttpClientOptions, httpBodyOf, httpStatusOf, retryAfterMs } from './http-client.js';
 import { type ErrorScope, isProteusError } from './proteus-error.js';
 import { createRng } from './random.js';
 import { createRedactor } from './redactor.js';
@@ -115,5 +115,72 @@ describe('createHttpClient', () => {
     expect(text).not.toContain(secret);
     expect(text).not.toContain('?token');
     expect(text).toContain('[REDACTED]');
+  });
+
+  it('reads Retry-After as delay-seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-10-21T07:27:30Z');
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs('Wed, 21 Oct 2026 07:28:00 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Wed, 21 Oct 2026 07:00:00 GMT', now)).toBe(0);
+    for (const bad of [null, '', 'soon', '-5', '1.5']) expect(retryAfterMs(bad, now)).toBeUndefined();
+  });
+
+  it('honours an HTTP-date Retry-After: one far in the future ends the retries with the answer', async () => {
+    const later = new Date(Date.now() + 3_600_000).toUTCString();
+    const api = await serve((_n, _req, res) => res.writeHead(503, { 'retry-after': later }).end('maintenance'));
+    const { http } = client();
+    const error = await http.request({ method: 'GET', url: `${api.url}/x`, idempotent: true }).catch((e) => e);
+    expect(isProteusError(error, 'PROTEUS_TEST_HTTP_STATUS')).toBe(true);
+    expect(api.seen).toHaveLength(1);
+    expect((error as { details: { retryAfterMs: number } }).details.retryAfterMs).toBeGreaterThan(3_000_000);
+  });
+
+  it('throws PROTEUS_<prefix>_HTTP_BODY_TOO_LARGE and stops reading a 200 MB body past the cap', async () => {
+    const total = 200 * 1024 * 1024;
+    let written = 0;
+    let closed: () => void = () => {};
+    const serverDone = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const api = await serve((_n, _req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('close', () => closed());
+      const pump = (): void => {
+        while (written < total && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        if (written >= total) res.end();
+      };
+      pump();
+    });
+    const { http } = client({ maxBodyBytes: 1024 * 1024 });
+    const error = await http.request({ method: 'GET', url: `${api.url}/big`, idempotent: true }).catch((e) => e);
+    expect(isProteusError(error, 'PROTEUS_TEST_HTTP_BODY_TOO_LARGE'), String(error)).toBe(true);
+    await serverDone;
+    // The client hung up: the server got to write a few socket buffers past the cap, not the 200 MB.
+    expect(written).toBeLessThan(total / 4);
+  });
+
+  it('rejects a declared Content-Length above the cap without reading it, and bad options', async () => {
+    const api = await serve((_n, _req, res) => {
+      res.writeHead(200, { 'content-length': String(500 * 1024 * 1024) });
+      res.write('{"partial":');
+    });
+    const { http } = client({ maxBodyBytes: 4096 });
+    const error = await http.request({ method: 'GET', url: `${api.url}/big`, idempotent: true }).catch((e) => e);
+    expect(isProteusError(error, 'PROTEUS_TEST_HTTP_BODY_TOO_LARGE')).toBe(true);
+    for (const bad of [0, -1, Number.NaN, 2 ** 40]) {
+      expect(() => client({ maxBodyBytes: bad })).toThrow(
+        expect.objectContaining({ code: 'PROTEUS_CORE_INVALID_OPTIONS' }),
+      );
+      expect(() => client({ timeoutMs: bad })).toThrow(
+        expect.objectContaining({ code: 'PROTEUS_CORE_INVALID_OPTIONS' }),
+      );
+    }
   });
 });

@@ -15,6 +15,11 @@ export interface HttpClientOptions {
   retry?: RetryPolicy;
   /** Deadline of one attempt (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Largest response body read, in bytes (default 16 MiB): a longer one is cut off and thrown as
+   * `PROTEUS_<prefix>_HTTP_BODY_TOO_LARGE`, so a broken or hostile endpoint cannot fill the memory.
+   */
+  maxBodyBytes?: number;
 }
 
 /** One call of {@link HttpClient.request}. */
@@ -41,7 +46,7 @@ export interface HttpResponse {
   body: unknown;
 }
 
-/** A JSON-over-HTTP client with retries, deadlines and redaction (Node's global fetch, no dependency). */
+/** A JSON-over-HTTP client with retries, deadlines, a body size cap and redaction (Node's global fetch, no dependency). */
 export interface HttpClient {
   /** Sends a request; resolves for 2xx, throws `PROTEUS_<prefix>_HTTP_STATUS` (details.status, body) otherwise. */
   request(request: HttpRequest): Promise<HttpResponse>;
@@ -49,22 +54,40 @@ export interface HttpClient {
 
 const RETRIABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const BODY_EXCERPT = 500;
+/** The longest `Retry-After` pause honoured (5 min); a longer one ends the retries with the server's answer. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
-const DEFAULTS = { timeoutMs: 30_000 };
+const DEFAULTS = { timeoutMs: 30_000, maxBodyBytes: 16 * 1024 * 1024 };
 
 /**
  * Creates the HTTP client cloud testbeds talk to their APIs with. Idempotent requests are retried on 429, 500, 502,
- * 503, 504, timeouts and connection errors with {@link backoffDelay} (or the server's `Retry-After`); a request that
- * is not idempotent is sent once. Every message and detail passes through the redactor; query strings are dropped.
+ * 503, 504, timeouts and connection errors with {@link backoffDelay}, or after the server's `Retry-After` (seconds
+ * or an HTTP date, up to 5 min; a longer one is reported, not waited for); a request that is not idempotent is sent
+ * once. Bodies are read up to `maxBodyBytes`. Every message and detail passes through the redactor; query strings
+ * are dropped.
  * @example
  * const http = createHttpClient({ scope: { prefix: 'FABRIC', where: 'testbed-fabric' }, rng: createRng(1), redactor });
  * const { body } = await http.request({ method: 'GET', url: `${api}/slices`, idempotent: true, signal });
  * @throws ProteusError (from `request`) PROTEUS_<prefix>_HTTP_STATUS, PROTEUS_<prefix>_HTTP_TIMEOUT,
- *   PROTEUS_<prefix>_HTTP_UNREACHABLE, PROTEUS_CORE_ABORTED
+ *   PROTEUS_<prefix>_HTTP_UNREACHABLE, PROTEUS_<prefix>_HTTP_BODY_TOO_LARGE, PROTEUS_CORE_ABORTED;
+ *   (from `createHttpClient`) PROTEUS_CORE_INVALID_OPTIONS for a timeout or body cap that is not a positive integer
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const retry = options.retry ?? DEFAULT_RETRY;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  for (const [name, value, max] of [
+    ['timeoutMs', timeoutMs, 2 ** 31 - 1],
+    ['maxBodyBytes', maxBodyBytes, 2 ** 30],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new ProteusError(
+        'PROTEUS_CORE_INVALID_OPTIONS',
+        `core/createHttpClient: ${name} must be an integer from 1 to ${max} (got ${value}).`,
+        { details: { option: name, value: String(value) } },
+      );
+    }
+  }
   const { scope, redactor } = options;
   const code = (what: Uppercase<string>) => scopedCode(scope, what);
 
@@ -95,8 +118,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         let text: string;
         try {
           response = await fetch(request.url, { method: request.method, headers, body, signal: attemptSignal });
-          text = await response.text();
+          text = await readBodyCapped(response, maxBodyBytes);
         } catch (error) {
+          if (error instanceof BodyTooLarge) {
+            throw new ProteusError(
+              code('HTTP_BODY_TOO_LARGE'),
+              `${scope.where}: ${label} answered a body of more than ${maxBodyBytes} bytes` +
+                `${error.declared === undefined ? '' : ` (Content-Length ${error.declared})`}; it was not read. ` +
+                'Check the endpoint URL (a proxy or a wrong service answers like this), or narrow the query.',
+              { details: { method: request.method, url: redactor.redact(stripQuery(request.url)), maxBodyBytes } },
+            );
+          }
           if (request.signal?.aborted) {
             throw new ProteusError('PROTEUS_CORE_ABORTED', `${scope.where}: ${label} aborted`, {
               cause: request.signal.reason,
@@ -120,12 +152,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           );
         }
         if (response.ok) return { status: response.status, headers: response.headers, text, body: parseJson(text) };
-        if (RETRIABLE_STATUS.has(response.status) && attempt + 1 < attempts) {
-          const retryAfter = Number(response.headers.get('retry-after'));
-          const delay =
-            Number.isFinite(retryAfter) && retryAfter > 0
-              ? Math.min(retry.maxDelayMs, retryAfter * 1000)
-              : backoffDelay(retry, attempt, options.rng);
+        const retryAfter = retryAfterMs(response.headers.get('retry-after'), Date.now());
+        // A server that asks for a longer pause than a command should sit through gets its answer reported instead.
+        const retryAfterTooLong = retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS;
+        if (RETRIABLE_STATUS.has(response.status) && attempt + 1 < attempts && !retryAfterTooLong) {
+          const delay = retryAfter ?? backoffDelay(retry, attempt, options.rng);
           await sleep(delay, { signal: request.signal, where: scope.where });
           continue;
         }
@@ -140,6 +171,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               status: response.status,
               body: excerpt,
               attempts: attempt + 1,
+              ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
             },
           },
         );
@@ -174,6 +206,52 @@ export function httpBodyOf(error: unknown): string {
   if (typeof details !== 'object' || details === null) return '';
   const body = (details as { body?: unknown }).body;
   return typeof body === 'string' ? body : '';
+}
+
+/**
+ * The wait a `Retry-After` header asks for, in ms: delay-seconds (`120`) or an HTTP date
+ * (`Wed, 21 Oct 2026 07:28:00 GMT`, RFC 9110 §10.2.3) relative to `now`; `undefined` when absent or unreadable.
+ * @example retryAfterMs('Wed, 21 Oct 2026 07:28:00 GMT', Date.parse('2026-10-21T07:27:30Z')) // 30000
+ * @throws never
+ */
+export function retryAfterMs(header: string | null | undefined, now: number): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  if (!Number.isFinite(at) || !/[A-Za-z]/.test(value)) return undefined;
+  return Math.max(0, at - now);
+}
+
+class BodyTooLarge extends Error {
+  constructor(readonly declared: number | undefined) {
+    super('body too large');
+  }
+}
+
+/** Reads the body as text, stopping (and cancelling the stream) once it passes `maxBytes`. */
+async function readBodyCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new BodyTooLarge(declared);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge(undefined);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 function parseJson(text: string): unknown {

@@ -9,7 +9,7 @@ export type {
 } from './experiment-requests.js';
 export { validateExperimentRequestFile } from './experiment-requests.js';
 export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './http-client.js';
-export { createHttpClient, httpBodyOf, httpStatusOf } from './http-client.js';
+export { createHttpClient, httpBodyOf, httpStatusOf, retryAfterMs } from './http-client.js';
 export type { LongOperationOptions, ProgressEvent } from './progress.js';
 export { reportProgress, throwIfAborted } from './progress.js';
 export type { ErrorScope, ProteusErrorCode, ProteusErrorOptions } from './proteus-error.js';
@@ -17,7 +17,7 @@ export { isProteusError, ProteusError, scopedCode } from './proteus-error.js';
 export type { Rng, RngState } from './random.js';
 export { createRng, restoreRng } from './random.js';
 export type { Redactor } from './redactor.js';
-export { createRedactor } from './redactor.js';
+export { createRedactor, redactSecrets } from './redactor.js';
 export type { ResourceTracker, ResourceTrackerOptions, TestbedState, TrackedResource } from './resource-tracker.js';
 export { createResourceTracker } from './resource-tracker.js';
 export type { Deployment, JobRecord, RunWorkflowOptions, Testbed, WorkerInfo, WorkflowRunResult } from './testbed.js';

@@ -14,6 +14,11 @@ export interface SshRunnerOptions {
   proxyJump?: string;
   /** Private key for `ssh -i` (with `IdentitiesOnly=yes`); a path without spaces or quotes. */
   identityFile?: string;
+  /**
+   * Private key of the (single) bastion in `proxyJump`, when it differs from `identityFile` (FABRIC's bastion key):
+   * the hop then runs as `ProxyCommand=ssh -i <key> -W %h:%p <bastion>`, as fablib connects.
+   */
+  proxyIdentityFile?: string;
   /** `UserKnownHostsFile` (default: ssh's own); a path without spaces or quotes. */
   knownHostsFile?: string;
   /** Default `yes`; `accept-new` trusts a host on first contact. */
@@ -68,7 +73,24 @@ export function buildSshArgs(options: SshRunnerOptions, file: string, args: read
   if (options.knownHostsFile) ssh.push('-o', `UserKnownHostsFile=${options.knownHostsFile}`);
   if (options.identityFile) ssh.push('-i', options.identityFile, '-o', 'IdentitiesOnly=yes');
   if (options.port) ssh.push('-p', String(options.port));
-  if (options.proxyJump) ssh.push('-J', options.proxyJump);
+  if (options.proxyJump && options.proxyIdentityFile) {
+    const hop = [
+      'ssh',
+      '-i',
+      options.proxyIdentityFile,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `StrictHostKeyChecking=${options.strictHostKeyChecking ?? DEFAULTS.strictHostKeyChecking}`,
+      ...(options.knownHostsFile ? ['-o', `UserKnownHostsFile=${options.knownHostsFile}`] : []),
+      '-W',
+      '%h:%p',
+      ...jumpArgs(options.proxyJump),
+    ];
+    ssh.push('-o', `ProxyCommand=${hop.join(' ')}`);
+  } else if (options.proxyJump) ssh.push('-J', options.proxyJump);
   const destination = options.user ? `${options.user}@${options.host.replace(/^\[|\]$/g, '')}` : options.host;
   ssh.push('--', destination, [file, ...args].map(quoteShellArgument).join(' '));
   return ssh;
@@ -94,6 +116,14 @@ export function createSshRunner(options: SshRunnerOptions): CommandRunner {
   };
 }
 
+/** `[user@]host[:port]` as ssh arguments: `-p port user@host` (host unbracketed). */
+function jumpArgs(jump: string): string[] {
+  const match = /^(?:(.+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(jump);
+  const host = (match?.[2] ?? jump).replace(/^\[|\]$/g, '');
+  const destination = match?.[1] ? `${match[1]}@${host}` : host;
+  return [...(match?.[3] ? ['-p', match[3]] : []), destination];
+}
+
 function validate(options: SshRunnerOptions): void {
   const problems: string[] = [];
   if (!HOST.test(options.host)) problems.push(`host ${JSON.stringify(options.host)} is not a host name or IP address`);
@@ -104,7 +134,10 @@ function validate(options: SshRunnerOptions): void {
   if (options.proxyJump !== undefined && !options.proxyJump.split(',').every((hop) => JUMP.test(hop))) {
     problems.push(`proxyJump ${JSON.stringify(options.proxyJump)} is not [user@]host[:port][,…]`);
   }
-  for (const key of ['identityFile', 'knownHostsFile'] as const) {
+  if (options.proxyIdentityFile !== undefined && (!options.proxyJump || options.proxyJump.includes(','))) {
+    problems.push('proxyIdentityFile needs a proxyJump of exactly one bastion');
+  }
+  for (const key of ['identityFile', 'knownHostsFile', 'proxyIdentityFile'] as const) {
     const value = options[key];
     if (value !== undefined && (!PLAIN_PATH.test(value) || value.startsWith('-'))) {
       problems.push(`${key} ${JSON.stringify(value)} must be a path without spaces or quotes`);

@@ -28,7 +28,7 @@ import {
   type SshRunnerFactory,
 } from '@proteus-wf/injector';
 import { runPegasusWorkflow } from '@proteus-wf/workflow-graph';
-import { type ChameleonApi, createChameleonApi, type WaitOptions } from './chameleon-api.js';
+import { type ChameleonApi, createChameleonApi, type ExtraRoute, type WaitOptions } from './chameleon-api.js';
 import { createKeystoneSession } from './keystone-session.js';
 import { type ChameleonTopology, serverNamesOf } from './topology.js';
 import { waitForTcp } from './wait-for-tcp.js';
@@ -116,7 +116,7 @@ export interface ChameleonTestbedOptions {
   workflowTimeoutMs?: number;
   /** Folder on the submit node, relative to the login home, with one subfolder per run (default `proteus/runs`). */
   remoteRunsDir?: string;
-  /** Lease start; "now + 1 min" when absent (python-chi does the same to avoid "lease in the past"). */
+  /** The clock the lease end is computed from (the lease itself starts `"now"`, Blazar's own clock). */
   now?: () => Date;
 }
 
@@ -124,6 +124,11 @@ export interface ChameleonTestbedOptions {
 export interface ChameleonTestbed extends Testbed {
   /** Move the lease end to `endDate` (Blazar PUT). */
   extend(endDate: Date, options?: LongOperationOptions): Promise<void>;
+  /**
+   * The VLAN (`provider:segmentation_id`) of the reserved stitch network, once `provision` has reserved it: the
+   * `vlan` of the FABRIC facility port (`createFabricTestbed({ facilityPortVlans })`). `undefined` without a stitch.
+   */
+  stitchVlan(): Promise<number | undefined>;
   status(options?: LongOperationOptions): Promise<ChameleonStatus | undefined>;
 }
 
@@ -220,10 +225,12 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
       .list('floating-ip')
       .map((r) => r.data?.address)
       .filter((a): a is string => !!a);
-    // Teardown order of Poseidon-X (cells 66-74): addresses and servers before the lease that holds the hosts.
+    // Teardown order of Poseidon-X (cells 66-74): addresses and servers, then routes, router interfaces, routers,
+    // subnets and the network, and the lease (which holds the hosts, reserved addresses and the VLAN) last.
     for (const fip of t.list('floating-ip')) {
       await attempt(async () => {
-        await api.deleteFloatingIp(fip.id);
+        if (fip.data?.reserved === 'true') await api.detachFloatingIp(fip.id);
+        else await api.deleteFloatingIp(fip.id);
         await t.remove('floating-ip', fip.id);
       });
     }
@@ -233,6 +240,27 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
         await api.waitForServerGone(server.id, wait(options.serverTimeoutMs ?? CHAMELEON_DEFAULTS.serverTimeoutMs, {}));
         await t.remove('server', server.id);
       });
+    }
+    for (const routes of t.list('router-routes')) {
+      await attempt(async () => {
+        await api.removeExtraRoutes(routes.id, JSON.parse(routes.data?.routes ?? '[]') as ExtraRoute[]);
+        await t.remove('router-routes', routes.id);
+      });
+    }
+    for (const link of t.list('router-interface')) {
+      await attempt(async () => {
+        await api.removeRouterInterface(link.data?.router ?? '', link.data?.subnet ?? '');
+        await t.remove('router-interface', link.id);
+      });
+    }
+    for (const kind of ['router', 'subnet', 'network'] as const) {
+      const remove = { router: api.deleteRouter, subnet: api.deleteSubnet, network: api.deleteNetwork }[kind];
+      for (const resource of t.list(kind)) {
+        await attempt(async () => {
+          await remove(resource.id);
+          await t.remove(kind, resource.id);
+        });
+      }
     }
     for (const lease of t.list('lease')) {
       await attempt(async () => {
@@ -264,6 +292,65 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     releaseAll,
   });
 
+  const stitchNetworkName = spec.stitch?.network ?? `${topology.name}-stitch`;
+
+  /**
+   * Poseidon-X's Chameleon side of the stitch (cells 12-24): on the reserved VLAN network, one subnet per entry, each
+   * with its own router to the public network, the subnet's interface and its extra routes. Returns each server's
+   * NICs: one per subnet, at host .10+i.
+   */
+  const buildStitch = async (
+    t: ResourceTracker,
+    network: { id: string; segmentationId?: number },
+    externalNetworkId: string,
+    run: LongOperationOptions,
+  ): Promise<(index: number) => Array<{ networkId: string; fixedIp: string }>> => {
+    const stitch = spec.stitch as NonNullable<typeof spec.stitch>;
+    if (!t.list('network').some((n) => n.id === network.id)) {
+      await t.add({
+        kind: 'network',
+        id: network.id,
+        name: stitchNetworkName,
+        data: { segmentationId: String(network.segmentationId ?? '') },
+      });
+    }
+    for (const subnet of stitch.subnets) {
+      const name = `${topology.name}-${subnet.name}`;
+      let subnetId = t.list('subnet').find((r) => r.name === name)?.id;
+      if (!subnetId) {
+        subnetId =
+          (await api.findSubnet(name, network.id, run.signal)) ??
+          (await api.createSubnet(
+            { name, networkId: network.id, cidr: subnet.cidr, ...(subnet.gateway ? { gateway: subnet.gateway } : {}) },
+            run.signal,
+          ));
+        await t.add({ kind: 'subnet', id: subnetId, name });
+      }
+      const routerName = `${name}-router`;
+      let routerId = t.list('router').find((r) => r.name === routerName)?.id;
+      if (!routerId) {
+        routerId =
+          (await api.findRouter(routerName, run.signal)) ??
+          (await api.createRouter(routerName, externalNetworkId, run.signal));
+        await t.add({ kind: 'router', id: routerId, name: routerName });
+      }
+      const link = `${routerId}:${subnetId}`;
+      if (!t.list('router-interface').some((r) => r.id === link)) {
+        await api.addRouterInterface(routerId, subnetId, run.signal);
+        await t.add({ kind: 'router-interface', id: link, data: { router: routerId, subnet: subnetId } });
+      }
+      if (subnet.routes.length > 0 && !t.list('router-routes').some((r) => r.id === routerId)) {
+        await api.addExtraRoutes(routerId, subnet.routes, run.signal);
+        await t.add({ kind: 'router-routes', id: routerId, data: { routes: JSON.stringify(subnet.routes) } });
+      }
+    }
+    return (index) =>
+      stitch.subnets.map((subnet) => ({
+        networkId: network.id,
+        fixedIp: hostAddress(subnet.cidr, 10 + index),
+      }));
+  };
+
   const provisionOnce = async (run: LongOperationOptions): Promise<Deployment> => {
     const t = await lifecycle.tracker();
     if (t.state.deployment && t.list('lease').length > 0) return t.state.deployment;
@@ -289,16 +376,30 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
       }
       leaseId = existing[0]?.id;
       if (!leaseId) {
-        const start = new Date((options.now?.() ?? new Date()).getTime() + 60_000);
-        const end = new Date(start.getTime() + spec.hours * 3_600_000);
+        const end = new Date((options.now?.() ?? new Date()).getTime() + spec.hours * 3_600_000);
+        const external =
+          spec.floatingIps === 'reserve' ? await api.findNetwork(spec.externalNetwork, run.signal) : undefined;
         try {
           leaseId = (
             await api.createLease({
               name: topology.name,
               nodeType: spec.nodeType,
               count: spec.count,
-              start,
+              // Blazar's "now": no client clock skew and no rounding to the minute ("lease in the past").
+              start: 'now',
               end,
+              extras: {
+                ...(external ? { floatingIps: { externalNetworkId: external.id, amount: spec.count } } : {}),
+                ...(spec.stitch
+                  ? {
+                      network: {
+                        name: stitchNetworkName,
+                        physicalNetwork: spec.stitch.physicalNetwork,
+                        stitchProvider: 'fabric' as const,
+                      },
+                    }
+                  : {}),
+              },
               signal: run.signal,
             })
           ).id;
@@ -326,10 +427,11 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     const [imageId, flavorId, network, external] = await Promise.all([
       api.findImage(spec.image, run.signal),
       api.findFlavor(spec.flavor, run.signal),
-      api.findNetwork(spec.network, run.signal),
+      api.findNetwork(spec.stitch ? stitchNetworkName : spec.network, run.signal),
       api.findNetwork(spec.externalNetwork, run.signal),
     ]);
-    for (const name of names) {
+    const nics = spec.stitch ? await buildStitch(t, network, external.id, run) : () => [{ networkId: network.id }];
+    for (const [index, name] of names.entries()) {
       if (t.list('server').some((s) => s.name === name)) continue;
       throwIfAborted(run.signal, where);
       let serverId = (await api.findServers(name, run.signal))[0]?.id;
@@ -339,7 +441,7 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
             name,
             imageId,
             flavorId,
-            networkId: network.id,
+            networks: nics(index),
             reservationId: lease.hostReservationId,
             ...(spec.keyName ? { keyName: spec.keyName } : {}),
             signal: run.signal,
@@ -355,17 +457,32 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     for (const server of t.list('server')) {
       await api.waitForServer(server.id, wait(options.serverTimeoutMs ?? CHAMELEON_DEFAULTS.serverTimeoutMs, run));
     }
+    const reserved = lease.floatingIpReservationId
+      ? await api.findReservedFloatingIps(lease.floatingIpReservationId, run.signal)
+      : undefined;
     for (const server of t.list('server')) {
       if (t.list('floating-ip').some((f) => f.data?.server === server.name)) continue;
       const description = `proteus:${topology.name}:${server.name}`;
-      const fip =
-        (await api.findFloatingIps(description, run.signal))[0] ??
-        (await api.createFloatingIp(external.id, description, run.signal));
+      let fip: { id: string; address: string } | undefined;
+      if (reserved) {
+        fip = reserved.find((f) => !f.portId && !t.list('floating-ip').some((r) => r.id === f.id));
+        if (!fip) {
+          throw new ProteusError(
+            'PROTEUS_CHAMELEON_LEASE_FAILED',
+            `${where}: the lease's floating IP reservation holds ${reserved.length} free address(es), fewer than the ` +
+              `${names.length} servers. Release and provision again.`,
+          );
+        }
+      } else {
+        fip =
+          (await api.findFloatingIps(description, run.signal))[0] ??
+          (await api.createFloatingIp(external.id, description, run.signal));
+      }
       await t.add({
         kind: 'floating-ip',
         id: fip.id,
         name: description,
-        data: { address: fip.address, server: server.name ?? '' },
+        data: { address: fip.address, server: server.name ?? '', ...(reserved ? { reserved: 'true' } : {}) },
       });
       await api.attachFloatingIp(fip.id, server.id, run.signal);
     }
@@ -451,6 +568,11 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
       );
     },
     release: lifecycle.release,
+    async stitchVlan() {
+      const network = (await lifecycle.tracker()).list('network')[0];
+      const vlan = Number(network?.data?.segmentationId);
+      return Number.isInteger(vlan) && vlan > 0 ? vlan : undefined;
+    },
     async extend(endDate, run = {}) {
       const lease = (await lifecycle.tracker()).list('lease')[0];
       if (!lease)
@@ -498,4 +620,11 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     },
   };
   return testbed;
+}
+
+/** The address `offset` hosts into an IPv4 CIDR (`192.168.100.0/24`, 10 -> `192.168.100.10`). */
+function hostAddress(cidr: string, offset: number): string {
+  const [base = '0.0.0.0'] = cidr.split('/');
+  const value = base.split('.').reduce((total, part) => total * 256 + Number(part), 0) + offset;
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }

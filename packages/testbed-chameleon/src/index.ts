@@ -1,4 +1,12 @@
-export type { ChameleonApi, FloatingIpInfo, LeaseInfo, ServerInfo, WaitOptions } from './chameleon-api.js';
+export type {
+  ChameleonApi,
+  ExtraRoute,
+  FloatingIpInfo,
+  LeaseExtras,
+  LeaseInfo,
+  ServerInfo,
+  WaitOptions,
+} from './chameleon-api.js';
 export { createChameleonApi, formatBlazarTime } from './chameleon-api.js';
 export type {
   ChameleonCredentials,

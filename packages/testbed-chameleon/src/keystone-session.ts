@@ -1,4 +1,4 @@
-import { type HttpClient, httpStatusOf, ProteusError, type Redactor } from '@proteus-wf/core';
+import { type HttpClient, httpBodyOf, httpStatusOf, ProteusError, type Redactor } from '@proteus-wf/core';
 
 /** Options of {@link createKeystoneSession}: the application credential, the region and the HTTP plumbing. */
 export interface KeystoneSessionOptions {
@@ -33,10 +33,50 @@ interface CatalogEntry {
 }
 
 /**
+ * The Keystone v3 base of `OS_AUTH_URL`: itself when it ends in `/v3`, otherwise the v3 entry of Keystone's version
+ * discovery document (`GET <auth_url>` answers 300 with `versions.values[].links[rel=self]`), as keystoneauth does.
+ */
+async function resolveIdentityUrl(options: KeystoneSessionOptions, signal?: AbortSignal): Promise<string> {
+  const base = options.authUrl.replace(/\/+$/, '');
+  if (/\/v3$/.test(base)) return base;
+  const problem = (found: string, cause?: unknown): ProteusError =>
+    new ProteusError(
+      'PROTEUS_CHAMELEON_AUTH_URL_INVALID',
+      `testbed-chameleon/keystone: OS_AUTH_URL ${options.authUrl} does not end in /v3 and ${found}. Set OS_AUTH_URL ` +
+        "to the site's Keystone v3 URL, e.g. https://chi.uc.chameleoncloud.org:5000/v3 (the openrc file of the site has it).",
+      { details: { authUrl: options.authUrl }, ...(cause === undefined ? {} : { cause }) },
+    );
+  let document: unknown;
+  try {
+    document = (await options.http.request({ method: 'GET', url: base, idempotent: true, signal })).body;
+  } catch (error) {
+    // Keystone answers version discovery with 300 Multiple Choices, which the client reports as a status error.
+    if (httpStatusOf(error) !== 300) throw problem('version discovery at that URL failed', error);
+    try {
+      document = JSON.parse(httpBodyOf(error));
+    } catch {
+      document = undefined;
+    }
+  }
+  const versions = (document as { versions?: { values?: unknown } } | undefined)?.versions?.values;
+  const single = (document as { version?: unknown } | undefined)?.version;
+  const entries = (Array.isArray(versions) ? versions : single ? [single] : []) as Array<{
+    id?: unknown;
+    status?: unknown;
+    links?: Array<{ rel?: unknown; href?: unknown }>;
+  }>;
+  const v3 = entries.find((v) => typeof v.id === 'string' && v.id.startsWith('v3') && v.status !== 'deprecated');
+  const href = v3?.links?.find((l) => l.rel === 'self')?.href;
+  if (typeof href !== 'string') throw problem('its version discovery lists no Identity v3 endpoint');
+  return href.replace(/\/+$/, '');
+}
+
+/**
  * Authenticates with an application credential (`POST {auth_url}/auth/tokens`): the token is the
  * `X-Subject-Token` header, endpoints come from `token.catalog`, and the token is renewed before `expires_at`.
  * @example const session = createKeystoneSession({ authUrl, credentialId, credentialSecret, region: 'CHI@UC', http, redactor })
- * @throws ProteusError PROTEUS_CHAMELEON_AUTH_FAILED, PROTEUS_CHAMELEON_NO_ENDPOINT
+ * An `authUrl` without `/v3` is resolved through Keystone's version discovery first.
+ * @throws ProteusError PROTEUS_CHAMELEON_AUTH_FAILED, PROTEUS_CHAMELEON_AUTH_URL_INVALID, PROTEUS_CHAMELEON_NO_ENDPOINT
  */
 export function createKeystoneSession(options: KeystoneSessionOptions): KeystoneSession {
   const { redactor } = options;
@@ -45,8 +85,13 @@ export function createKeystoneSession(options: KeystoneSessionOptions): Keystone
   let current: { token: string; expiresAt: number; catalog: CatalogEntry[] } | undefined;
   let pending: Promise<NonNullable<typeof current>> | undefined;
 
+  let identityUrl: Promise<string> | undefined;
   const authenticate = async (signal?: AbortSignal): Promise<NonNullable<typeof current>> => {
-    const url = `${options.authUrl.replace(/\/$/, '')}/auth/tokens`;
+    identityUrl ??= resolveIdentityUrl(options, signal).catch((error: unknown) => {
+      identityUrl = undefined;
+      throw error;
+    });
+    const url = `${await identityUrl}/auth/tokens`;
     let response: Awaited<ReturnType<HttpClient['request']>>;
     try {
       response = await options.http.request({

@@ -31,8 +31,7 @@ export function planChameleonTestbed(
 ): ChameleonPlan {
   const spec = topology.chameleon;
   const names = serverNamesOf(topology);
-  const start = new Date((options.now ?? new Date()).getTime() + 60_000);
-  const end = new Date(start.getTime() + spec.hours * 3_600_000);
+  const end = new Date((options.now ?? new Date()).getTime() + spec.hours * 3_600_000);
   const node = (name: string): PoolNode => ({
     name,
     address: `<floating-ip:${name}>`,
@@ -74,7 +73,7 @@ export function planChameleonTestbed(
       {
         method: 'POST',
         url: '<reservation>/leases',
-        purpose: `lease ${spec.count} x physical:host ${spec.nodeType} from ${formatBlazarTime(start)} to ${formatBlazarTime(end)} UTC`,
+        purpose: `lease ${spec.count} x physical:host ${spec.nodeType} from now to ${formatBlazarTime(end)} UTC${spec.floatingIps === 'reserve' ? `, ${spec.count} x virtual:floatingip` : ''}${spec.stitch ? `, network ${spec.stitch.network ?? `${topology.name}-stitch`} (stitch_provider fabric)` : ''}`,
       },
       { method: 'GET', url: '<reservation>/leases/<lease_id>', purpose: 'poll until ACTIVE (ERROR fails)' },
       { method: 'GET', url: `<image>/v2/images?name=${spec.image}`, purpose: 'image id' },

@@ -64,6 +64,12 @@ export interface FabricCredentials {
   sshPrivateKeyFile?: string;
   /** `FABRIC_BASTION_USERNAME`. */
   bastionUser: string;
+  /**
+   * `FABRIC_BASTION_KEY_LOCATION`: the bastion's own private key. The bastion only accepts this key, so the hop runs
+   * as `ProxyCommand=ssh -i <bastion key> -W %h:%p <user>@<bastion>` (as fablib connects), the slice key then
+   * authenticates to the VM. Without it, `ssh -J` offers the slice key to the bastion, which refuses it.
+   */
+  bastionKeyFile?: string;
 }
 
 /** Options of {@link createFabricTestbed}; every duration is in ms and defaults to {@link FABRIC_DEFAULTS}. */
@@ -77,6 +83,11 @@ export interface FabricTestbedOptions {
   orchestratorUrl?: string;
   /** The SSH bastion every VM is reached through (default `bastion.fabric-testbed.net`). */
   bastionHost?: string;
+  /**
+   * VLANs of facility ports known only at run time, by port name: Poseidon-X's `Chameleon-StarLight` port carries the
+   * segmentation id of the Chameleon stitch network (`ChameleonTestbed.stitchVlan()`); overrides the topology's `vlan`.
+   */
+  facilityPortVlans?: Record<string, number>;
   /** Tracked resources, for `status` and `release` from another process; written with mode 0600, no secrets. */
   stateFile?: string;
   /** The known_hosts this testbed manages; beside the state file (or the token file) when absent. */
@@ -138,7 +149,7 @@ export interface FabricStatus {
  * PROTEUS_FABRIC_DEPLOY_FAILED, PROTEUS_FABRIC_UNKNOWN_WORKER, PROTEUS_FABRIC_NOT_PROVISIONED
  */
 export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbed {
-  const topology = options.topology;
+  const topology = withFacilityPortVlans(options.topology, options.facilityPortVlans);
   const redactor = createRedactor();
   redactor.add(options.credentials.refreshToken);
   redactor.add(options.poolPassword);
@@ -189,6 +200,7 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
       host,
       user: defaultUserOf(node),
       proxyJump: bastion,
+      ...(options.credentials.bastionKeyFile ? { proxyIdentityFile: options.credentials.bastionKeyFile } : {}),
       ...(options.credentials.sshPrivateKeyFile ? { identityFile: options.credentials.sshPrivateKeyFile } : {}),
       knownHostsFile,
       strictHostKeyChecking: 'accept-new',
@@ -273,12 +285,20 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
       }
       await t.add({ kind: 'slice', id: sliceId, name: topology.name });
     }
-    await orchestrator.waitForSlice(sliceId, {
+    const settled = await orchestrator.waitForSlice(sliceId, {
       pollIntervalMs: options.pollIntervalMs ?? FABRIC_DEFAULTS.pollIntervalMs,
       timeoutMs: options.sliceTimeoutMs ?? FABRIC_DEFAULTS.sliceTimeoutMs,
       ...(run.signal ? { signal: run.signal } : {}),
       ...(run.onProgress ? { onProgress: run.onProgress } : {}),
     });
+    if (settled.state === 'AllocatedOK') {
+      throw new ProteusError(
+        'PROTEUS_FABRIC_SLICE_NOT_STARTED',
+        `${where}: slice "${topology.name}" (${sliceId}) is AllocatedOK: reserved for a lease that has not started ` +
+          `(lease start ${settled.leaseStartTime ?? 'unknown'}). Proteus needs running VMs: the slice is deleted; provision when the resources are free now.`,
+        { details: { sliceId, state: settled.state } },
+      );
+    }
     const slivers = await orchestrator.getSlivers(sliceId, run.signal);
     for (const node of topology.fabric.nodes) {
       const sliver = slivers.find((s) => s.name === node.name && s.mgmtIp);
@@ -379,4 +399,31 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
     },
   };
   return testbed;
+}
+
+/** The topology with the run-time VLANs of its facility ports. */
+function withFacilityPortVlans(topology: FabricTopology, vlans: Record<string, number> | undefined): FabricTopology {
+  if (!vlans) return topology;
+  const problems: string[] = [];
+  for (const [name, vlan] of Object.entries(vlans)) {
+    if (!topology.fabric.facilityPorts.some((p) => p.name === name)) problems.push(`no facility port "${name}"`);
+    if (!Number.isInteger(vlan) || vlan < 1 || vlan > 4094) problems.push(`VLAN ${vlan} of "${name}" is not 1-4094`);
+  }
+  if (problems.length > 0) {
+    throw new ProteusError(
+      'PROTEUS_FABRIC_INVALID_OPTIONS',
+      `testbed-fabric/createFabricTestbed: facilityPortVlans: ${problems.join('; ')} (facility ports: ` +
+        `${topology.fabric.facilityPorts.map((p) => p.name).join(', ') || 'none'}).`,
+      { details: { problems } },
+    );
+  }
+  return {
+    ...topology,
+    fabric: {
+      ...topology.fabric,
+      facilityPorts: topology.fabric.facilityPorts.map((p) =>
+        vlans[p.name] === undefined ? p : { ...p, vlan: vlans[p.name] as number },
+      ),
+    },
+  };
 }

@@ -1,11 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { type HttpClient, httpStatusOf, ProteusError, type Redactor, writeFileAtomic } from '@proteus-wf/core';
+import {
+  type HttpClient,
+  httpStatusOf,
+  isProteusError,
+  ProteusError,
+  type Redactor,
+  writeFileAtomic,
+} from '@proteus-wf/core';
+import { withFileLock } from './internal/file-lock.js';
 
 /** Options of {@link createFabricTokenStore}: the credential manager, the token file and the HTTP plumbing. */
 export interface FabricTokenStoreOptions {
   /** Credential manager base, e.g. `https://cm.fabric-testbed.net/credmgr`. */
   credmgrUrl: string;
-  /** Where the rotating refresh token is kept (FABlib's `~/.tokens.json` format); written with mode 0600. */
+  /** Where the tokens are kept (FABlib's `~/.tokens.json` format); written with mode 0600, shared by processes. */
   tokenFile: string;
   /** Used when the token file does not exist yet (e.g. `FABRIC_REFRESH_TOKEN`). */
   refreshToken?: string;
@@ -17,53 +25,94 @@ export interface FabricTokenStoreOptions {
   redactor: Redactor;
   /** Cancels a refresh when `idToken()` is called without a signal of its own. */
   signal?: AbortSignal;
+  /** An ID token is reused until this long before it expires (default 5 min). */
+  expiryMarginMs?: number;
+  /** How long to wait for another process that is refreshing (default 60 s). */
+  lockTimeoutMs?: number;
+  /** The clock (ms since the epoch); tests move it. */
+  now?: () => number;
 }
 
 /** Hands out a valid FABRIC ID token, refreshing (and persisting the rotated refresh token) when needed. */
 export interface FabricTokenStore {
   idToken(signal?: AbortSignal): Promise<string>;
-  /** Forget the cached ID token (after a 401), so the next call refreshes. */
+  /** The API refused the current ID token (a 401): never hand it out again, so the next call refreshes. */
   invalidate(): void;
 }
 
-/** Refresh this long before the ID token's `expires_at`. */
-const EXPIRY_MARGIN_MS = 5 * 60_000;
+/** The fields of FABlib's token file that Proteus reads; any other field is kept as it is. */
+interface TokenFile {
+  id_token?: unknown;
+  refresh_token?: unknown;
+  created_at?: unknown;
+  expires_at?: unknown;
+  [field: string]: unknown;
+}
+
+interface IdToken {
+  token: string;
+  expiresAt: number;
+}
+
+const DEFAULTS = { expiryMarginMs: 5 * 60_000, lockTimeoutMs: 60_000, lockPollMs: 50 };
 
 /**
- * Creates a token store over the credential manager's `POST tokens/refresh`. The refresh token rotates on every
- * refresh, so the new one is written to `tokenFile` (atomically, mode 0600) before the ID token is used; a crash
- * after the refresh therefore never strands the user with a dead refresh token.
+ * Creates a token store over the credential manager's `POST tokens/refresh`, safe to use from several processes at
+ * once. The ID token in `tokenFile` is reused until its expiry minus a margin (the file's `expires_at`, else the
+ * JWT's `exp` claim, as fabrictestbed's `FabricManagerV2.ensure_valid_id_token` does). A refresh rotates the refresh
+ * token, so it happens under a lock file (`<tokenFile>.lock`: pid, start time, host; a dead holder's lock is taken
+ * over), re-reads the file first (another process may have just refreshed), and writes the new tokens atomically
+ * (mode 0600) before the ID token is used. When the credential manager refuses the refresh token, the file is read
+ * again and the refresh retried once with a token another client rotated in the meantime.
  * @example const tokens = createFabricTokenStore({ credmgrUrl, tokenFile: '~/.tokens.json', http, redactor })
- * @throws ProteusError PROTEUS_FABRIC_NO_CREDENTIALS, PROTEUS_FABRIC_TOKEN_REJECTED, PROTEUS_FABRIC_TOKEN_FILE_INVALID
+ * @throws ProteusError PROTEUS_FABRIC_NO_CREDENTIALS, PROTEUS_FABRIC_TOKEN_REJECTED, PROTEUS_FABRIC_TOKEN_FILE_INVALID,
+ *   PROTEUS_FABRIC_TOKEN_LOCKED
  */
 export function createFabricTokenStore(options: FabricTokenStoreOptions): FabricTokenStore {
   const { redactor } = options;
   redactor.add(options.refreshToken);
-  let cached: { token: string; expiresAt: number } | undefined;
-  let refreshing: Promise<string> | undefined;
+  const margin = options.expiryMarginMs ?? DEFAULTS.expiryMarginMs;
+  const now = options.now ?? Date.now;
+  const rejected = new Set<string>();
+  let cached: IdToken | undefined;
+  let pending: Promise<IdToken> | undefined;
 
-  const readRefreshToken = async (): Promise<string> => {
-    let text: string | undefined;
+  const usable = (token: IdToken | undefined): token is IdToken =>
+    token !== undefined && !rejected.has(token.token) && token.expiresAt - margin > now();
+
+  const readTokenFile = async (): Promise<TokenFile | undefined> => {
+    let text: string;
     try {
       text = await readFile(options.tokenFile, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
     }
-    if (text !== undefined) {
-      let parsed: { refresh_token?: unknown };
-      try {
-        parsed = JSON.parse(text) as { refresh_token?: unknown };
-      } catch {
-        throw new ProteusError(
-          'PROTEUS_FABRIC_TOKEN_FILE_INVALID',
-          `testbed-fabric/tokens: ${options.tokenFile} is not JSON. Download a new token file from the FABRIC portal.`,
-        );
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+        const file = parsed as TokenFile;
+        if (typeof file.refresh_token === 'string') redactor.add(file.refresh_token);
+        if (typeof file.id_token === 'string') redactor.add(file.id_token);
+        return file;
       }
-      if (typeof parsed.refresh_token === 'string' && parsed.refresh_token.length > 0) {
-        redactor.add(parsed.refresh_token);
-        return parsed.refresh_token;
-      }
+    } catch {
+      // Reported below.
     }
+    throw new ProteusError(
+      'PROTEUS_FABRIC_TOKEN_FILE_INVALID',
+      `testbed-fabric/tokens: ${options.tokenFile} is not a JSON object. Download a new token file from the FABRIC portal.`,
+    );
+  };
+
+  const idTokenOf = (file: TokenFile | undefined): IdToken | undefined => {
+    if (typeof file?.id_token !== 'string' || file.id_token.length === 0) return undefined;
+    const expiresAt = expiryOf(file.id_token, file.expires_at);
+    return expiresAt === undefined ? undefined : { token: file.id_token, expiresAt };
+  };
+
+  const refreshTokenOf = (file: TokenFile | undefined): string => {
+    if (typeof file?.refresh_token === 'string' && file.refresh_token.length > 0) return file.refresh_token;
     if (options.refreshToken) return options.refreshToken;
     throw new ProteusError(
       'PROTEUS_FABRIC_NO_CREDENTIALS',
@@ -72,8 +121,8 @@ export function createFabricTokenStore(options: FabricTokenStoreOptions): Fabric
     );
   };
 
-  const refresh = async (signal?: AbortSignal): Promise<string> => {
-    const refreshToken = await readRefreshToken();
+  const refresh = async (file: TokenFile | undefined, signal?: AbortSignal): Promise<IdToken> => {
+    const refreshToken = refreshTokenOf(file);
     const query = new URLSearchParams({ scope: 'all' });
     if (options.projectId) query.set('project_id', options.projectId);
     let body: unknown;
@@ -112,26 +161,70 @@ export function createFabricTokenStore(options: FabricTokenStoreOptions): Fabric
     redactor.add(idToken);
     redactor.add(nextRefresh);
     // Persist first: from this moment on the old refresh token is dead.
-    await writeFileAtomic(
-      options.tokenFile,
-      `${JSON.stringify({ id_token: idToken, refresh_token: nextRefresh, created_at: token?.created_at, expires_at: token?.expires_at }, null, 2)}\n`,
-      { mode: 0o600 },
+    await writeFileAtomic(options.tokenFile, `${JSON.stringify({ ...file, ...token }, null, 2)}\n`, { mode: 0o600 });
+    return { token: idToken, expiresAt: expiryOf(idToken, token?.expires_at) ?? now() + 60 * 60_000 };
+  };
+
+  const acquire = async (signal?: AbortSignal): Promise<IdToken> => {
+    const onDisk = idTokenOf(await readTokenFile());
+    if (usable(onDisk)) return onDisk;
+    return withFileLock(
+      `${options.tokenFile}.lock`,
+      { timeoutMs: options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs, pollMs: DEFAULTS.lockPollMs, signal },
+      async () => {
+        // Another process may have refreshed while this one waited for the lock.
+        const file = await readTokenFile();
+        const fresh = idTokenOf(file);
+        if (usable(fresh)) return fresh;
+        try {
+          return await refresh(file, signal);
+        } catch (error) {
+          if (!isProteusError(error) || error.code !== 'PROTEUS_FABRIC_TOKEN_REJECTED') throw error;
+          // A client that does not take this lock (FABlib in a notebook) may have rotated the token meanwhile.
+          const latest = await readTokenFile();
+          const latestId = idTokenOf(latest);
+          if (usable(latestId)) return latestId;
+          if (refreshTokenOf(latest) === refreshTokenOf(file)) throw error;
+          return await refresh(latest, signal);
+        }
+      },
     );
-    const expiresAt = typeof token?.expires_at === 'string' ? Date.parse(token.expires_at) : Number.NaN;
-    cached = { token: idToken, expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + 60 * 60_000 };
-    return idToken;
   };
 
   return {
     async idToken(signal) {
-      if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return cached.token;
-      refreshing ??= refresh(signal ?? options.signal).finally(() => {
-        refreshing = undefined;
+      if (usable(cached)) return cached.token;
+      pending ??= acquire(signal ?? options.signal).finally(() => {
+        pending = undefined;
       });
-      return refreshing;
+      cached = await pending;
+      return cached.token;
     },
     invalidate() {
+      if (cached) rejected.add(cached.token);
       cached = undefined;
     },
   };
+}
+
+/**
+ * When an ID token expires, in ms since the epoch: the token file's `expires_at` (the credential manager's
+ * `%Y-%m-%d %H:%M:%S %z`, or ISO 8601), else the JWT's `exp` claim; `undefined` when neither says.
+ */
+export function expiryOf(idToken: string, expiresAt: unknown): number | undefined {
+  if (typeof expiresAt === 'string') {
+    const fabricTime = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) ?([+-]\d\d):?(\d\d)$/.exec(expiresAt.trim());
+    const parsed = fabricTime
+      ? Date.parse(`${fabricTime[1]}T${fabricTime[2]}${fabricTime[3]}:${fabricTime[4]}`)
+      : Date.parse(expiresAt);
+    if (Number.isFinite(parsed)) return parsed;
+  }
+  const payload = idToken.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }

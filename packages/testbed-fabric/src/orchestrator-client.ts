@@ -17,6 +17,7 @@ export interface SliceInfo {
   name: string;
   state: string;
   leaseEndTime?: string;
+  leaseStartTime?: string;
 }
 
 /** A sliver (one reserved resource) of a slice. */
@@ -60,7 +61,11 @@ export interface OrchestratorClient {
   renewSlice(sliceId: string, endDate: Date, signal?: AbortSignal): Promise<void>;
   /** Deletes a slice; a slice that is already gone counts as deleted. */
   deleteSlice(sliceId: string, signal?: AbortSignal): Promise<void>;
-  /** Polls until StableOK/ModifyOK; throws with the sliver notices on StableError/ModifyError/Closing/Dead. */
+  /**
+   * Polls until StableOK/ModifyOK, or AllocatedOK (a future-dated slice, reserved and waiting for its lease start:
+   * returned so the caller decides); throws with the sliver notices on StableError/ModifyError/AllocatedError/
+   * Closing/Dead (fablib's `slice.py` states).
+   */
   waitForSlice(sliceId: string, options: WaitForSliceOptions): Promise<SliceInfo>;
 }
 
@@ -108,6 +113,7 @@ export function createOrchestratorClient(options: OrchestratorClientOptions): Or
     name: String(raw.name ?? ''),
     state: String(raw.state ?? ''),
     ...(typeof raw.lease_end_time === 'string' ? { leaseEndTime: raw.lease_end_time } : {}),
+    ...(typeof raw.lease_start_time === 'string' ? { leaseStartTime: raw.lease_start_time } : {}),
   });
   const client: OrchestratorClient = {
     async createSlice({ name, graphml, sshKeys, lifetimeHours, signal }) {
@@ -194,8 +200,8 @@ export function createOrchestratorClient(options: OrchestratorClientOptions): Or
       for (;;) {
         throwIfAborted(wait.signal, 'testbed-fabric/waitForSlice');
         const slice = await client.getSlice(sliceId, wait.signal);
-        if (slice.state === 'StableOK' || slice.state === 'ModifyOK') return slice;
-        if (['StableError', 'ModifyError', 'Closing', 'Dead'].includes(slice.state)) {
+        if (['StableOK', 'ModifyOK', 'AllocatedOK'].includes(slice.state)) return slice;
+        if (['StableError', 'ModifyError', 'AllocatedError', 'Closing', 'Dead'].includes(slice.state)) {
           const slivers = await client.getSlivers(sliceId, wait.signal).catch(() => []);
           const notices = rootCauseNotices(slivers);
           throw new ProteusError(

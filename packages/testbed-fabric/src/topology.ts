@@ -5,49 +5,58 @@ import { z } from 'zod';
 const NAME = /^[A-Za-z][\w-]{0,62}$/;
 const nameSchema = z.string().regex(NAME, 'use a letter then letters, digits, "_" or "-" (at most 63)');
 
-const nicSchema = z.object({
-  name: nameSchema,
-  model: z.enum(['NIC_Basic', 'NIC_ConnectX_5', 'NIC_ConnectX_6']),
-});
+const nicSchema = z
+  .object({
+    name: nameSchema,
+    model: z.enum(['NIC_Basic', 'NIC_ConnectX_5', 'NIC_ConnectX_6']),
+  })
+  .strict();
 
-const nodeSchema = z.object({
-  name: nameSchema,
-  cores: z.number().int().positive().default(2),
-  /** GB */
-  ram: z.number().int().positive().default(8),
-  /** GB */
-  disk: z.number().int().positive().default(10),
-  image: z.string().min(1).default('default_ubuntu_22'),
-  site: z.string().min(1).optional(),
-  role: z.enum(['submit', 'data', 'worker', 'router']).optional(),
-  /** Login on the image; derived from the image name when absent. */
-  user: z.string().min(1).optional(),
-  /** Pin to one worker host of the site (`Labels.instance_parent`). */
-  host: z.string().min(1).optional(),
-  /** Address the pool uses to reach this node (e.g. 192.168.104.100); the management IP when absent. */
-  address: z.string().min(1).optional(),
-  nics: z.array(nicSchema).default([]),
-});
+// Bounds: FABRIC's largest VM (64 cores, 384 GB RAM, 4 TB disk; fablib's flavor table).
+const nodeSchema = z
+  .object({
+    name: nameSchema,
+    cores: z.number().int().positive().max(64).default(2),
+    /** GB */
+    ram: z.number().int().positive().max(384).default(8),
+    /** GB */
+    disk: z.number().int().positive().max(4000).default(10),
+    image: z.string().min(1).default('default_ubuntu_22'),
+    site: z.string().min(1).optional(),
+    role: z.enum(['submit', 'data', 'worker', 'router']).optional(),
+    /** Login on the image; derived from the image name when absent. */
+    user: z.string().min(1).optional(),
+    /** Pin to one worker host of the site (`Labels.instance_parent`). */
+    host: z.string().min(1).optional(),
+    /** Address the pool uses to reach this node (e.g. 192.168.104.100); the management IP when absent. */
+    address: z.string().min(1).optional(),
+    nics: z.array(nicSchema).max(8).default([]),
+  })
+  .strict();
 
-const networkSchema = z.object({
-  name: nameSchema,
-  type: z
-    .enum(['L2Bridge', 'L2STS', 'L2PTP', 'FABNetv4', 'FABNetv6', 'FABNetv4Ext', 'FABNetv6Ext', 'L3VPN'])
-    .optional(),
-  /** Interface names `<node>-<nic>-p<N>`, or facility port names. */
-  interfaces: z.array(z.string().min(1)).min(1),
-});
+const networkSchema = z
+  .object({
+    name: nameSchema,
+    type: z
+      .enum(['L2Bridge', 'L2STS', 'L2PTP', 'FABNetv4', 'FABNetv6', 'FABNetv4Ext', 'FABNetv6Ext', 'L3VPN'])
+      .optional(),
+    /** Interface names `<node>-<nic>-p<N>`, or facility port names. */
+    interfaces: z.array(z.string().min(1)).min(1).max(64),
+  })
+  .strict();
 
-const facilityPortSchema = z.object({
-  name: nameSchema,
-  site: z.string().min(1),
-  vlan: z.number().int().min(1).max(4094),
-});
+const facilityPortSchema = z
+  .object({
+    name: nameSchema,
+    site: z.string().min(1),
+    vlan: z.number().int().min(1).max(4094),
+  })
+  .strict();
 
 const fabricSchema = z
   .object({
     site: z.string().min(1),
-    nodes: z.array(nodeSchema).min(1),
+    nodes: z.array(nodeSchema).min(1).max(64),
     networks: z.array(networkSchema).default([]),
     facilityPorts: z.array(facilityPortSchema).default([]),
     /** Slice lifetime in hours (the orchestrator's default is 24). */
@@ -58,6 +67,7 @@ const fabricSchema = z
       .max(24 * 14)
       .default(24),
   })
+  .strict()
   .superRefine((fabric, ctx) => {
     const names = new Set<string>();
     fabric.nodes.forEach((node, i) => {
@@ -94,11 +104,13 @@ const fabricSchema = z
     }
   });
 
-const topologySchema = z.object({
-  name: nameSchema,
-  fabric: fabricSchema,
-  chameleon: z.unknown().optional(),
-});
+const topologySchema = z
+  .object({
+    name: nameSchema,
+    fabric: fabricSchema,
+    chameleon: z.unknown().optional(),
+  })
+  .strict();
 
 /** The FABRIC part of a Proteus topology file (RAM and disk in GB). */
 export type FabricTopology = z.infer<typeof topologySchema>;

@@ -152,14 +152,18 @@ describe('createFabricTestbed', () => {
     expect(fabric.slices).toHaveLength(0);
   });
 
-  it('prefers the persisted rotated token over the environment one on the next run', async () => {
+  it('reuses the persisted ID token on the next run, and refreshes with the persisted rotated token once it is refused', async () => {
     const first = createFabricTestbed(options({ deploy: false, stateFile: join(dir.path, 'a.json') }));
     await first.provision();
     await first.release();
     const second = createFabricTestbed(options({ deploy: false, stateFile: join(dir.path, 'b.json') }));
     await second.provision();
+    expect(fabric.refreshes).toBe(1);
+    fabric.expireIdTokens();
+    // The environment's refresh token was retired by the first refresh: only the file's rotated one works.
     await second.release();
     expect(fabric.refreshes).toBe(2);
+    expect(fabric.liveSlices()).toHaveLength(0);
   });
 
   it('retries idempotent calls on 503 and 429 with backoff', async () => {

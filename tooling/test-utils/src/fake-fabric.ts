@@ -134,6 +134,7 @@ export interface FakeFabricSlice {
   name: string;
   state: string;
   polls: number;
+  leaseStartTime: string;
   leaseEndTime: string;
   graphml: string;
   sshKeys: string[];
@@ -145,20 +146,22 @@ export interface FakeFabricOptions {
   refreshToken: string;
   /** GET slices/{id} polls spent in Configuring before the outcome. */
   configuringPolls?: number;
-  /** How new slices end. */
-  outcome?: 'StableOK' | 'StableError';
+  /** How new slices end (`AllocatedOK`/`AllocatedError`: a future-dated slice, reserved or refused). */
+  outcome?: 'StableOK' | 'StableError' | 'AllocatedOK' | 'AllocatedError';
   /** Root-cause notice of the first VM when the outcome is StableError. */
   errorNotice?: string;
   idTokenLifetimeMs?: number;
   /** Management IP of a VM; 10.30.<slice>.<vm> when absent. */
   mgmtIpFor?: (node: string) => string;
+  /** The fake's clock for token times (ms since the epoch); tests that move the client's clock move this one too. */
+  now?: () => number;
 }
 
 /** A fake FABRIC credential manager (`/credmgr`) and orchestrator (`/orchestrator`) on loopback. */
 export interface FakeFabric extends FakeHttpServer {
   credmgrUrl: string;
   orchestratorUrl: string;
-  options: Required<Omit<FakeFabricOptions, 'mgmtIpFor'>> & Pick<FakeFabricOptions, 'mgmtIpFor'>;
+  options: Required<Omit<FakeFabricOptions, 'mgmtIpFor' | 'now'>> & Pick<FakeFabricOptions, 'mgmtIpFor' | 'now'>;
   /** The refresh token that is valid right now. */
   currentRefreshToken(): string;
   /** ID tokens handed out so far (all of them secrets). */
@@ -180,11 +183,12 @@ export interface FakeFabric extends FakeHttpServer {
 export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeFabric> {
   const settings = {
     configuringPolls: 2,
-    outcome: 'StableOK' as const,
+    outcome: 'StableOK' as NonNullable<FakeFabricOptions['outcome']>,
     errorNotice: 'Insufficient resources : [core] on site STAR',
     idTokenLifetimeMs: 60 * 60_000,
     ...options,
   };
+  const clock = (): number => (settings.now ?? Date.now)();
   let refreshToken = options.refreshToken;
   const validIdTokens = new Map<string, number>();
   const slices: FakeFabricSlice[] = [];
@@ -195,6 +199,7 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
     slice_id: s.sliceId,
     name: s.name,
     state: s.state,
+    lease_start_time: s.leaseStartTime,
     lease_end_time: s.leaseEndTime,
     project_id: 'fake-project',
   });
@@ -217,6 +222,10 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
           v.state = 'Active';
           return;
         }
+        if (settings.outcome === 'AllocatedOK') {
+          v.state = 'Ticketed';
+          return;
+        }
         v.state = 'Failed';
         v.mgmtIp = '';
         v.notice = i === 0 ? settings.errorNotice : `Closing reservation due to failure in slice ${s.sliceId}`;
@@ -230,19 +239,32 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
       if (presented !== refreshToken) return { status: 401, body: { errors: [{ message: 'Invalid refresh token' }] } };
       fake.refreshes++;
       refreshToken = token('refresh');
-      const idToken = token('id');
+      const created = new Date(clock());
+      const expires = new Date(created.getTime() + settings.idTokenLifetimeMs);
+      const idToken = signJwt({
+        iss: 'https://cm.fabric-testbed.net/credmgr',
+        sub: 'http://cilogon.org/serverE/users/0000',
+        aud: 'cilogon:/client_id/fake',
+        iat: Math.floor(created.getTime() / 1000),
+        exp: Math.floor(expires.getTime() / 1000),
+        scope: 'all',
+        projects: [{ uuid: req.query.get('project_id') ?? 'fake-project', name: 'Fake project' }],
+      });
       fake.issuedTokens.push(idToken);
-      validIdTokens.set(idToken, Date.now() + settings.idTokenLifetimeMs);
+      validIdTokens.set(idToken, expires.getTime());
       return {
         status: 200,
         body: {
           data: [
             {
+              token_hash: randomBytes(32).toString('hex'),
               id_token: idToken,
               refresh_token: refreshToken,
-              created_at: new Date().toISOString(),
-              expires_at: new Date(Date.now() + settings.idTokenLifetimeMs).toISOString(),
+              created_at: formatTime(created),
+              expires_at: formatTime(expires),
               state: 'Valid',
+              created_from: '127.0.0.1',
+              comment: 'Refreshed via API',
             },
           ],
           size: 1,
@@ -254,7 +276,7 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
     if (!req.path.startsWith('/orchestrator/')) return undefined;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const expiry = bearer ? validIdTokens.get(bearer) : undefined;
-    if (expiry === undefined || expiry < Date.now())
+    if (expiry === undefined || expiry < clock())
       return { status: 401, body: { errors: [{ message: 'Token expired or invalid' }] } };
     const path = req.path.slice('/orchestrator'.length);
     if (req.method === 'POST' && path === '/slices/creates') {
@@ -272,6 +294,7 @@ export async function startFakeFabric(options: FakeFabricOptions): Promise<FakeF
         name,
         state: 'Nascent',
         polls: 0,
+        leaseStartTime: formatTime(new Date(clock())),
         leaseEndTime: formatTime(new Date(Date.now() + Number(req.query.get('lifetime') ?? 24) * 3_600_000)),
         graphml,
         sshKeys: (body.ssh_keys as string[]) ?? [],
@@ -371,6 +394,12 @@ export function parseVms(graphml: string): Array<{ name: string; site: string; c
     }
   }
   return vms;
+}
+
+/** A JWT-shaped ID token (`header.claims.signature`, base64url) like the credential manager's, with a random signature. */
+function signJwt(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT', kid: 'fake' })}.${part(claims)}.${randomBytes(48).toString('base64url')}`;
 }
 
 function formatTime(date: Date): string {

@@ -23,7 +23,18 @@ export async function createTempDir(prefix = 'proteus-test-'): Promise<{ path: s
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, dispose: () => rm(path, { recursive: true, force: true }) };
 }
-export type { FakeChameleon, FakeChameleonOptions, FakeFloatingIp, FakeLease, FakeServer } from './fake-chameleon.js';
+export { shapeDifferences } from './expect-same-shape.js';
+export type {
+  FakeChameleon,
+  FakeChameleonOptions,
+  FakeFloatingIp,
+  FakeLease,
+  FakeNetwork,
+  FakePort,
+  FakeRouter,
+  FakeServer,
+  FakeSubnet,
+} from './fake-chameleon.js';
 export { startFakeChameleon } from './fake-chameleon.js';
 export type {
   FakeFabric,
@@ -36,3 +47,5 @@ export type {
   FakeRequest,
 } from './fake-fabric.js';
 export { parseVms, startFakeFabric, startFakeHttpServer } from './fake-fabric.js';
+export type { RaceRound, RaceSummary } from './race-fabric-status.js';
+export { raceFabricStatus } from './race-fabric-status.js';

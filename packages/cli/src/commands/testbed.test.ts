@@ -113,6 +113,7 @@ describe('proteus testbed', () => {
         FABRIC_SLICE_PUBLIC_KEY_FILE: publicKey,
         FABRIC_CREDMGR_HOST: fabric.credmgrUrl,
         FABRIC_ORCHESTRATOR_HOST: fabric.orchestratorUrl,
+        XDG_STATE_HOME: join(dir.path, 'state-home'),
       };
     });
     afterEach(async () => {
@@ -161,5 +162,60 @@ describe('proteus testbed', () => {
       expect(outcome.stderr).toContain('SIGINT received');
       expect(fabric.liveSlices()).toHaveLength(0);
     });
+    it('finds the state from any working directory (per-user state folder), so release works elsewhere', async () => {
+      const base = ['--topology', topologyFile, '--json', '--poll-ms', '1'];
+      const provision = await runCli(['testbed', 'fabric', 'provision', '--no-deploy', ...base], {
+        env,
+        cwd: dir.path,
+      });
+      expect(provision.exitCode, provision.stderr).toBe(0);
+      const elsewhere = await createTempDir('proteus-cli-elsewhere-');
+      try {
+        const release = await runCli(['testbed', 'fabric', 'release', ...base], { env, cwd: elsewhere.path });
+        expect(release.exitCode, release.stderr).toBe(0);
+        expect(fabric.liveSlices()).toHaveLength(0);
+      } finally {
+        await elsewhere.dispose();
+      }
+    });
+
+    it('masks a token it never issued when an API error body echoes it (stderr and --json)', async () => {
+      const base = ['--topology', topologyFile, '--poll-ms', '1'];
+      const provision = await runCli(['testbed', 'fabric', 'provision', '--no-deploy', '--json', ...base], {
+        env,
+        cwd: dir.path,
+      });
+      expect(provision.exitCode, provision.stderr).toBe(0);
+      const claims = Buffer.from(JSON.stringify({ exp: 4102444800, sub: 'someone-else' })).toString('base64url');
+      const foreign = `eyJhbGciOiJSUzI1NiJ9.${claims}.Zm9yZWlnbi1zaWduYXR1cmU`;
+      fabric.inject({
+        method: 'GET',
+        path: /^\/orchestrator\/slices\//,
+        status: 400,
+        body: { errors: [{ message: `proxy: upstream rejected Authorization: Bearer ${foreign}`, id_token: foreign }] },
+        times: 10,
+      });
+      for (const json of [[], ['--json']]) {
+        const status = await runCli(['testbed', 'fabric', 'status', ...json, ...base], { env, cwd: dir.path });
+        expect(status.exitCode).toBe(1);
+        expect(status.stdout + status.stderr).not.toContain(foreign);
+        expect(status.stdout + status.stderr).toContain('[REDACTED]');
+      }
+    });
+
+    it.each(['0', '-1', 'NaN', '1e12', '2.5'])(
+      'rejects --poll-ms %s with PROTEUS_CLI_INVALID_OPTION',
+      async (value) => {
+        for (const action of [['plan'], ['status'], ['provision', '--no-deploy']]) {
+          const outcome = await runCli(
+            ['testbed', 'fabric', ...action, '--topology', topologyFile, '--json', '--poll-ms', value],
+            { env, cwd: dir.path },
+          );
+          expect(outcome.exitCode).toBe(1);
+          expect(JSON.parse(outcome.stdout).error.code).toBe('PROTEUS_CLI_INVALID_OPTION');
+        }
+        expect(fabric.requests).toEqual([]);
+      },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ProteusError } from '@proteus-wf/core';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ProteusError, redactSecrets } from '@proteus-wf/core';
 import {
   type ChameleonPlan,
   createChameleonTestbed,
@@ -34,7 +34,13 @@ interface TestbedArgs {
  * Credentials come from the environment; `--dry-run` needs none and contacts nothing.
  * @example proteus testbed fabric plan --topology topology.json --dry-run --json
  */
-export function registerTestbedCommands(cli: Argv, io: CliIo): Argv {
+export function registerTestbedCommands(cli: Argv, outer: CliIo): Argv {
+  // API answers can echo tokens nobody told the redactor about: mask them by shape in everything printed here.
+  const io: CliIo = {
+    ...outer,
+    stdout: (text) => outer.stdout(redactSecrets(text)),
+    stderr: (text) => outer.stderr(redactSecrets(text)),
+  };
   const common = (y: Argv) =>
     y
       .option('topology', {
@@ -42,10 +48,16 @@ export function registerTestbedCommands(cli: Argv, io: CliIo): Argv {
         demandOption: true,
         describe: 'Topology JSON: { name, fabric?, chameleon? }',
       })
-      .option('state', { type: 'string', describe: 'State file (default .proteus/testbed-<kind>-<name>.json)' })
+      .option('state', {
+        type: 'string',
+        describe: 'State file (default $XDG_STATE_HOME/proteus/testbed-<kind>-<name>.json, any working directory)',
+      })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan and API calls; contact nothing' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
-      .option('poll-ms', { type: 'number', describe: 'Poll interval of slice/lease/server states (advanced)' });
+      .option('poll-ms', {
+        type: 'number',
+        describe: `Poll interval of slice/lease/server states, ${POLL_MS.min}-${POLL_MS.max} ms (advanced)`,
+      });
   const actions = (kind: Kind) => (y: Argv) =>
     y
       .command('plan', 'Print what provision would do, offline', common, async (argv) => {
@@ -105,6 +117,7 @@ export function registerTestbedCommands(cli: Argv, io: CliIo): Argv {
 }
 
 async function printPlan(io: CliIo, args: TestbedArgs): Promise<void> {
+  pollOptionOf(args);
   const path = resolve(io.cwd, args.topology);
   const plan: FabricPlan | ChameleonPlan =
     args.kind === 'fabric'
@@ -127,8 +140,9 @@ function renderPlan(plan: FabricPlan | ChameleonPlan): string {
 }
 
 async function printTracked(io: CliIo, args: TestbedArgs): Promise<void> {
+  pollOptionOf(args);
   const name = await topologyName(io, args);
-  const file = stateFileOf(io, args, name);
+  const file = await stateFileOf(io, args, name);
   let resources: unknown[] = [];
   try {
     resources = (JSON.parse(await readFile(file, 'utf8')) as { resources?: unknown[] }).resources ?? [];
@@ -143,8 +157,43 @@ async function topologyName(io: CliIo, args: TestbedArgs): Promise<string> {
   return args.kind === 'fabric' ? (await loadFabricTopology(path)).name : (await loadChameleonTopology(path)).name;
 }
 
-function stateFileOf(io: CliIo, args: TestbedArgs, name: string): string {
-  return resolve(io.cwd, args.state ?? join('.proteus', `testbed-${args.kind}-${name}.json`));
+/**
+ * Where a testbed's state lives: `--state`, else one file per testbed and topology name in the user's state folder
+ * (`$XDG_STATE_HOME/proteus`, default `~/.local/state/proteus`), so `status` and `release` find it from any working
+ * directory. A state file left in `./.proteus/` by an earlier version is still used when it exists.
+ */
+async function stateFileOf(io: CliIo, args: TestbedArgs, name: string): Promise<string> {
+  if (args.state) return resolve(io.cwd, args.state);
+  const file = `testbed-${args.kind}-${name}.json`;
+  const legacy = resolve(io.cwd, '.proteus', file);
+  if (
+    await readFile(legacy).then(
+      () => true,
+      () => false,
+    )
+  )
+    return legacy;
+  const home = io.env.HOME || homedir();
+  const stateHome =
+    io.env.XDG_STATE_HOME && isAbsolute(io.env.XDG_STATE_HOME) ? io.env.XDG_STATE_HOME : join(home, '.local', 'state');
+  return join(stateHome, 'proteus', file);
+}
+
+const POLL_MS = { min: 1, max: 600_000 };
+
+/** `--poll-ms` must be a finite integer in range: 0, negative or NaN would busy-poll the cloud APIs. */
+function pollOptionOf(args: TestbedArgs): { pollIntervalMs?: number } {
+  const value = args.pollMs;
+  if (value === undefined) return {};
+  if (!Number.isInteger(value) || value < POLL_MS.min || value > POLL_MS.max) {
+    throw new ProteusError(
+      'PROTEUS_CLI_INVALID_OPTION',
+      `testbed ${args.kind}: --poll-ms must be an integer from ${POLL_MS.min} to ${POLL_MS.max} (got ${value}); ` +
+        'leave it out for the default (10 s).',
+      { details: { option: 'poll-ms', value: String(value) } },
+    );
+  }
+  return { pollIntervalMs: value };
 }
 
 function requireEnv(io: CliIo, kind: Kind, names: string[], alternatives: string[] = []): void {
@@ -169,7 +218,7 @@ async function openTestbed(io: CliIo, args: TestbedArgs) {
   const deploy = args.deploy !== false;
   if (deploy)
     requireEnv(io, args.kind, ['PROTEUS_POOL_PASSWORD'], ['the HTCondor pool password; --no-deploy skips the pool']);
-  const poll = args.pollMs === undefined ? {} : { pollIntervalMs: args.pollMs };
+  const poll = pollOptionOf(args);
   if (args.kind === 'fabric') {
     const topology = await loadFabricTopology(path);
     const tokenFile = env.FABRIC_TOKEN_LOCATION ?? join(homedir(), '.tokens.json');
@@ -196,11 +245,12 @@ async function openTestbed(io: CliIo, args: TestbedArgs) {
         ...(env.FABRIC_PROJECT_ID ? { projectId: env.FABRIC_PROJECT_ID } : {}),
         sshPublicKeys: [publicKey],
         ...(env.FABRIC_SLICE_PRIVATE_KEY_FILE ? { sshPrivateKeyFile: env.FABRIC_SLICE_PRIVATE_KEY_FILE } : {}),
+        ...(env.FABRIC_BASTION_KEY_LOCATION ? { bastionKeyFile: env.FABRIC_BASTION_KEY_LOCATION } : {}),
         bastionUser: env.FABRIC_BASTION_USERNAME as string,
       },
       credmgrUrl: url(env.FABRIC_CREDMGR_HOST, 'https://cm.fabric-testbed.net/credmgr', '/credmgr'),
       orchestratorUrl: url(env.FABRIC_ORCHESTRATOR_HOST, 'https://orchestrator.fabric-testbed.net'),
-      stateFile: stateFileOf(io, args, topology.name),
+      stateFile: await stateFileOf(io, args, topology.name),
       deploy,
       ...(env.PROTEUS_POOL_PASSWORD ? { poolPassword: env.PROTEUS_POOL_PASSWORD } : {}),
       ...poll,
@@ -217,7 +267,7 @@ async function openTestbed(io: CliIo, args: TestbedArgs) {
       ...(env.PROTEUS_CHAMELEON_SSH_KEY_FILE ? { sshPrivateKeyFile: env.PROTEUS_CHAMELEON_SSH_KEY_FILE } : {}),
     },
     ...(env.OS_REGION_NAME ? { region: env.OS_REGION_NAME } : {}),
-    stateFile: stateFileOf(io, args, topology.name),
+    stateFile: await stateFileOf(io, args, topology.name),
     deploy,
     ...(env.PROTEUS_POOL_PASSWORD ? { poolPassword: env.PROTEUS_POOL_PASSWORD } : {}),
     ...poll,
