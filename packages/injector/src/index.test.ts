@@ -19,6 +19,7 @@ it('exports the public API', async () => {
       "planDockerFlags",
       "planPoolDeployment",
       "quoteShellArgument",
+      "readAnomalyCounters",
       "readLedger",
       "recoverLedger",
       "runDeploymentPlan",

@@ -35,6 +35,14 @@ export { createLocalRunner } from './local-runner.js';
 export { createNetnsRunner } from './netns-runner.js';
 export type { DeploymentStep, PoolNode, PoolPlanInput } from './plan-pool-deployment.js';
 export { describeStep, planPoolDeployment } from './plan-pool-deployment.js';
+export type {
+  AnomalyCounters,
+  CpuThrottleCounters,
+  DiskIoCounters,
+  PacketDropCounters,
+  ReadAnomalyCountersOptions,
+} from './read-anomaly-counters.js';
+export { readAnomalyCounters } from './read-anomaly-counters.js';
 export type { RunDeploymentPlanOptions } from './run-deployment-plan.js';
 export { runDeploymentPlan } from './run-deployment-plan.js';
 export type { RunnerForTargetOptions } from './runner-for-target.js';
