@@ -12,6 +12,7 @@ import {
   writeFileAtomic,
 } from '@proteus-wf/core';
 import type { FeaturePipelineName, FlowBenchDataset } from '@proteus-wf/features';
+import type { AnomalyEffectAssessment } from './assess-anomaly-effects.js';
 import { createEmulationBackend } from './emulation-backend.js';
 import { renderReport } from './render-report.js';
 import {
@@ -98,7 +99,15 @@ export interface EmulationSummary {
     samples: number | null;
     randomSamples: number;
     fraction: number | null;
+    /** False when the anomalies did not measurably change the runs: the gain compares noise (live loop). */
+    meaningful?: boolean;
   };
+  /** Whether the injected anomalies measurably changed the runs (live loop); see `assessAnomalyEffects`. */
+  anomalyEffects?: AnomalyEffectAssessment;
+  /** Plain-language caveats the report shows first. */
+  warnings?: string[];
+  /** How to rerun it: the command line, package versions and the seeds. */
+  reproduce?: { command: string; versions: Record<string, string>; seeds: number[] };
 }
 
 interface Variant {

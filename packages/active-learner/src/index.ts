@@ -1,6 +1,13 @@
 // The loop (Algorithm 1 with Eq. 6 updates)
 
 // Emulation experiments, learning curves and reports
+export type {
+  AnomalyEffect,
+  AnomalyEffectAssessment,
+  AssessAnomalyEffectsOptions,
+  JobObservation,
+} from './assess-anomaly-effects.js';
+export { assessAnomalyEffects, describeAnomalyEffects, mannWhitneyGreater } from './assess-anomaly-effects.js';
 export type { EmulateActiveLearningOptions, EmulationSummary } from './emulate-active-learning.js';
 export { emulateActiveLearning } from './emulate-active-learning.js';
 export type { EmulationBackend, EmulationBackendOptions, TestSet } from './emulation-backend.js';
@@ -45,7 +52,7 @@ export {
   STRATEGIES,
   selectExperiments,
 } from './strategies.js';
-export type { CurvePoint, MeanStd, StrategySummary } from './summarize-learning-curves.js';
+export type { CurvePoint, MeanStd, StrategyQuery, StrategySummary } from './summarize-learning-curves.js';
 export { areaUnderLearningCurve, samplesToReach, summarizeLearningCurves } from './summarize-learning-curves.js';
 export type { ResolvedUpdateTerms, UpdateTermsOptions } from './update-terms.js';
 export { defineUpdateTerms } from './update-terms.js';

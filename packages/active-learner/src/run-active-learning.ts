@@ -54,6 +54,8 @@ export interface EvaluationSet {
   runs: number;
   x: Float32Array;
   jobBinary: Uint8Array;
+  /** Each job's anomaly label, `[runs, N]`: adds per-anomaly metrics (that type's jobs against the normal ones). */
+  jobLabels?: readonly string[];
 }
 
 /** Options of {@link runActiveLearning}. */
@@ -142,6 +144,10 @@ export interface IterationRecord {
   /** Mean over the iteration's steps. */
   losses: UpdateLosses;
   metrics?: IterationMetrics;
+  /** Test metrics per anomaly type: its anomalous jobs against every normal job (when the evaluation has labels). */
+  metricsByAnomaly?: Record<string, IterationMetrics>;
+  /** Seconds the iteration took: the experiments, the updates and the evaluation (absent in old checkpoints). */
+  wallSeconds?: number;
   /** Histogram (10 bins over [0, 1]) of the gradient confidence of every labelled job (the paper's Fig. 8). */
   confidenceHistogram: number[];
   /** RMS of the per-job gradient norms, ||s_k||. */
@@ -334,7 +340,7 @@ async function evaluate(
   set: EvaluationSet,
   nodes: number,
   features: number,
-): Promise<IterationMetrics> {
+): Promise<{ metrics: IterationMetrics; byAnomaly?: Record<string, IterationMetrics> }> {
   const scores = new Float32Array(set.runs * nodes);
   for (let start = 0; start < set.runs; start += EVAL_BATCH) {
     const count = Math.min(EVAL_BATCH, set.runs - start);
@@ -345,11 +351,30 @@ async function evaluate(
     };
     scores.set(await model.score(batch), start * nodes);
   }
-  return {
-    rocAuc: rocAuc(set.jobBinary, scores),
-    averagePrecision: averagePrecision(set.jobBinary, scores),
-    precisionAtK: precisionAtK(set.jobBinary, scores),
-  };
+  const metricsOf = (labels: Uint8Array, values: Float32Array): IterationMetrics => ({
+    rocAuc: rocAuc(labels, values),
+    averagePrecision: averagePrecision(labels, values),
+    precisionAtK: precisionAtK(labels, values),
+  });
+  const metrics = metricsOf(set.jobBinary, scores);
+  if (!set.jobLabels) return { metrics };
+  const labels = set.jobLabels;
+  const types = [...new Set(labels.filter((_, j) => set.jobBinary[j] === 1))].sort();
+  const byAnomaly: Record<string, IterationMetrics> = {};
+  for (const type of types) {
+    const keep = labels.map((label, j) => set.jobBinary[j] === 0 || label === type);
+    const count = keep.filter(Boolean).length;
+    const binary = new Uint8Array(count);
+    const values = new Float32Array(count);
+    let i = 0;
+    keep.forEach((kept, j) => {
+      if (!kept) return;
+      binary[i] = set.jobBinary[j] as number;
+      values[i++] = scores[j] as number;
+    });
+    if (binary.includes(0)) byAnomaly[type] = metricsOf(binary, values);
+  }
+  return { metrics, byAnomaly };
 }
 
 /** `n / (2 n_c)` per class over the labelled jobs (1 and 1 while a class is missing). */
@@ -488,6 +513,11 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
   const features = backend.features;
   const def = defineModel(kind, backend, options.hidden);
   if (options.evaluation) {
+    const labels = options.evaluation.jobLabels;
+    if (labels && labels.length !== options.evaluation.jobBinary.length)
+      throw invalid(
+        `evaluation.jobLabels has ${labels.length} labels for ${options.evaluation.jobBinary.length} jobs; give one per job`,
+      );
     for (const id of options.evaluation.runIds) {
       if (backend.isHeldOut && !backend.isHeldOut(id)) {
         throw new ProteusError(
@@ -579,6 +609,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
 
     while (iteration < iterations && stopped === null) {
       throwIfAborted(options.signal, WHERE);
+      const iterationStarted = Date.now();
       const k = iteration + 1;
       // Burn-in queries at random; afterwards Q_k = g(s_{k-1}), with a periodic random re-selection.
       const random = k <= burnIn || (reselectEvery > 0 && k > burnIn && (k - burnIn) % reselectEvery === 0);
@@ -682,7 +713,12 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
         scoreNorm,
         optionConfidence: selection.optionConfidence,
       };
-      if (options.evaluation) record.metrics = await evaluate(model, options.evaluation, nodes, features);
+      if (options.evaluation) {
+        const evaluated = await evaluate(model, options.evaluation, nodes, features);
+        record.metrics = evaluated.metrics;
+        if (evaluated.byAnomaly) record.metricsByAnomaly = evaluated.byAnomaly;
+      }
+      record.wallSeconds = (Date.now() - iterationStarted) / 1000;
       history.push(record);
       iteration = k;
       if (threshold > 0 && scoreNorm <= threshold) stopped = 'threshold';

@@ -1,4 +1,5 @@
 import { ProteusError } from '@proteus-wf/core';
+import { requestLabel } from './experiment-requests.js';
 import type { ActiveLearningResult, IterationMetrics } from './run-active-learning.js';
 
 /** Mean and standard deviation (population, over seeds). */
@@ -30,6 +31,22 @@ export interface StrategySummary {
   final: CurvePoint;
   /** Per iteration, the confidence histogram summed over seeds (10 bins over [0, 1]). */
   confidenceHistograms: number[][];
+  /** Final test metrics per anomaly type (its jobs against the normal ones), over the seeds that have them. */
+  finalByAnomaly: Record<string, { rocAuc: MeanStd; averagePrecision: MeanStd; precisionAtK: MeanStd }>;
+  /** What each seed asked for and got in each iteration, and how long the iteration took. */
+  queries: StrategyQuery[];
+}
+
+/** One iteration of one seed: the experiments requested (`hdd_1 ×2`), the labels of the runs returned. */
+export interface StrategyQuery {
+  seed: number;
+  iteration: number;
+  /** True when the iteration queried at random (burn-in or re-selection). */
+  random: boolean;
+  requested: string[];
+  ran: string[];
+  /** Absent for iterations restored from checkpoints written before it was recorded. */
+  wallSeconds?: number;
 }
 
 function meanStd(values: readonly number[]): MeanStd {
@@ -119,6 +136,32 @@ export function summarizeLearningCurves(
     finiteDifference: first.terms.finiteDifference.enabled,
     inputSensitivity: first.terms.inputSensitivity.enabled,
   };
+  const finalByAnomaly: StrategySummary['finalByAnomaly'] = {};
+  const types = [
+    ...new Set(results.flatMap((r) => Object.keys(r.iterations[length - 1]?.metricsByAnomaly ?? {}))),
+  ].sort();
+  for (const type of types) {
+    const found = results
+      .map((r) => r.iterations[length - 1]?.metricsByAnomaly?.[type])
+      .filter((m): m is IterationMetrics => m !== undefined);
+    finalByAnomaly[type] = {
+      rocAuc: meanStd(found.map((m) => m.rocAuc)),
+      averagePrecision: meanStd(found.map((m) => m.averagePrecision)),
+      precisionAtK: meanStd(found.map((m) => m.precisionAtK)),
+    };
+  }
+  const queries = results.flatMap((r) =>
+    r.iterations.slice(0, length).map(
+      (it): StrategyQuery => ({
+        seed: r.seed,
+        iteration: it.iteration,
+        random: it.random,
+        requested: it.requests.map((request) => `${requestLabel(request)} ×${request.runs}`),
+        ran: [...it.ran],
+        ...(it.wallSeconds === undefined ? {} : { wallSeconds: it.wallSeconds }),
+      }),
+    ),
+  );
   return {
     strategy: first.strategy,
     label: options.label ?? first.strategy,
@@ -129,6 +172,8 @@ export function summarizeLearningCurves(
     curve,
     final: curve[curve.length - 1] as CurvePoint,
     confidenceHistograms: histograms,
+    finalByAnomaly,
+    queries,
   };
 }
 

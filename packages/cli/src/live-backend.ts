@@ -8,9 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
+  type AnomalyEffectAssessment,
+  assessAnomalyEffects,
   type ExperimentBackend,
   type ExperimentOption,
   type ExperimentRequestFile,
+  type JobObservation,
   type LabelledRuns,
   optionOf,
   requestLabel,
@@ -97,6 +100,8 @@ export interface LiveEvaluationSet {
   x: Float32Array;
   /** 1 = anomalous job, `[runs, N]`. */
   jobBinary: Uint8Array;
+  /** Each job's label (`normal`, `cpu_1`, ...), `[runs, N]`: per-anomaly metrics. */
+  jobLabels: string[];
 }
 
 /** An `ExperimentBackend` that runs real experiments on the lab's testbed. */
@@ -125,6 +130,11 @@ export interface LiveLab extends AsyncDisposable {
   calibrate(runs: number, options?: LongOperationOptions): Promise<LiveRunSet>;
   /** The test set scaled with the calibration scaler. */
   evaluationSet(): Promise<LiveEvaluationSet>;
+  /**
+   * Whether the injected anomalies measurably changed the jobs they label, from the traced runtimes of the test and
+   * calibration runs (labels only, no model): see `assessAnomalyEffects`. Needs `collectTestSet` and `calibrate`.
+   */
+  measureAnomalyEffects(): Promise<AnomalyEffectAssessment>;
   /** A backend whose requests are named `<name>-<request id>` in the shared `traces/` folder; needs `calibrate`. */
   createBackend(name: string): LiveBackend;
   /** Releases the testbed when the lab created it. Idempotent. */
@@ -245,6 +255,7 @@ export async function createLiveLab(options: LiveLabOptions): Promise<LiveLab> {
   let config: Pick<CampaignConfig, 'infrastructure' | 'workflows'> | undefined;
   let deployment: Deployment | undefined;
   let testSet: CollectedSet | undefined;
+  let calibrationSet: CollectedSet | undefined;
   let scaler: Scaler | undefined;
   let released = false;
 
@@ -354,6 +365,7 @@ export async function createLiveLab(options: LiveLabOptions): Promise<LiveLab> {
     },
     async calibrate(runs, runOptions = {}) {
       const set = await collect('calibration', calibrationRng, runs, runOptions);
+      calibrationSet = set;
       const loaded = await caches.calibration.load(set.localIds);
       scaler = fitScaler(loaded.set, {
         kind: scalerKind,
@@ -370,8 +382,25 @@ export async function createLiveLab(options: LiveLabOptions): Promise<LiveLab> {
       }
       const loaded = await caches.test.load(testSet.localIds);
       const indices = testSet.localIds.map((id) => loaded.runIndex.get(id) as number);
-      const { x, jobBinary } = gather(loaded.set, indices, scaler);
-      return { runIds: [...testSet.runIds], runs: indices.length, x, jobBinary };
+      const { x, jobBinary, jobLabels } = gather(loaded.set, indices, scaler);
+      return { runIds: [...testSet.runIds], runs: indices.length, x, jobBinary, jobLabels };
+    },
+    async measureAnomalyEffects() {
+      if (!testSet || !calibrationSet) {
+        throw new ProteusError(
+          'PROTEUS_CLI_LIVE_NOT_READY',
+          `${WHERE}/measureAnomalyEffects: call collectTestSet and calibrate first`,
+        );
+      }
+      const jobs = [
+        ...jobObservations(await caches.test.load(testSet.localIds), testSet.localIds, 'test-set'),
+        ...jobObservations(
+          await caches.calibration.load(calibrationSet.localIds),
+          calibrationSet.localIds,
+          'calibration',
+        ),
+      ];
+      return assessAnomalyEffects(jobs, { normalLabel: NORMAL_LABEL, quantity: 'traced runtime' });
     },
     createBackend(name) {
       assertLive();
@@ -556,6 +585,22 @@ function gather(
     }
   });
   return { x, jobBinary, jobLabels };
+}
+
+/** Each job's traced runtime and label in some runs of a trace folder. */
+function jobObservations(loaded: LoadedTraces, runIds: string[], folder: string): JobObservation[] {
+  const runtime = loaded.dataset.jobs.getChild('runtime');
+  const names = loaded.dataset.graph.jobNames();
+  const n = loaded.set.jobsPerRun;
+  return runIds.flatMap((id) => {
+    const run = loaded.runIndex.get(id) as number;
+    return names.map((job, j) => ({
+      run: `${folder}/${id}`,
+      job,
+      label: loaded.set.jobLabels[run * n + j] ?? NORMAL_LABEL,
+      value: Math.max(0, Number(runtime?.get(run * n + j) ?? 0) || 0),
+    }));
+  });
 }
 
 /** Wall time of one run: latest job end minus earliest `ready`, in seconds. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelay, DEFAULT_RETRY, sleep } from './backoff.js';
 import { isProteusError } from './proteus-error.js';
 import { createRng } from './random.js';
@@ -25,19 +25,33 @@ describe('backoffDelay', () => {
 });
 
 describe('sleep', () => {
-  it('waits at least the given time', async () => {
-    const started = performance.now();
-    await sleep(30, { where: 'test' });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+  // Fake timers: what is checked is which timer sleep sets and clears, not how long a loaded host took.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('resolves when its timer fires, not before', async () => {
+    vi.useFakeTimers();
+    let done = false;
+    const sleeping = sleep(30, { where: 'test' }).then(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(29);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await sleeping;
+    expect(done).toBe(true);
   });
 
   it('throws PROTEUS_CORE_ABORTED at once when the signal fires mid-wait, or has fired already', async () => {
+    vi.useFakeTimers();
     const controller = new AbortController();
-    const started = performance.now();
-    setTimeout(() => controller.abort(new Error('stop')), 20);
-    const error = await sleep(60_000, { signal: controller.signal, where: 'test/wait' }).catch((e: unknown) => e);
-    expect(isProteusError(error, 'PROTEUS_CORE_ABORTED')).toBe(true);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    const sleeping = sleep(60_000, { signal: controller.signal, where: 'test/wait' }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(20);
+    controller.abort(new Error('stop'));
+    // No fake time passes after the abort: the rejection cannot come from the 60 s timer.
+    expect(isProteusError(await sleeping, 'PROTEUS_CORE_ABORTED')).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
     const again = await sleep(10, { signal: controller.signal, where: 'test' }).catch((e: unknown) => e);
     expect(isProteusError(again, 'PROTEUS_CORE_ABORTED')).toBe(true);
   });

@@ -21,6 +21,7 @@ it('exports the public API', async () => {
       "planDockerFlags",
       "planPoolDeployment",
       "quoteShellArgument",
+      "readAnomalyCounters",
       "readLedger",
       "recoverLedger",
       "revertAtDeadline",

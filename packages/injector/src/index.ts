@@ -36,6 +36,14 @@ export { createLocalRunner } from './local-runner.js';
 export { createNetnsRunner } from './netns-runner.js';
 export type { DeploymentStep, PoolNode, PoolPlanInput } from './plan-pool-deployment.js';
 export { describeStep, planPoolDeployment } from './plan-pool-deployment.js';
+export type {
+  AnomalyCounters,
+  CpuThrottleCounters,
+  DiskIoCounters,
+  PacketDropCounters,
+  ReadAnomalyCountersOptions,
+} from './read-anomaly-counters.js';
+export { readAnomalyCounters } from './read-anomaly-counters.js';
 export type { RevertAtDeadlineOptions, RevertAtDeadlineOutcome } from './revert-at-deadline.js';
 export { revertAtDeadline } from './revert-at-deadline.js';
 export type { RunDeploymentPlanOptions } from './run-deployment-plan.js';

@@ -34,8 +34,9 @@ describe('createInjector (local stressor: no root needed)', () => {
     );
     const pid = handle.effect.pid as number;
     expect(await findMarkedProcesses(handle.id)).toContain(pid);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    // A busy worker thread on a shared 2-core machine: well above an idle process's few hundredths of a second.
+    // The stressor burns CPU: wait for its kernel-accounted CPU time to pass an idle process's few hundredths of a
+    // second, however long a loaded host takes to give it that (the test timeout bounds the wait).
+    while ((await cpuSeconds(pid)) <= 0.25) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await cpuSeconds(pid)).toBeGreaterThan(0.25);
     const [entry] = await readLedger(ledgerPath);
     expect(entry).toMatchObject({ id: handle.id, state: 'applied', runId: 'run-1', worker: 'w1', target: 'local' });

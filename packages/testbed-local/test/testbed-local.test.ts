@@ -127,9 +127,7 @@ describe.skipIf(noYaml)('createLocalTestbed (process groups, loopback data node)
       isolation: 'process-group',
       workDir: join(dir, 'tb3'),
     });
-    const started = Date.now();
     const run = await testbed.runWorkflow(yaml, { runId: 'retries', workDir: join(dir, 'retries-run') });
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(run.succeeded).toBe(false);
     const byName = new Map(run.jobs.map((job) => [job.job, job]));
     expect(byName.get('flaky')).toMatchObject({ attempts: 2, exitCode: 0 });

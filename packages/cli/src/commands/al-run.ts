@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import {
   type ActiveLearningResult,
   type ActiveModelKind,
+  describeAnomalyEffects,
   type EmulationSummary,
   renderReport,
   runActiveLearning,
@@ -16,6 +17,7 @@ import { type ProgressEvent, ProteusError, writeFileAtomic } from '@proteus-wf/c
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { createLiveLab } from '../live-backend.js';
+import { readPackageVersions } from '../package-versions.js';
 
 /** Options of {@link runLiveLoop} (the flags of `proteus al run`). */
 export interface LiveLoopOptions {
@@ -216,6 +218,13 @@ export async function runLiveLoop(
   progress.stage(`calibration: ${options.calibrationRuns} runs to fit the feature scaler`);
   await lab.calibrate(options.calibrationRuns, { signal });
   const evaluation = await lab.evaluationSet();
+  // Before any learning: do the labels show in the traces at all? If not, every curve below is noise.
+  const anomalyEffects = await lab.measureAnomalyEffects();
+  const warnings = describeAnomalyEffects(anomalyEffects, {
+    isolation,
+    runs: testSet.runIds.length + options.calibrationRuns,
+  });
+  for (const warning of warnings) progress.line(`WARNING: ${warning}`);
 
   const strategies = [options.strategy, ...options.compare.filter((name) => name !== options.strategy)];
   const results: ActiveLearningResult[] = [];
@@ -277,6 +286,13 @@ export async function runLiveLoop(
       wallSeconds: (Date.now() - started) / 1000,
     },
     report: reportPath,
+    anomalyEffects,
+    warnings,
+    reproduce: {
+      command: commandLineOf(options),
+      versions: await readPackageVersions(),
+      seeds: [options.seed],
+    },
   };
   const random = summaries.find((s) => s.strategy === 'random');
   if (random && main.strategy !== 'random') {
@@ -287,12 +303,38 @@ export async function runLiveLoop(
       samples,
       randomSamples: random.final.samples,
       fraction: samples === null ? null : samples / random.final.samples,
+      meaningful: anomalyEffects.measurable,
     };
   }
   await mkdir(outDir, { recursive: true });
   await writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(reportPath, describeLive(await renderReport(summary), summary));
   return summary;
+}
+
+/** The `proteus al run` command line that reruns these options (every flag spelled out, defaults included). */
+export function commandLineOf(options: LiveLoopOptions): string {
+  const quote = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
+  const flags: Array<[string, string | number | undefined]> = [
+    ['testbed', options.testbed],
+    ['workflow', options.workflow],
+    ['out', options.out],
+    ['model', options.model],
+    ['strategy', options.strategy],
+    ...options.compare.map((name): [string, string] => ['compare', name]),
+    ['iterations', options.iterations],
+    ['per-iteration', options.perIteration],
+    ['burn-in', options.burnIn],
+    ['reselect-every', options.reselectEvery],
+    ['steps', options.steps],
+    ['cost-weight', options.costWeight],
+    ['test-runs', options.testRuns],
+    ['calibration-runs', options.calibrationRuns],
+    ['anomalies', options.anomalies.join(',')],
+    ['workers', options.workers],
+    ['seed', options.seed],
+  ];
+  return ['proteus', 'al', 'run', ...flags.map(([flag, value]) => `--${flag} ${quote(String(value))}`)].join(' ');
 }
 
 function checkCounts(options: LiveLoopOptions): void {
@@ -344,7 +386,13 @@ function renderSummary(summary: LiveLoopSummary): string {
     ]);
   }
   const lines = [formatTable(rows), ''];
-  if (summary.comparison) {
+  lines.push('One seed: an anecdote, not a result; differences between strategies may be chance.');
+  for (const warning of summary.warnings ?? []) lines.push(`WARNING: ${warning}`);
+  if (summary.comparison?.meaningful === false) {
+    lines.push(
+      `${summary.settings.strategy} vs random: not compared, the anomalies did not measurably change the runs (noise).`,
+    );
+  } else if (summary.comparison) {
     const c = summary.comparison;
     lines.push(
       `${summary.settings.strategy} vs random: AULC ${c.aulcGain >= 0 ? '+' : ''}${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} reached after ${c.samples ?? 'more than'} of ${c.randomSamples} runs`,

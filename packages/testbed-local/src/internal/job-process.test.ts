@@ -49,13 +49,11 @@ describe('runJobProcess', () => {
   });
 
   it('kills the whole process group on timeout, grandchildren included', async () => {
-    const started = Date.now();
     const result = await runJobProcess(
       spec('slow', '/bin/sh', ['-c', 'sleep 30 & echo $! > grandchild.pid; wait'], { timeoutMs: 300 }),
     );
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).not.toBe(0);
-    expect(Date.now() - started).toBeLessThan(5000);
     const grandchild = Number(await readFile(join(dir.path, 'grandchild.pid'), 'utf8'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     // Gone, or a zombie waiting for init to reap it: either way it no longer runs.
