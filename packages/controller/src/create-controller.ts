@@ -341,11 +341,21 @@ export function createController(options: CreateControllerOptions): Controller {
     if (failure !== undefined) throw failure;
     if (!result) throw new ProteusError('PROTEUS_CONTROLLER_RUN_FAILED', `${WHERE}: ${run.id} returned no result`);
     if (!result.succeeded) {
-      const failed = result.jobs.filter((job) => job.exitCode !== 0).map((job) => job.job);
+      const failures =
+        result.failures ??
+        result.jobs
+          .filter((job) => job.exitCode !== 0)
+          .map((job) => ({ job: job.job, attempts: job.attempts, reason: `exited with ${job.exitCode}` }));
+      const skipped = result.skipped?.length ?? 0;
+      const listed = failures.slice(0, 5).map((failure) => `${failure.job}: ${failure.reason}`);
       throw new ProteusError(
         'PROTEUS_CONTROLLER_RUN_FAILED',
-        `${WHERE}: workflow ${run.workflow} failed in ${run.id} (${failed.length} failed job(s): ${failed.slice(0, 5).join(', ')}); its work folder is ${workDir}`,
-        { details: { runId: run.id, failedJobs: failed } },
+        `${WHERE}: workflow ${run.workflow} failed in ${run.id} (${failures.length} failed job(s)${
+          listed.length > 0
+            ? `: ${listed.join('; ')}${failures.length > 5 ? '; ...' : ''}`
+            : ', none reported by the testbed'
+        }${skipped > 0 ? `; ${skipped} skipped after them` : ''}); its work folder is ${workDir}`,
+        { details: { runId: run.id, failedJobs: failures.map((failure) => failure.job), failures, skipped } },
       );
     }
 

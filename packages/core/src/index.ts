@@ -20,7 +20,15 @@ export type { Redactor } from './redactor.js';
 export { createRedactor } from './redactor.js';
 export type { ResourceTracker, ResourceTrackerOptions, TestbedState, TrackedResource } from './resource-tracker.js';
 export { createResourceTracker } from './resource-tracker.js';
-export type { Deployment, JobRecord, RunWorkflowOptions, Testbed, WorkerInfo, WorkflowRunResult } from './testbed.js';
+export type {
+  Deployment,
+  JobFailure,
+  JobRecord,
+  RunWorkflowOptions,
+  Testbed,
+  WorkerInfo,
+  WorkflowRunResult,
+} from './testbed.js';
 export type { SubmitDeployment, TestbedLifecycle, TestbedLifecycleOptions } from './testbed-lifecycle.js';
 export { createTestbedLifecycle } from './testbed-lifecycle.js';
 export { writeFileAtomic } from './write-file-atomic.js';
