@@ -10,6 +10,8 @@ export type {
 export { validateExperimentRequestFile } from './experiment-requests.js';
 export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './http-client.js';
 export { createHttpClient, httpBodyOf, httpStatusOf } from './http-client.js';
+export type { ProcessIdentity } from './process-liveness.js';
+export { currentProcessIdentity, isProcessIdentityAlive } from './process-liveness.js';
 export type { LongOperationOptions, ProgressEvent } from './progress.js';
 export { reportProgress, throwIfAborted } from './progress.js';
 export type { ErrorScope, ProteusErrorCode, ProteusErrorOptions } from './proteus-error.js';
