@@ -153,3 +153,76 @@ describe('loadCampaignConfig', () => {
     }
   });
 });
+
+describe('parseCampaignConfig limits and strictness', () => {
+  it('rejects unknown keys at every level, naming them', () => {
+    const problems = problemsOf({
+      ...base,
+      infrastructure: {
+        workers: [{ name: 'w1', cores: 1, memory_mb: 512, coers: 2 }],
+        submit_node: { ip_address: '10.0.0.1', port: 22 },
+      },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: 'infrastructure.workers[0]', message: expect.stringContaining('coers') },
+        { path: 'infrastructure.submit_node', message: expect.stringContaining('port') },
+      ]),
+    );
+    const nodes = problemsOf({
+      ...base,
+      infrastructure: {
+        chameleon_nodes: { n1: { cores: 8, ram: 32, huors: 2 } },
+        condor_config: { cores: 2, ram: 4, extra: true },
+      },
+    });
+    expect(nodes.map((problem) => problem.path).sort()).toEqual([
+      'infrastructure.chameleon_nodes.n1',
+      'infrastructure.condor_config',
+    ]);
+  });
+
+  it('bounds every count: runs per experiment, levels, workers, cores, memory', () => {
+    const paths = problemsOf({
+      ...base,
+      infrastructure: { workers: [{ name: 'w1', cores: 1e6, memory_mb: 1e12 }] },
+      experiments: [
+        {
+          workflow: 'genome',
+          anomaly: 'cpu',
+          levels: Array.from({ length: 101 }, (_, i) => i + 1),
+          number_of_runs: 1e8,
+          number_of_anomaly_workers: [1],
+        },
+      ],
+    }).map((problem) => problem.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'infrastructure.workers[0].cores',
+        'infrastructure.workers[0].memory_mb',
+        'experiments[0].levels',
+        'experiments[0].number_of_runs',
+      ]),
+    );
+    expect(
+      problemsOf({
+        ...base,
+        infrastructure: { nodes: { n1: { cores: 4096, ram: 65536 } }, condor_config: { cores: 1, ram: 1 } },
+      }),
+    ).toEqual(
+      expect.arrayContaining([{ path: 'infrastructure.nodes.n1', message: expect.stringContaining('1024 workers') }]),
+    );
+  });
+
+  it('rejects a campaign whose entries expand into more than CAMPAIGN_LIMITS.runs runs before planning any', () => {
+    const experiments = Array.from({ length: 3 }, () => ({
+      workflow: 'genome',
+      type: 'normal',
+      number_of_runs: 10_000,
+      number_of_anomaly_workers: [],
+    }));
+    expect(problemsOf({ ...base, experiments })).toEqual([
+      { path: 'experiments', message: expect.stringContaining('30000 runs') },
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ProteusError } from '@proteus-wf/core';
 import { z } from 'zod';
@@ -37,39 +37,78 @@ export interface CampaignConfig {
   workflows: Record<string, { path: string }>;
 }
 
+/**
+ * Upper bounds of every count a campaign file holds. A campaign is planned in memory and run one run at a time, so a
+ * count far beyond any real campaign (Flow-Bench's largest has a few thousand runs) is a typo or an attack: it would
+ * exhaust the memory of `experiment plan` long before anything ran.
+ */
+export const CAMPAIGN_LIMITS = {
+  /**
+   * Planned runs of the whole campaign (every experiment × level × anomalous-worker count × `number_of_runs`). Planning
+   * is one synchronous step; the bound keeps it short, so a signal waits for it only briefly.
+   */
+  runs: 20_000,
+  /** `number_of_runs` of one experiment entry. */
+  runsPerExperiment: 10_000,
+  experiments: 1_000,
+  workers: 1_024,
+  /** Entries of `levels` and of `number_of_anomaly_workers`. */
+  levels: 100,
+  /** Cores of one worker or node, and of a condor slot. */
+  cores: 4_096,
+  /** Memory of one worker (`memory_mb`), or of a node or slot (`ram`, GB × 1024). */
+  memoryMb: 64 * 1024 * 1024,
+} as const;
+
+/** Campaign and request files are a few kilobytes; anything past this is not one. */
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
 const positiveInt = z.number().int().positive();
+const bounded = (max: number, what: string) =>
+  positiveInt.max(max, `at most ${max} ${what} (a larger value is almost certainly a typo)`);
 const nameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" (it becomes part of file names)');
 
-const hostSchema = z.object({ ip_address: z.string().min(1) });
+const hostSchema = z.object({ ip_address: z.string().min(1) }).strict();
 
-const nodeSchema = z.object({
-  cores: positiveInt,
-  /** GB, as in Poseidon-X. */
-  ram: positiveInt,
-  site: z.string().min(1).optional(),
-  ip_address: z.string().optional(),
-  username: z.string().optional(),
-  key_filename: z.string().optional(),
-});
+const coresSchema = bounded(CAMPAIGN_LIMITS.cores, 'cores');
+const ramGbSchema = bounded(CAMPAIGN_LIMITS.memoryMb / 1024, 'GB');
+
+const nodeSchema = z
+  .object({
+    cores: coresSchema,
+    /** GB, as in Poseidon-X. */
+    ram: ramGbSchema,
+    site: z.string().min(1).optional(),
+    ip_address: z.string().optional(),
+    username: z.string().optional(),
+    key_filename: z.string().optional(),
+  })
+  .strict();
 
 const infrastructureSchema = z
   .object({
     workers: z
       .array(
-        z.object({
-          name: nameSchema,
-          cores: positiveInt,
-          memory_mb: positiveInt,
-          site: z.string().min(1).optional(),
-        }),
+        z
+          .object({
+            name: nameSchema,
+            cores: coresSchema,
+            memory_mb: bounded(CAMPAIGN_LIMITS.memoryMb, 'MB'),
+            site: z.string().min(1).optional(),
+          })
+          .strict(),
       )
       .min(1)
+      .max(CAMPAIGN_LIMITS.workers, `at most ${CAMPAIGN_LIMITS.workers} workers`)
       .optional(),
     nodes: z.record(nameSchema, nodeSchema).optional(),
     chameleon_nodes: z.record(nameSchema, nodeSchema).optional(),
-    condor_config: z.object({ cores: positiveInt, ram: positiveInt, network_limit: positiveInt.optional() }).optional(),
+    condor_config: z
+      .object({ cores: coresSchema, ram: ramGbSchema, network_limit: positiveInt.optional() })
+      .strict()
+      .optional(),
     submit_node: hostSchema.optional(),
     data_node: hostSchema.optional(),
     lossy_router: z
@@ -80,6 +119,7 @@ const infrastructureSchema = z
         username: z.string(),
         key_filename: z.string(),
       })
+      .strict()
       .optional(),
   })
   .strict();
@@ -89,9 +129,15 @@ const experimentSchema = z
     workflow: z.string().min(1),
     type: z.string().min(1).optional(),
     anomaly: z.string().min(1).optional(),
-    levels: z.array(z.number().positive()).min(1).optional(),
-    number_of_runs: positiveInt,
-    number_of_anomaly_workers: z.array(z.number().int().nonnegative()),
+    levels: z
+      .array(z.number().positive().max(1_000_000))
+      .min(1)
+      .max(CAMPAIGN_LIMITS.levels, `at most ${CAMPAIGN_LIMITS.levels} levels`)
+      .optional(),
+    number_of_runs: bounded(CAMPAIGN_LIMITS.runsPerExperiment, 'runs per experiment'),
+    number_of_anomaly_workers: z
+      .array(z.number().int().nonnegative().max(CAMPAIGN_LIMITS.workers))
+      .max(CAMPAIGN_LIMITS.levels, `at most ${CAMPAIGN_LIMITS.levels} anomalous-worker counts`),
   })
   .strict();
 
@@ -103,9 +149,12 @@ const workflowSchema = z
 
 const configSchema = z
   .object({
-    seed: z.number().int().optional(),
+    seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
     infrastructure: infrastructureSchema,
-    experiments: z.array(experimentSchema).min(1),
+    experiments: z
+      .array(experimentSchema)
+      .min(1)
+      .max(CAMPAIGN_LIMITS.experiments, `at most ${CAMPAIGN_LIMITS.experiments} experiment entries`),
     workflows: z.record(nameSchema, workflowSchema),
   })
   .strict();
@@ -168,6 +217,13 @@ export function parseCampaignConfig(
     experiments.push({ workflow: entry.workflow, anomalies, anomalousWorkers: counts, runs: entry.number_of_runs });
   });
 
+  const total = countPlannedRuns(experiments);
+  if (total > CAMPAIGN_LIMITS.runs) {
+    problems.push({
+      path: 'experiments',
+      message: `the experiments expand into ${total} runs, more than the limit of ${CAMPAIGN_LIMITS.runs}; split the campaign or lower number_of_runs`,
+    });
+  }
   if (problems.length > 0) throw invalid(where, problems);
   const infrastructure: CampaignConfig['infrastructure'] = { workers };
   if (raw.infrastructure.submit_node)
@@ -193,8 +249,17 @@ export async function loadCampaignConfig(path: string): Promise<CampaignConfig &
 export async function readJsonFile(path: string, where: string): Promise<unknown> {
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_JSON_BYTES) {
+      throw new ProteusError(
+        'PROTEUS_CONTROLLER_CONFIG_UNREADABLE',
+        `${where}: ${path} is ${size} bytes, more than the ${MAX_JSON_BYTES} a campaign or request file may have. Is it the right file?`,
+        { details: { path, size, limit: MAX_JSON_BYTES } },
+      );
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof ProteusError) throw error;
     throw new ProteusError(
       'PROTEUS_CONTROLLER_CONFIG_UNREADABLE',
       `${where}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check the path.`,
@@ -210,6 +275,14 @@ export async function readJsonFile(path: string, where: string): Promise<unknown
       { cause: error },
     );
   }
+}
+
+/** How many runs `planCampaign` makes of these experiments, computed without making them. */
+export function countPlannedRuns(experiments: readonly ExperimentSpec[]): number {
+  return experiments.reduce(
+    (sum, experiment) => sum + experiment.anomalies.length * experiment.anomalousWorkers.length * experiment.runs,
+    0,
+  );
 }
 
 function resolveWorkers(raw: z.output<typeof infrastructureSchema>, problems: ConfigProblem[]): WorkerSpec[] {
@@ -243,6 +316,13 @@ function resolveWorkers(raw: z.output<typeof infrastructureSchema>, problems: Co
       for (const [node, spec] of Object.entries(nodes)) {
         // Poseidon-X PoseidonCondorPool.py:162-174: n = min(floor(cores/c), floor(ram/r)) containers per node.
         const count = Math.min(Math.floor(spec.cores / slot.cores), Math.floor(spec.ram / slot.ram));
+        if (workers.length + count > CAMPAIGN_LIMITS.workers) {
+          problems.push({
+            path: `infrastructure.nodes.${node}`,
+            message: `the nodes slice into more than ${CAMPAIGN_LIMITS.workers} workers; use larger condor_config slots`,
+          });
+          break;
+        }
         if (count === 0) {
           problems.push({
             path: `infrastructure.nodes.${node}`,

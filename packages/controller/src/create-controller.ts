@@ -22,6 +22,7 @@ import {
   requestKeyOf,
 } from './experiment-requests.js';
 import { type AdjacencyDag, formatAdjacencyJson, formatRunCsv } from './format-run-csv.js';
+import { lockCampaignFolder } from './internal/campaign-lock.js';
 import { chooseInjection } from './internal/choose-injection.js';
 import { type AnomalyHandle, type CampaignInjector, readAnomalyWindows } from './internal/injector-port.js';
 import { loadWorkflowDag as defaultLoadWorkflowDag } from './internal/load-workflow-dag.js';
@@ -112,7 +113,10 @@ const WHERE = 'controller/runCampaign';
  * @example
  * const controller = createController({ testbed, injector, outDir: 'out', seed: 7 });
  * const result = await controller.runCampaign(controller.planCampaign(config), { signal, onProgress });
- * @throws ProteusError PROTEUS_CONTROLLER_ALREADY_STARTED, PROTEUS_CONTROLLER_OUTPUT_CONFLICT,
+ * Only one process at a time runs a campaign in an output folder: `runCampaign` and `runRequests` hold
+ * `<outDir>/campaign.lock` (pid, start time, boot id, host) while they work and take over the lock of a dead holder.
+ * @throws ProteusError PROTEUS_CONTROLLER_LOCKED when another live process holds the folder (named in the message),
+ * PROTEUS_CONTROLLER_ALREADY_STARTED, PROTEUS_CONTROLLER_OUTPUT_CONFLICT,
  * PROTEUS_CONTROLLER_WORKER_MISSING, PROTEUS_CONTROLLER_DAG_MISMATCH, PROTEUS_CONTROLLER_NO_LEDGER, PROTEUS_CORE_ABORTED
  */
 export function createController(options: CreateControllerOptions): Controller {
@@ -137,10 +141,25 @@ export function createController(options: CreateControllerOptions): Controller {
     return dag;
   };
 
-  async function runCampaign(plan: CampaignPlan, runOptions: RunCampaignOptions = {}): Promise<CampaignResult> {
-    const { signal, onProgress } = runOptions;
+  /** Runs `body` holding the output folder's lock, so that one process at a time writes a campaign there. */
+  async function withFolderLock<T>(signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
     throwIfAborted(signal, WHERE);
     await mkdir(outDir, { recursive: true });
+    const lock = await lockCampaignFolder(outDir, WHERE);
+    try {
+      return await body();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  function runCampaign(plan: CampaignPlan, runOptions: RunCampaignOptions = {}): Promise<CampaignResult> {
+    return withFolderLock(runOptions.signal, () => runLockedCampaign(plan, runOptions));
+  }
+
+  async function runLockedCampaign(plan: CampaignPlan, runOptions: RunCampaignOptions): Promise<CampaignResult> {
+    const { signal, onProgress } = runOptions;
+    throwIfAborted(signal, WHERE);
     const logPath = join(outDir, LOG_FILE);
     const previous = await readExperimentLog(logPath);
     const mine = previous.filter((entry) => entry.planId === plan.id);
@@ -341,11 +360,21 @@ export function createController(options: CreateControllerOptions): Controller {
     if (failure !== undefined) throw failure;
     if (!result) throw new ProteusError('PROTEUS_CONTROLLER_RUN_FAILED', `${WHERE}: ${run.id} returned no result`);
     if (!result.succeeded) {
-      const failed = result.jobs.filter((job) => job.exitCode !== 0).map((job) => job.job);
+      const failures =
+        result.failures ??
+        result.jobs
+          .filter((job) => job.exitCode !== 0)
+          .map((job) => ({ job: job.job, attempts: job.attempts, reason: `exited with ${job.exitCode}` }));
+      const skipped = result.skipped?.length ?? 0;
+      const listed = failures.slice(0, 5).map((failure) => `${failure.job}: ${failure.reason}`);
       throw new ProteusError(
         'PROTEUS_CONTROLLER_RUN_FAILED',
-        `${WHERE}: workflow ${run.workflow} failed in ${run.id} (${failed.length} failed job(s): ${failed.slice(0, 5).join(', ')}); its work folder is ${workDir}`,
-        { details: { runId: run.id, failedJobs: failed } },
+        `${WHERE}: workflow ${run.workflow} failed in ${run.id} (${failures.length} failed job(s)${
+          listed.length > 0
+            ? `: ${listed.join('; ')}${failures.length > 5 ? '; ...' : ''}`
+            : ', none reported by the testbed'
+        }${skipped > 0 ? `; ${skipped} skipped after them` : ''}); its work folder is ${workDir}`,
+        { details: { runId: run.id, failedJobs: failures.map((failure) => failure.job), failures, skipped } },
       );
     }
 
@@ -385,15 +414,22 @@ export function createController(options: CreateControllerOptions): Controller {
       const input = source ? await readJsonFile(source, 'controller/runRequests') : requests;
       const file = parseExperimentRequests(input, requestOptions.config, source ? { source } : {});
       const key = requestKeyOf(file);
-      const plans = await readSavedPlans(outDir);
-      const plan =
-        plans.find((saved) => saved.source?.kind === 'requests' && saved.source.key === key) ??
-        planExperimentRequests(file, requestOptions.config, {
-          seed: options.seed,
-          firstRunNumbers: await nextRunNumbers(outDir, plans),
-        });
       const { signal, onProgress } = requestOptions;
-      return runCampaign(plan, { resume: true, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) });
+      // The run numbers of a new plan depend on the folder's content: plan under the lock too.
+      return withFolderLock(signal, async () => {
+        const plans = await readSavedPlans(outDir);
+        const plan =
+          plans.find((saved) => saved.source?.kind === 'requests' && saved.source.key === key) ??
+          planExperimentRequests(file, requestOptions.config, {
+            seed: options.seed,
+            firstRunNumbers: await nextRunNumbers(outDir, plans),
+          });
+        return runLockedCampaign(plan, {
+          resume: true,
+          ...(signal ? { signal } : {}),
+          ...(onProgress ? { onProgress } : {}),
+        });
+      });
     },
   };
 }

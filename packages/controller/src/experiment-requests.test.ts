@@ -70,3 +70,26 @@ describe('planExperimentRequests', () => {
     expect(requestKeyOf({ requests: [{ ...a.requests[0]!, runs: 2 }] })).not.toBe(requestKeyOf(a));
   });
 });
+
+describe('request counts', () => {
+  it('throws PROTEUS_CONTROLLER_INVALID_REQUESTS for runs: 1e7 instead of planning ten million runs', () => {
+    expect(() =>
+      parseExperimentRequests(
+        { requests: [{ workflow: 'genome', anomaly: 'normal', anomalousWorkers: 0, runs: 1e7 }] },
+        config,
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'PROTEUS_CONTROLLER_INVALID_REQUESTS',
+        details: expect.arrayContaining([{ path: 'requests[0].runs', message: expect.stringContaining('10000') }]),
+      }),
+    );
+  });
+
+  it('throws PROTEUS_CONTROLLER_TOO_MANY_RUNS from planExperimentRequests for a file that skipped validation', () => {
+    const file = { requests: [{ workflow: 'genome', anomaly: 'normal', anomalousWorkers: 0, runs: 200_000 }] };
+    expect(() => planExperimentRequests(file, config, { seed: 1 })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_CONTROLLER_TOO_MANY_RUNS' }),
+    );
+  });
+});

@@ -8,10 +8,17 @@ import {
   scopedCode,
   validateExperimentRequestFile,
 } from '@proteus-wf/core';
-import type { CampaignConfig } from './campaign-config.js';
+import { CAMPAIGN_LIMITS, type CampaignConfig } from './campaign-config.js';
 import { checkAnomalyName } from './internal/anomaly-name.js';
 import { type ConfigProblem, formatProblems } from './internal/problems.js';
-import { type CampaignPlan, canonicalJson, finishPlan, formatRunId, type PlannedRun } from './plan-campaign.js';
+import {
+  assertRunCount,
+  type CampaignPlan,
+  canonicalJson,
+  finishPlan,
+  formatRunId,
+  type PlannedRun,
+} from './plan-campaign.js';
 
 export type { ExperimentRequest, ExperimentRequestFile } from '@proteus-wf/core';
 
@@ -21,6 +28,7 @@ const SCOPE: ErrorScope = { prefix: 'CONTROLLER', where: 'controller' };
  * Validates an experiment-request file (its shape by `@proteus-wf/core`'s `validateExperimentRequestFile`) and then
  * against the campaign's workers, workflows and the injector's anomaly names, listing every problem at once.
  * @example const file = parseExperimentRequests(JSON.parse(text), config);
+ * Counts are bounded by `CAMPAIGN_LIMITS` (runs per request, requests, total runs).
  * @throws ProteusError PROTEUS_CONTROLLER_INVALID_REQUESTS with `details: ConfigProblem[]`
  */
 export function parseExperimentRequests(
@@ -32,8 +40,22 @@ export function parseExperimentRequests(
   const file = validateExperimentRequestFile(input, { source: where, scope: SCOPE });
   const problems: ConfigProblem[] = [];
   const workers = new Set(config.infrastructure.workers.map((worker) => worker.name));
+  if (file.requests.length > CAMPAIGN_LIMITS.experiments) {
+    problems.push({
+      path: 'requests',
+      message: `${file.requests.length} requests, more than the limit of ${CAMPAIGN_LIMITS.experiments}; split the file`,
+    });
+  }
+  let total = 0;
   file.requests.forEach((request, index) => {
     const at = `requests[${index}]`;
+    total += request.runs;
+    if (request.runs > CAMPAIGN_LIMITS.runsPerExperiment) {
+      problems.push({
+        path: `${at}.runs`,
+        message: `${request.runs} runs, more than the limit of ${CAMPAIGN_LIMITS.runsPerExperiment} per request`,
+      });
+    }
     if (!(request.workflow in config.workflows)) {
       problems.push({
         path: `${at}.workflow`,
@@ -71,6 +93,12 @@ export function parseExperimentRequests(
       }
     }
   });
+  if (total > CAMPAIGN_LIMITS.runs) {
+    problems.push({
+      path: 'requests',
+      message: `the requests add up to ${total} runs, more than the limit of ${CAMPAIGN_LIMITS.runs}; split the file`,
+    });
+  }
   if (problems.length > 0) throw invalid(where, problems);
   return file;
 }
@@ -90,6 +118,10 @@ export function planExperimentRequests(
   config: Pick<CampaignConfig, 'infrastructure' | 'workflows'>,
   options: { seed: number; firstRunNumbers?: Record<string, number> },
 ): CampaignPlan {
+  assertRunCount(
+    file.requests.reduce((sum, request) => sum + request.runs, 0),
+    'controller/planExperimentRequests',
+  );
   const rng = createRng(options.seed);
   const names = config.infrastructure.workers.map((worker) => worker.name);
   const next = new Map<string, number>();

@@ -1,6 +1,6 @@
 // Campaign inputs
 export type { CampaignConfig, CampaignConfigInput, ExperimentSpec, WorkerSpec } from './campaign-config.js';
-export { loadCampaignConfig, parseCampaignConfig } from './campaign-config.js';
+export { CAMPAIGN_LIMITS, countPlannedRuns, loadCampaignConfig, parseCampaignConfig } from './campaign-config.js';
 // The controller
 export type {
   CampaignResult,

@@ -67,3 +67,16 @@ describe('planCampaign', () => {
     expect(plan.runs.at(-1)?.id).toBe('montage-run0001');
   });
 });
+
+describe('planCampaign limits', () => {
+  it('throws PROTEUS_CONTROLLER_TOO_MANY_RUNS for a programmatic config of 200000 runs (limit 20000), before making any', () => {
+    const config = {
+      infrastructure: { workers: [{ name: 'w1', cores: 1, memoryMb: 256, site: 'local' }] },
+      experiments: [{ workflow: 'genome', anomalies: ['normal'], anomalousWorkers: [0], runs: 200_000 }],
+      workflows: { genome: { path: '/w/genome.yml' } },
+    };
+    expect(() => planCampaign(config, { seed: 1 })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_CONTROLLER_TOO_MANY_RUNS', details: { runs: 200_000, limit: 20_000 } }),
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRng, ProteusError } from '@proteus-wf/core';
-import type { CampaignConfig, WorkerSpec } from './campaign-config.js';
+import { CAMPAIGN_LIMITS, type CampaignConfig, countPlannedRuns, type WorkerSpec } from './campaign-config.js';
 
 /** One workflow execution of a campaign, fully decided before anything runs. */
 export interface PlannedRun {
@@ -47,8 +47,10 @@ export interface PlanCampaignOptions {
  * the same plan, byte for byte, on every machine.
  * @example const plan = planCampaign(config, { seed: 7 }); plan.runs[0].id === '1000genome-run0001'
  * @throws ProteusError PROTEUS_CONTROLLER_INVALID_CONFIG when a run asks for more anomalous workers than exist
+ * @throws ProteusError PROTEUS_CONTROLLER_TOO_MANY_RUNS when the plan would hold more than `CAMPAIGN_LIMITS.runs` runs
  */
 export function planCampaign(config: CampaignConfig, options: PlanCampaignOptions): CampaignPlan {
+  assertRunCount(countPlannedRuns(config.experiments), 'controller/planCampaign');
   const rng = createRng(options.seed);
   const names = config.infrastructure.workers.map((worker) => worker.name);
   const next = new Map<string, number>();
@@ -86,6 +88,20 @@ export function planCampaign(config: CampaignConfig, options: PlanCampaignOption
     workflows: config.workflows,
     runs,
   });
+}
+
+/**
+ * Refuses a plan of more than `CAMPAIGN_LIMITS.runs` runs before any is made: plans live in memory, and planning is
+ * one synchronous loop, which the bound keeps short enough for signals to be handled at once.
+ * @throws ProteusError PROTEUS_CONTROLLER_TOO_MANY_RUNS
+ */
+export function assertRunCount(runs: number, where: string): void {
+  if (runs <= CAMPAIGN_LIMITS.runs) return;
+  throw new ProteusError(
+    'PROTEUS_CONTROLLER_TOO_MANY_RUNS',
+    `${where}: the plan would hold ${runs} runs, more than the limit of ${CAMPAIGN_LIMITS.runs}. Split it into smaller campaigns.`,
+    { details: { runs, limit: CAMPAIGN_LIMITS.runs } },
+  );
 }
 
 /** `<workflow>-runNNNN` (four digits at least, as in Flow-Bench). */

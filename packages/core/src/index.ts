@@ -10,6 +10,8 @@ export type {
 export { validateExperimentRequestFile } from './experiment-requests.js';
 export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './http-client.js';
 export { createHttpClient, httpBodyOf, httpStatusOf, retryAfterMs } from './http-client.js';
+export type { ProcessIdentity } from './process-liveness.js';
+export { currentProcessIdentity, isProcessIdentityAlive } from './process-liveness.js';
 export type { LongOperationOptions, ProgressEvent } from './progress.js';
 export { reportProgress, throwIfAborted } from './progress.js';
 export type { ErrorScope, ProteusErrorCode, ProteusErrorOptions } from './proteus-error.js';
@@ -20,7 +22,15 @@ export type { Redactor } from './redactor.js';
 export { createRedactor, redactSecrets } from './redactor.js';
 export type { ResourceTracker, ResourceTrackerOptions, TestbedState, TrackedResource } from './resource-tracker.js';
 export { createResourceTracker } from './resource-tracker.js';
-export type { Deployment, JobRecord, RunWorkflowOptions, Testbed, WorkerInfo, WorkflowRunResult } from './testbed.js';
+export type {
+  Deployment,
+  JobFailure,
+  JobRecord,
+  RunWorkflowOptions,
+  Testbed,
+  WorkerInfo,
+  WorkflowRunResult,
+} from './testbed.js';
 export type { SubmitDeployment, TestbedLifecycle, TestbedLifecycleOptions } from './testbed-lifecycle.js';
 export { createTestbedLifecycle } from './testbed-lifecycle.js';
 export { writeFileAtomic } from './write-file-atomic.js';

@@ -68,6 +68,20 @@ export interface WorkflowRunResult {
   endedAt: number;
   succeeded: boolean;
   jobs: JobRecord[];
+  /**
+   * The jobs that failed for good, each with why its last attempt failed (`cannot start bin/x: EACCES ...`,
+   * `exited with 3`), so that a failure names its cause even when the job never produced a record.
+   */
+  failures?: JobFailure[];
+  /** Jobs never run because an ancestor failed (DAGMan's rescue semantics). */
+  skipped?: string[];
+}
+
+/** One job that failed for good in a run: its name, attempts made and the reason of the last one. */
+export interface JobFailure {
+  job: string;
+  attempts: number;
+  reason: string;
 }
 
 /** Options of `Testbed.runWorkflow`: the run id, its working folder, and `{ signal?, onProgress? }`. */

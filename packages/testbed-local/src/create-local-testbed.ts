@@ -1,5 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { constants, existsSync, rmSync } from 'node:fs';
+import { access, appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -7,6 +7,7 @@ import {
   createRng,
   type Deployment,
   isProteusError,
+  type JobFailure,
   type JobRecord,
   type LongOperationOptions,
   ProteusError,
@@ -29,6 +30,7 @@ import {
 import { type DataNode, isSafeLfn, startDataNode, TRANSFER_SCRIPT } from './internal/data-node.js';
 import { executeDag } from './internal/execute-dag.js';
 import { registerExitCleanup } from './internal/exit-cleanup.js';
+import { diskNameOf, pathInside } from './internal/job-paths.js';
 import { type JobProcessResult, runJobProcess } from './internal/job-process.js';
 import { createNetwork, type NetworkTracker, probeNetwork, removeNetwork } from './internal/network.js';
 import { TESTBED_VARIABLE } from './internal/proc.js';
@@ -124,6 +126,16 @@ export interface LocalDeployment extends Deployment {
 export interface LocalTestbed extends Testbed {
   readonly testbedId: string;
   provision(options?: LongOperationOptions): Promise<LocalDeployment>;
+}
+
+/** A run in progress, as its attempts see it. */
+interface ActiveRun {
+  runId: string;
+  runDir: string;
+  url: string;
+  signal: AbortSignal;
+  /** Why each job's latest failed attempt failed. */
+  reasons: Map<string, string>;
 }
 
 interface WorkerState {
@@ -382,16 +394,34 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
     return provisioning;
   };
 
+  /** One attempt that never throws: an error before or around the job's processes becomes its failure reason. */
   const runAttempt = async (
     job: LocalJob,
     worker: WorkerState,
     attempt: number,
     readyAt: number,
     submitAt: number,
-    run: { runId: string; runDir: string; url: string; signal: AbortSignal },
+    run: ActiveRun,
+  ): Promise<{ ok: boolean; value: JobRecord | undefined }> => {
+    try {
+      return await attemptJob(job, worker, attempt, readyAt, submitAt, run);
+    } catch (error) {
+      run.reasons.set(job.name, `cannot start: ${describeError(error)}`);
+      return { ok: false, value: undefined };
+    }
+  };
+
+  const attemptJob = async (
+    job: LocalJob,
+    worker: WorkerState,
+    attempt: number,
+    readyAt: number,
+    submitAt: number,
+    run: ActiveRun,
   ): Promise<{ ok: boolean; value: JobRecord }> => {
-    const scratch = join(run.runDir, 'scratch', job.name);
-    const logs = join(run.runDir, 'logs');
+    const diskName = diskNameOf(job.name);
+    const scratch = pathInside(run.runDir, 'scratch', diskName);
+    const logs = pathInside(run.runDir, 'logs');
     const tag = String(attempt - 1).padStart(3, '0');
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true });
@@ -430,7 +460,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
       argv: job.argv,
     };
     const transfer = async (mode: 'get' | 'put', lfns: string[]): Promise<{ ok: boolean; bytes: number }> => {
-      const out = join(logs, `${job.name}.${mode === 'get' ? 'in' : 'out'}-transfer.${tag}`);
+      const out = join(logs, `${diskName}.${mode === 'get' ? 'in' : 'out'}-transfer.${tag}`);
       const urls = lfns.map((lfn) => `${run.url}/files/${encodeURIComponent(lfn)}`);
       // curl starts in a few ms; the Node client (~50 ms of CPU) is the fallback where curl is absent.
       const args = curl
@@ -482,8 +512,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
           ...timeLeft(),
           file: isNode ? process.execPath : job.executable,
           args: isNode ? [job.executable, ...job.argv] : job.argv,
-          stdoutPath: join(logs, `${job.name}.out.${tag}`),
-          stderrPath: join(logs, `${job.name}.err.${tag}`),
+          stdoutPath: join(logs, `${diskName}.out.${tag}`),
+          stderrPath: join(logs, `${diskName}.err.${tag}`),
         }),
       );
       record.exitCode = main.exitCode;
@@ -496,7 +526,9 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
       record.writeSyscalls = main.io.syscw;
       if (main.exitCode !== 0) {
         ok = false;
-        problems.push(main.error ?? `exited with ${main.exitCode}`);
+        const cannotStart =
+          main.exitCode === 126 || main.exitCode === 127 ? await diagnoseStart(job.executable) : undefined;
+        problems.push(cannotStart ?? main.error ?? `exited with ${main.exitCode}`);
       }
     }
     if (ok && job.outputs.length > 0) {
@@ -529,9 +561,10 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
     record.postScriptEnd = Date.now() / 1000;
     if (ok && record.exitCode !== 0) ok = false;
     if (ok) await rm(scratch, { recursive: true, force: true });
-    else if (problems.length > 0) {
+    else run.reasons.set(job.name, problems.join('; ') || `exited with ${record.exitCode}`);
+    if (!ok && problems.length > 0) {
       await mkdir(logs, { recursive: true });
-      await appendFile(join(logs, `${job.name}.post.${tag}`), `${problems.join('\n')}\n`);
+      await appendFile(join(logs, `${diskName}.post.${tag}`), `${problems.join('\n')}\n`);
     }
     return { ok, value: record };
   };
@@ -555,11 +588,12 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
       await mkdir(join(runDir, 'data'), { recursive: true });
       const node = dataNode as DataNode;
       node.addRun(runOptions.runId, { dataDir: join(runDir, 'data'), rawInputs: workflow.rawInputs });
-      const run = {
+      const run: ActiveRun = {
         runId: runOptions.runId,
         runDir,
         url: `${node.url}/runs/${encodeURIComponent(runOptions.runId)}`,
         signal,
+        reasons: new Map(),
       };
       const startedAt = Date.now();
       try {
@@ -588,21 +622,28 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         });
         throwIfAborted(signal, 'testbed-local/runWorkflow');
         const jobs: JobRecord[] = [];
-        let succeeded = true;
+        const failures: JobFailure[] = [];
+        const skipped: string[] = [];
         for (const job of workflow.jobs) {
           const result = results.get(job.name);
-          if (result?.status !== 'succeeded') succeeded = false;
           if (result?.value) jobs.push(result.value);
+          if (result?.status === 'failed') {
+            const reason = run.reasons.get(job.name) ?? 'failed without a reason';
+            failures.push({ job: job.name, attempts: result.attempts, reason });
+          } else if (result?.status !== 'succeeded') skipped.push(job.name);
         }
         jobs.sort((a, b) => a.ready - b.ready || a.executeStart - b.executeStart);
-        return {
+        const outcome: WorkflowRunResult = {
           runId: runOptions.runId,
           workflow: workflow.name,
           startedAt: startedAt / 1000,
           endedAt: Date.now() / 1000,
-          succeeded,
+          succeeded: failures.length === 0 && skipped.length === 0,
           jobs,
         };
+        if (failures.length > 0) outcome.failures = failures;
+        if (skipped.length > 0) outcome.skipped = skipped;
+        return outcome;
       } finally {
         node.removeRun(runOptions.runId);
       }
@@ -771,6 +812,40 @@ async function isPresent(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why `sh` could not execute a program (it exits 126 or 127 without saying why in a form we can read): the errno of
+ * `access(X_OK)` on the program, or on the interpreter its `#!` line names. `undefined` when both look runnable.
+ */
+async function diagnoseStart(executable: string): Promise<string | undefined> {
+  try {
+    await access(executable, constants.X_OK);
+  } catch (error) {
+    return `cannot start ${executable}: ${describeError(error)}`;
+  }
+  const head = await readFile(executable).then(
+    (bytes) => bytes.subarray(0, 256).toString('latin1'),
+    () => '',
+  );
+  const interpreter = /^#!\s*(\S+)/.exec(head)?.[1];
+  if (interpreter === undefined) return undefined;
+  try {
+    await access(interpreter, constants.X_OK);
+  } catch (error) {
+    return `cannot start ${executable}: its interpreter ${interpreter} fails with ${describeError(error)}`;
+  }
+  return undefined;
+}
+
+/** `ENOENT (no such file or directory)`-style text for an errno error, else the message. */
+function describeError(error: unknown): string {
+  const errno = error as NodeJS.ErrnoException;
+  if (typeof errno?.code === 'string' && errno.code.startsWith('E')) {
+    const detail = typeof errno.syscall === 'string' ? `${errno.syscall}${errno.path ? ` ${errno.path}` : ''}` : '';
+    return `${errno.code}${detail ? ` (${detail})` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 function findBinary(name: string): string | undefined {

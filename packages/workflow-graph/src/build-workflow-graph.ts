@@ -1,3 +1,4 @@
+import { checkJobName, describeJobNameProblem, type JobNameProblem } from './check-job-name.js';
 import { graphError, quote } from './internal/errors.js';
 import { type JobAttributes, WorkflowGraph, type WorkflowGraphInput } from './workflow-graph.js';
 
@@ -15,6 +16,8 @@ const MAX_LISTED = 10;
  *   edges: [['a', 'b'], ['a', 'c'], ['b', 'd'], ['c', 'd']],
  * });
  * @throws ProteusError PROTEUS_GRAPH_EMPTY when there are no jobs
+ * @throws ProteusError PROTEUS_GRAPH_INVALID_JOB_NAME when a job name is not a safe file-name component (see
+ * `checkJobName`; every bad name in `details.jobs`)
  * @throws ProteusError PROTEUS_GRAPH_DUPLICATE_JOB when two jobs share a name (all duplicates in `details`)
  * @throws ProteusError PROTEUS_GRAPH_UNKNOWN_DEPENDENCY when an edge names a job that does not exist (all in `details`)
  * @throws ProteusError PROTEUS_GRAPH_CYCLE when the edges form a cycle (the jobs on one cycle in `details.cycle`)
@@ -29,6 +32,24 @@ export function buildWorkflowGraph(input: WorkflowGraphInput): WorkflowGraph {
       {
         details: { workflow: input.workflow, source },
       },
+    );
+  }
+
+  const badNames: Array<{ job: string; position: number; problem: JobNameProblem }> = [];
+  input.jobs.forEach((job, position) => {
+    const problem = typeof job.name === 'string' ? checkJobName(job.name) : 'empty';
+    if (problem !== undefined) badNames.push({ job: String(job.name), position, problem });
+  });
+  if (badNames.length > 0) {
+    throw graphError(
+      'PROTEUS_GRAPH_INVALID_JOB_NAME',
+      `${where}: ${badNames.length} job name(s) cannot be used as file names: ${badNames
+        .slice(0, MAX_LISTED)
+        .map((bad) => `${quote(bad.job)} at position ${bad.position} ${describeJobNameProblem(bad.problem)}`)
+        .join(
+          '; ',
+        )}. Testbeds name each job's folder and logs after the job: rename these jobs (no "/", "\\", NUL, control characters, "." or "..").`,
+      { details: { jobs: badNames } },
     );
   }
 

@@ -3,11 +3,14 @@ import { expect, it } from 'vitest';
 it('exports exactly the public API', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "MAX_JOB_NAME_BYTES",
       "WorkflowGraph",
       "adjacencyHash",
       "buildJobRecords",
       "buildWorkflowGraph",
+      "checkJobName",
       "detectWorkflowFormat",
+      "describeJobNameProblem",
       "detectWorkflowJson",
       "findCycle",
       "gcnAdjacency",

@@ -2,6 +2,8 @@
 export { adjacencyHash } from './adjacency-hash.js';
 export { buildJobRecords } from './build-job-records.js';
 export { buildWorkflowGraph } from './build-workflow-graph.js';
+export type { JobNameProblem } from './check-job-name.js';
+export { checkJobName, describeJobNameProblem, MAX_JOB_NAME_BYTES } from './check-job-name.js';
 export type { CsrMatrix, GcnAdjacencyOptions, MeanAdjacencyOptions } from './gcn-adjacency.js';
 export { gcnAdjacency, meanAdjacency, toDenseAdjacency } from './gcn-adjacency.js';
 export { inferJobType } from './infer-job-type.js';

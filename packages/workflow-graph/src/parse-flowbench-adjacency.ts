@@ -44,6 +44,10 @@ export function normalizeGen1JobName(name: string): string {
  * @throws ProteusError PROTEUS_GRAPH_MALFORMED_JSON for text that is not JSON or not an object of string arrays (with line/column or JSON path)
  * @throws ProteusError PROTEUS_GRAPH_DUPLICATE_JOB when gen-1 truncation makes two names collide (use generation 2)
  * @throws ProteusError PROTEUS_GRAPH_UNKNOWN_DEPENDENCY when a child is not a key
+ * @throws ProteusError PROTEUS_GRAPH_DUPLICATE_EDGE when a parent lists the same child twice (every repeat in
+ * `details.edges`): Flow-Bench writes each edge once, so a repeat means an altered file, and merging it silently would
+ * hide that
+ * @throws ProteusError PROTEUS_GRAPH_INVALID_JOB_NAME as `buildWorkflowGraph`
  * @throws ProteusError PROTEUS_GRAPH_CYCLE, PROTEUS_GRAPH_EMPTY as `buildWorkflowGraph`
  */
 export function parseFlowBenchAdjacency(
@@ -67,6 +71,7 @@ export function parseFlowBenchAdjacency(
   const jobs: JobAttributes[] = [];
   const edges: Array<[string, string]> = [];
   const originalOf = new Map<string, string>();
+  const repeated: Array<{ parent: string; child: string; path: string }> = [];
   for (const [key, children] of Object.entries(value)) {
     const path = `$[${JSON.stringify(key)}]`;
     if (!Array.isArray(children)) {
@@ -91,6 +96,7 @@ export function parseFlowBenchAdjacency(
     }
     originalOf.set(name, key);
     jobs.push({ name, ...inferJobType(name) });
+    const seenChildren = new Set<string>();
     children.forEach((child, k) => {
       if (typeof child !== 'string') {
         throw graphError(
@@ -99,8 +105,21 @@ export function parseFlowBenchAdjacency(
           { details: { path: `${path}[${k}]` } },
         );
       }
-      edges.push([name, rename(child)]);
+      const renamed = rename(child);
+      if (seenChildren.has(renamed)) repeated.push({ parent: name, child: renamed, path: `${path}[${k}]` });
+      seenChildren.add(renamed);
+      edges.push([name, renamed]);
     });
+  }
+  if (repeated.length > 0) {
+    throw graphError(
+      'PROTEUS_GRAPH_DUPLICATE_EDGE',
+      `${WHERE} (${source}): ${repeated.length} child job(s) listed twice under the same parent: ${repeated
+        .slice(0, 10)
+        .map((edge) => `${quote(edge.child)} at ${edge.path}`)
+        .join('; ')}. Flow-Bench writes each edge once, so this file was altered or corrupted; remove the repeats.`,
+      { details: { edges: repeated } },
+    );
   }
   return buildWorkflowGraph({
     workflow: options.workflow ?? stemOf(options.source) ?? 'workflow',
