@@ -1,0 +1,13 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "buildJobRecords",
+      "parseBraindump",
+      "parseJobstateLog",
+      "parseKickstart",
+      "runPegasusWorkflow",
+    ]
+  `);
+});
