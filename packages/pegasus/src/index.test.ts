@@ -4,9 +4,13 @@ it('exports exactly the public API', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
     [
       "buildJobRecords",
+      "findSubmitDirs",
+      "isSubmitDir",
+      "loadSubmitDirs",
       "parseBraindump",
       "parseJobstateLog",
       "parseKickstart",
+      "readSubmitDir",
       "runPegasusWorkflow",
     ]
   `);
