@@ -24,6 +24,8 @@ export { labelIndex, labelMapFor, mergedLabel, NORMAL_LABEL, normalizeJobLabel }
 // Loading traces
 export type { FlowBenchDataset, LoadFlowBenchOptions, RunInfo, RunProblem, SkippedRun } from './load-flowbench.js';
 export { loadFlowBench } from './load-flowbench.js';
+export type { LoadWfInstancesOptions, WfInstanceRun } from './load-wf-instances.js';
+export { loadWfInstances, readWfInstance } from './load-wf-instances.js';
 // Scalers, splits, labels, tensors
 export type { FitScalerOptions, Scaler, ScalerKind } from './scaler.js';
 export { applyScaler, fitScaler } from './scaler.js';
