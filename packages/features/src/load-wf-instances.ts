@@ -27,6 +27,8 @@ export interface WfInstanceRun {
 
 /** Options of {@link loadWfInstances}. */
 export interface LoadWfInstancesOptions extends LongOperationOptions {
+  /** Align the runs to this DAG (e.g. a model's) instead of the instances' own; task ids must match job names. */
+  adjacency?: WorkflowGraph;
   /** Throw at the first bad run instead of skipping it. Default false. */
   strict?: boolean;
 }
@@ -150,7 +152,7 @@ export async function loadWfInstances(
   const first = runs[0] as WfInstanceRun;
   const names = first.graph.jobNames().sort().join('\n');
   const other = runs.find((run) => run.graph.jobNames().sort().join('\n') !== names);
-  if (other) {
+  if (other && options.adjacency === undefined) {
     throw new ProteusError(
       'PROTEUS_FEATURES_WORKFLOW_MISMATCH',
       `${WHERE}: a dataset holds runs of one DAG, but ${other.graph.attributes.source} (${other.graph.size} tasks) and ${first.graph.attributes.source} (${first.graph.size} tasks) are instances of different DAGs. Load each instance on its own.`,
@@ -164,7 +166,7 @@ export async function loadWfInstances(
       runId: ids.indexOf(ids[i] as string) === i ? (ids[i] as string) : `${ids[i]}-${i}`,
     })),
     {
-      graph: first.graph,
+      graph: options.adjacency ?? first.graph,
       source: typeof paths === 'string' ? paths : paths.join(', '),
       ...(options.strict ? { strict: true } : {}),
     },

@@ -15,6 +15,7 @@ import {
 import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { loadDatasetInput } from '../load-dataset-input.js';
 import { runTrainSsl, type SslTrainSummary, saveIfAsked, sharedTrainOptions, type TrainSslArgs } from './train-ssl.js';
 
 // The SSL path reads a subset of these arguments; `train` narrows what it leaves as strings.
@@ -158,7 +159,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
       async (argv) => {
         const args = argv as unknown as TrainArgs;
-        const dataset = await loadFlowBench(resolve(io.cwd, args.dataset), {
+        const dataset = await loadDatasetInput(resolve(io.cwd, args.dataset), {
           ...(args.adjacency ? { adjacency: resolve(io.cwd, args.adjacency) } : {}),
           ...(args.generation ? { generation: args.generation } : {}),
           signal: io.signal,
@@ -314,7 +315,7 @@ async function loadForModel(model: LoadedModel, args: ModelArgs, io: CliIo): Pro
     }
   }
   try {
-    return await loadFlowBench(path, { ...(adjacency ? { adjacency } : {}), signal: io.signal });
+    return await loadDatasetInput(path, { ...(adjacency ? { adjacency } : {}), modelGraph, signal: io.signal });
   } catch (error) {
     if (adjacency === undefined && isProteusError(error, 'PROTEUS_FEATURES_ADJACENCY_NOT_FOUND')) {
       return loadFlowBench(path, { adjacency: modelGraph(), signal: io.signal });
