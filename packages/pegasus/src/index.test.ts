@@ -5,6 +5,7 @@ it('exports exactly the public API', async () => {
     [
       "buildJobRecords",
       "findSubmitDirs",
+      "followSubmitDir",
       "isSubmitDir",
       "loadSubmitDirs",
       "parseBraindump",
