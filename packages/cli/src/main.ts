@@ -14,6 +14,7 @@ const commands: Array<() => Promise<Register>> = [
   async () => (await import('./commands/testbed.js')).registerTestbedCommands,
   async () => (await import('./commands/experiment.js')).registerExperimentCommands,
   async () => (await import('./commands/al.js')).registerAlCommands,
+  async () => (await import('./commands/watch.js')).registerWatchCommands,
 ];
 
 /** Builds the yargs program for `argv`; `runCli` executes it. */

@@ -21,6 +21,8 @@ export type SubmitDirEvent =
       record: JobRecord;
       /** Milliseconds (`Date.now()`) when the job's kickstart record was first seen, else when its end was read. */
       seenAt: number;
+      /** True for a job handed out before a restart, yielded again because `replayHandled` was set. */
+      replayed?: boolean;
     }
   | {
       kind: 'finished';
@@ -34,6 +36,11 @@ export type SubmitDirEvent =
 export interface FollowSubmitDirOptions {
   /** Where to keep the follow's progress (written atomically after each event); a restart resumes from it. */
   stateFile?: string;
+  /**
+   * On resuming from `stateFile`, first yield the jobs handed out before (`replayed: true`), so a consumer that keeps
+   * no state of its own (a running score) can rebuild it. Default false.
+   */
+  replayHandled?: boolean;
   /** How often jobstate.log and new kickstart records are checked. Default 200 ms. */
   pollIntervalMs?: number;
   /** How long to wait for a finished job's kickstart record before reporting it without one. Default 30 s. */
@@ -106,6 +113,20 @@ export async function* followSubmitDir(
   const kickstartSeenAt = new Map<string, number>();
   const started = Date.now();
   const logPath = join(submitDir, 'jobstate.log');
+  if (options.replayHandled && reported.size > 0) {
+    const kickstartFiles = await scanKickstartFiles(submitDir);
+    const records = new Map<string, KickstartRecord[]>();
+    for (const name of reported) {
+      const attempt = String(Math.max(0, (jobstate.jobs.get(name)?.submits ?? 1) - 1)).padStart(3, '0');
+      const path = kickstartFiles.get(`${name}.out.${attempt}`);
+      const parsed = path ? await readKickstart(path) : undefined;
+      if (parsed) records.set(name, parsed);
+    }
+    const now = Date.now();
+    for (const record of buildJobRecords(graph, jobstate, records)) {
+      if (reported.has(record.job)) yield { kind: 'job', record, seenAt: now, replayed: true };
+    }
+  }
 
   for (;;) {
     throwIfAborted(options.signal, WHERE);

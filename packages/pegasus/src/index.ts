@@ -1,5 +1,7 @@
 // Public API of @proteus-wf/pegasus, one line per module (sorted by module file name).
 export { buildJobRecords } from './build-job-records.js';
+export type { CreateSubmitDirWriterOptions, SubmitDirJob, SubmitDirWriter } from './create-submit-dir-writer.js';
+export { createSubmitDirWriter } from './create-submit-dir-writer.js';
 export type { FollowSubmitDirOptions, SubmitDirEvent } from './follow-submit-dir.js';
 export { followSubmitDir } from './follow-submit-dir.js';
 export type { LoadSubmitDirsOptions } from './load-submit-dirs.js';
