@@ -19,6 +19,7 @@ import {
   writeFileAtomic,
 } from '@proteus-wf/core';
 import { createLocalRunner, createNetnsRunner } from '@proteus-wf/injector';
+import { createSubmitDirWriter } from '@proteus-wf/pegasus';
 import {
   type CgroupTracker,
   createWorkerCgroup,
@@ -562,6 +563,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         signal,
       };
       const startedAt = Date.now();
+      const submitDir = createSubmitDirWriter(join(runDir, 'submit'), { workflow: workflow.name, jobs: workflow.jobs });
+      await submitDir.start(startedAt / 1000);
       try {
         const results = await executeDag(workflow.jobs, {
           workers: [...workers.values()].map((state) => ({ name: state.info.name, slots: state.slots })),
@@ -577,7 +580,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
               context.readyAt,
               context.submitAt,
               run,
-            ),
+            ).then(async (attempt) => (await submitDir.jobFinished(attempt.value), attempt)),
           onChange: (state) =>
             reportProgress(onProgress, {
               phase: 'run',
@@ -595,6 +598,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
           if (result?.value) jobs.push(result.value);
         }
         jobs.sort((a, b) => a.ready - b.ready || a.executeStart - b.executeStart);
+        await submitDir.finish(Date.now() / 1000, succeeded);
         return {
           runId: runOptions.runId,
           workflow: workflow.name,
