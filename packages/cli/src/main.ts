@@ -67,6 +67,11 @@ export const TOPICS: readonly Topic[] = [
     describe: 'Active learning: choose the next experiments from the model uncertainty',
     load: async () => (await import('./commands/al.js')).registerAlCommands,
   },
+  {
+    command: 'watch',
+    describe: 'Follow a running Pegasus workflow and score each job as it finishes',
+    load: async () => (await import('./commands/watch.js')).registerWatchCommands,
+  },
 ];
 
 const helpCommands = new WeakMap<object, string>();

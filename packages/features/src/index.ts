@@ -1,5 +1,8 @@
 // Trace schemas
 
+// Datasets from job records (Pegasus submit dirs, testbed runs, WfFormat instances)
+export type { BuildDatasetOptions, DatasetRun } from './build-dataset.js';
+export { buildDataset } from './build-dataset.js';
 // Composite features (Listing 1) and writing traces
 export type {
   CompositeFeatures,
@@ -21,6 +24,8 @@ export { labelIndex, labelMapFor, mergedLabel, NORMAL_LABEL, normalizeJobLabel }
 // Loading traces
 export type { FlowBenchDataset, LoadFlowBenchOptions, RunInfo, RunProblem, SkippedRun } from './load-flowbench.js';
 export { loadFlowBench } from './load-flowbench.js';
+export type { LoadWfInstancesOptions, WfInstanceRun } from './load-wf-instances.js';
+export { loadWfInstances, readWfInstance } from './load-wf-instances.js';
 // Scalers, splits, labels, tensors
 export type { FitScalerOptions, Scaler, ScalerKind } from './scaler.js';
 export { applyScaler, fitScaler } from './scaler.js';
@@ -28,6 +33,8 @@ export type { JobSplit, RunSplit, SplitByRunOptions, SplitOptions, SplitRatios, 
 export { splitByJob, splitByRun } from './split.js';
 export type { DatasetSummary } from './summarize-dataset.js';
 export { summarizeDataset } from './summarize-dataset.js';
+export type { ToFlowBenchRowsOptions } from './to-flowbench-rows.js';
+export { toFlowBenchRows } from './to-flowbench-rows.js';
 export type { DatasetTensors, ToTensorsOptions } from './to-tensors.js';
 export { toTensors } from './to-tensors.js';
 export type { DelayColumn, Generation, TraceColumn } from './trace-schema.js';

@@ -251,8 +251,8 @@ interface NumericColumn {
   data: Float64Array;
 }
 
-/** Accumulates runs into preallocated columns; a bad run's slot is reused by the next run. */
-class RunLoader {
+/** @internal Accumulates runs into preallocated columns; a bad run's slot is reused by the next run. buildDataset shares it. */
+export class RunLoader {
   readonly runs: RunInfo[] = [];
   readonly #graph: WorkflowGraph;
   readonly #generation: Generation;
@@ -313,6 +313,20 @@ class RunLoader {
         },
       ];
     }
+    return this.loadRows(entry.file, entry.folder, header, rows);
+  }
+
+  /**
+   * Loads one run from parsed cells (the CSV's header, then one row per job); `maskMissingJobs` keeps a run that
+   * lacks DAG jobs, their cells empty and their label normal.
+   */
+  loadRows(
+    file: string,
+    folder: string | undefined,
+    header: readonly string[],
+    rows: readonly string[][],
+    maskMissingJobs = false,
+  ): RunProblem[] {
     if (header.length === 0 || rows.length === 0) {
       return [
         {
@@ -328,8 +342,8 @@ class RunLoader {
     const columnIndex = this.#checkHeader(header, problems);
     const slot = this.runs.length;
     const base = slot * this.#size;
-    const rowNode = this.#mapJobs(rows, problems);
-    const label = this.#runLabel(entry, problems);
+    const { rowNode, absent } = this.#mapJobs(rows, problems, maskMissingJobs);
+    const label = this.#runLabel(folder, problems);
     if (problems.length > 0) return problems;
 
     const nodeBase = new Int32Array(rows.length);
@@ -392,17 +406,18 @@ class RunLoader {
       this.#jobLabel.codes[nodeBase[r] as number] = codeOf(this.#jobLabel, jobLabel);
       this.#traceName.codes[nodeBase[r] as number] = codeOf(this.#traceName, row[0] as string);
     }
+    if (absent.length > 0) this.#mask(base, absent);
     const derived = [...this.#derivable].filter((c) => !columnIndex.has(c));
     if (derived.length > 0) this.#derive(base, derived);
     this.runs.push({
       runIndex: slot,
-      runId: entry.file.replace(/\.csv$/i, ''),
-      file: entry.file,
+      runId: file.replace(/\.csv$/i, ''),
+      file,
       label: this.#generation === 1 ? label : majorityLabel(labelCounts),
       anomalousJobs: anomalous,
       derivedColumns: derived,
     });
-    this.#runIds.push(entry.file.replace(/\.csv$/i, ''));
+    this.#runIds.push(file.replace(/\.csv$/i, ''));
     return [];
   }
 
@@ -447,7 +462,11 @@ class RunLoader {
     return index;
   }
 
-  #mapJobs(rows: readonly string[][], problems: RunProblem[]): Int32Array {
+  #mapJobs(
+    rows: readonly string[][],
+    problems: RunProblem[],
+    maskMissingJobs: boolean,
+  ): { rowNode: Int32Array; absent: number[] } {
     const rowNode = new Int32Array(rows.length);
     const seen = new Int32Array(this.#size).fill(-1);
     const unknown: string[] = [];
@@ -478,20 +497,33 @@ class RunLoader {
         message: `${duplicates.length} job${duplicates.length > 1 ? 's' : ''} with more than one row: ${list(duplicates)}`,
       });
     }
-    const absent: string[] = [];
-    for (let node = 0; node < this.#size; node++) if (seen[node] === -1) absent.push(this.#graph.nameAt(node));
-    if (absent.length > 0) {
+    const absentNodes: number[] = [];
+    for (let node = 0; node < this.#size; node++) if (seen[node] === -1) absentNodes.push(node);
+    const absent = absentNodes.map((node) => this.#graph.nameAt(node));
+    if (absent.length > 0 && !maskMissingJobs) {
       problems.push({
         code: 'PROTEUS_FEATURES_JOB_MISSING',
         message: `${absent.length} DAG job${absent.length > 1 ? 's' : ''} of ${workflow} without a row: ${list(absent)} (the run has ${rows.length} rows). Did the run fail part-way?`,
       });
     }
-    return rowNode;
+    return { rowNode, absent: absentNodes };
   }
 
-  #runLabel(entry: TraceEntry, problems: RunProblem[]): string {
+  /** Empties the cells of jobs a run lacks (a slot may hold a skipped run's values). */
+  #mask(base: number, nodes: readonly number[]): void {
+    for (const node of nodes) {
+      const row = base + node;
+      for (const column of this.#numeric) column.data[row] = Number.NaN;
+      for (const column of this.#text.values()) column.codes[row] = -1;
+      for (const arena of this.#uniqueText.values()) arena.length[row] = -1;
+      this.#jobLabel.codes[row] = codeOf(this.#jobLabel, NORMAL_LABEL);
+      this.#traceName.codes[row] = codeOf(this.#traceName, this.#graph.nameAt(node));
+    }
+  }
+
+  #runLabel(folder: string | undefined, problems: RunProblem[]): string {
     if (this.#generation === 2) return NORMAL_LABEL;
-    if (entry.folder === undefined) {
+    if (folder === undefined) {
       problems.push({
         code: 'PROTEUS_FEATURES_LABEL_MISSING',
         message:
@@ -499,7 +531,7 @@ class RunLoader {
       });
       return NORMAL_LABEL;
     }
-    return entry.folder;
+    return folder;
   }
 
   /** Fills columns the CSV lacked from raw timestamps (our own testbeds' traces). */

@@ -25,6 +25,7 @@ describe('@proteus-wf/models exports', () => {
         "buildUncertaintyGraph",
         "confusionMatrix",
         "createGraphBuilder",
+        "createOnlineDetector",
         "createSession",
         "createSslTrainer",
         "createTensor",

@@ -104,6 +104,10 @@ export { createSslTrainer } from './ssl/ssl-trainer.js';
 export type { SslEpochRecord, TemperatureSchedule, TrainSslOptions, TrainSslResult } from './ssl/train-ssl.js';
 export { fitJobStatistics, temperatureAt, trainSsl } from './ssl/train-ssl.js';
 
+// Scoring a run while it executes
+export type { OnlineDetector, OnlineDetectorOptions, OnlineObservation } from './online-detector.js';
+export { createOnlineDetector } from './online-detector.js';
+
 // Unsupervised baselines on the same features and splits
 export type { AnomalyDetector, KnnDetectorOptions } from './baselines/knn-detector.js';
 export { fitKnnDetector } from './baselines/knn-detector.js';

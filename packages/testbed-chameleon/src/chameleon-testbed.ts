@@ -27,7 +27,7 @@ import {
   runDeploymentPlan,
   type SshRunnerFactory,
 } from '@proteus-wf/injector';
-import { runPegasusWorkflow } from '@proteus-wf/workflow-graph';
+import { runPegasusWorkflow } from '@proteus-wf/pegasus';
 import { type ChameleonApi, createChameleonApi, type ExtraRoute, type WaitOptions } from './chameleon-api.js';
 import { createKeystoneSession } from './keystone-session.js';
 import { type ChameleonTopology, serverNamesOf } from './topology.js';

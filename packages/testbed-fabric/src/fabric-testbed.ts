@@ -27,7 +27,7 @@ import {
   runDeploymentPlan,
   type SshRunnerFactory,
 } from '@proteus-wf/injector';
-import { runPegasusWorkflow } from '@proteus-wf/workflow-graph';
+import { runPegasusWorkflow } from '@proteus-wf/pegasus';
 import { createFabricTokenStore } from './fabric-token-store.js';
 import { createOrchestratorClient, type OrchestratorClient, type SliverInfo } from './orchestrator-client.js';
 import { buildFabricRequestGraph } from './request-graph.js';

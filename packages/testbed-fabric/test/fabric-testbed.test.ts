@@ -260,7 +260,7 @@ describe('createFabricTestbed', () => {
 
   it('runs a workflow on the submit node: pegasus-plan --submit, polls jobstate.log, parses the job records', async () => {
     // The stand-in pegasus-plan lays out workflow-graph's fixture submit folder, then "finishes" DAGMan.
-    const local = submitNode(join(repoRoot, 'packages/workflow-graph/test/fixtures/pegasus-bin'));
+    const local = submitNode(join(repoRoot, 'packages/pegasus/test/fixtures/pegasus-bin'));
     const workflow = join(dir.path, 'diamond.yml');
     await writeFile(workflow, 'pegasus: "5.0"\nname: diamond\njobs: []\n');
     const testbed = createFabricTestbed(
@@ -274,7 +274,7 @@ describe('createFabricTestbed', () => {
     await testbed.provision();
     const result = await testbed.runWorkflow(workflow, { runId: 'run-7', workDir: join(dir.path, 'work') });
     expect(result).toMatchObject({ runId: 'run-7', workflow: 'diamond', succeeded: true });
-    // The job records themselves are checked where they are built: workflow-graph's runPegasusWorkflow tests.
+    // The job records themselves are checked where they are built: pegasus's runPegasusWorkflow tests.
     expect(result.jobs.map((j) => j.job).sort()).toEqual([
       'create_dir_diamond_0_local',
       'findrange_ID0000002',
@@ -290,7 +290,7 @@ describe('createFabricTestbed', () => {
   it('throws PROTEUS_FABRIC_WORKFLOW_TIMEOUT and removes the run when DAGMan never finishes', async () => {
     const workflow = join(dir.path, 'w.yml');
     await writeFile(workflow, 'name: w\n');
-    const local = submitNode(join(repoRoot, 'packages/workflow-graph/test/fixtures/pegasus-bin-stuck'));
+    const local = submitNode(join(repoRoot, 'packages/pegasus/test/fixtures/pegasus-bin-stuck'));
     const testbed = createFabricTestbed(
       options({
         deploy: false,

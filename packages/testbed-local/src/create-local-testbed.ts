@@ -20,6 +20,7 @@ import {
   writeFileAtomic,
 } from '@proteus-wf/core';
 import { createLocalRunner, createNetnsRunner } from '@proteus-wf/injector';
+import { createSubmitDirWriter } from '@proteus-wf/pegasus';
 import {
   type CgroupTracker,
   createWorkerCgroup,
@@ -596,6 +597,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         reasons: new Map(),
       };
       const startedAt = Date.now();
+      const submitDir = createSubmitDirWriter(join(runDir, 'submit'), { workflow: workflow.name, jobs: workflow.jobs });
+      await submitDir.start(startedAt / 1000);
       try {
         const results = await executeDag(workflow.jobs, {
           workers: [...workers.values()].map((state) => ({ name: state.info.name, slots: state.slots })),
@@ -611,7 +614,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
               context.readyAt,
               context.submitAt,
               run,
-            ),
+            ).then(async (attempt) => (await submitDir.jobFinished(attempt.value), attempt)),
           onChange: (state) =>
             reportProgress(onProgress, {
               phase: 'run',
@@ -633,6 +636,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
           } else if (result?.status !== 'succeeded') skipped.push(job.name);
         }
         jobs.sort((a, b) => a.ready - b.ready || a.executeStart - b.executeStart);
+        await submitDir.finish(Date.now() / 1000, failures.length === 0 && skipped.length === 0);
         const outcome: WorkflowRunResult = {
           runId: runOptions.runId,
           workflow: workflow.name,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { isProteusError, ProteusError } from '@proteus-wf/core';
 import { graphError, quote } from './internal/errors.js';
 import { parseJsonText } from './internal/json.js';
 import { parseDagman } from './parse-dagman.js';
@@ -22,7 +23,7 @@ export type WorkflowInputFormat =
 
 /** Options of `parseWorkflow` and `loadWorkflowGraph`. */
 export interface LoadWorkflowGraphOptions {
-  /** The input format; detected from the extension, then the content, when absent. */
+  /** The input format; detected from the content, then the extension, when absent. */
   format?: WorkflowInputFormat;
   /** For Flow-Bench adjacency JSON: 1 applies the gen-1 create_dir_/cleanup_ truncation. Default 2. */
   generation?: 1 | 2;
@@ -54,21 +55,51 @@ const BY_EXTENSION: Readonly<Record<string, WorkflowInputFormat>> = {
   '.dag': 'dagman',
 };
 
+const FORMAT_NAMES: Readonly<Record<WorkflowInputFormat, string>> = {
+  json: 'JSON',
+  'flowbench-adjacency': 'Flow-Bench adjacency JSON',
+  wfformat: 'WfFormat JSON',
+  'node-link': 'node-link JSON',
+  'pegasus-yaml': 'Pegasus YAML',
+  'pegasus-dax': 'Pegasus DAX (XML)',
+  dagman: 'DAGMan',
+};
+
 /**
- * Detects a workflow file's format from its extension (`.json`, `.yml`/`.yaml`, `.xml`/`.dax`, `.dag`), else from
- * its first characters (`{`/`[` JSON, `<` XML, `JOB`/`PARENT` lines DAGMan, a `pegasus:` or `jobs:` key YAML).
+ * Detects a workflow file's format from its content — `{`/`[` JSON, `<` XML (DAX), a top-level `pegasus:`, `jobs:` or
+ * `name:` key YAML, `JOB`/`PARENT`/`SUBDAG`/`SPLICE` lines DAGMan — and only when the content says nothing, from its
+ * extension (`.json`, `.yml`/`.yaml`, `.xml`/`.dax`, `.dag`). Content first: `pegasus-plan` accepts a Pegasus 5 YAML
+ * named `workflow.dax`.
  *
- * @example detectWorkflowFormat('montage.json', text); // 'json'
+ * @example detectWorkflowFormat('workflow.dax', 'pegasus: "5.0"\nname: diamond\njobs: []\n'); // 'pegasus-yaml'
  */
 export function detectWorkflowFormat(source: string | undefined, text: string): WorkflowInputFormat | undefined {
-  const byExtension = source === undefined ? undefined : BY_EXTENSION[extname(source).toLowerCase()];
-  if (byExtension !== undefined) return byExtension;
+  return detectFromContent(text) ?? formatOfExtension(source);
+}
+
+function formatOfExtension(source: string | undefined): WorkflowInputFormat | undefined {
+  return source === undefined ? undefined : BY_EXTENSION[extname(source).toLowerCase()];
+}
+
+function detectFromContent(text: string): WorkflowInputFormat | undefined {
   const head = text.replace(/^\uFEFF/, '').trimStart();
   if (head.startsWith('{') || head.startsWith('[')) return 'json';
   if (head.startsWith('<')) return 'pegasus-dax';
+  if (/^(pegasus|jobs|name|x-pegasus|transformationCatalog|replicaCatalog|jobDependencies)\s*:/m.test(text)) {
+    return 'pegasus-yaml';
+  }
   if (/^\s*(JOB|PARENT|SUBDAG|SPLICE)\s/im.test(text)) return 'dagman';
-  if (/^(pegasus|jobs|name)\s*:/m.test(text)) return 'pegasus-yaml';
   return undefined;
+}
+
+/** The first characters of a text, for "found ..." in messages. */
+function headOf(text: string): string {
+  const head = text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .slice(0, 40)
+    .replace(/\s+/g, ' ');
+  return head === '' ? 'an empty file' : quote(head);
 }
 
 /**
@@ -87,7 +118,36 @@ export function parseWorkflow(text: string, options: ParseWorkflowOptions = {}):
       `workflow-graph/parseWorkflow (${source}): unknown format ${quote(options.format)}. Use one of ${[...FORMATS].join(', ')}.`,
     );
   }
-  const format = options.format ?? detectWorkflowFormat(options.source, text);
+  const byContent = detectFromContent(text);
+  const format = options.format ?? byContent ?? formatOfExtension(options.source);
+  try {
+    return parseAs(format, text, source, options);
+  } catch (error) {
+    // Say which format was expected and why, and what the text looks like, when the two may disagree.
+    if (!isProteusError(error) || format === undefined || error.code === 'PROTEUS_GRAPH_UNKNOWN_FORMAT') throw error;
+    const family = (f: WorkflowInputFormat | undefined) =>
+      f === 'flowbench-adjacency' || f === 'wfformat' || f === 'node-link' ? 'json' : f;
+    if (byContent !== undefined && family(byContent) === family(format)) throw error;
+    const why =
+      options.format !== undefined ? 'as { format } asked' : `from the ${extname(source) || 'missing'} extension`;
+    const found =
+      byContent === undefined
+        ? `content starting ${headOf(text)}`
+        : `content that looks like ${FORMAT_NAMES[byContent]}`;
+    throw new ProteusError(
+      error.code,
+      `${error.message} (read as ${FORMAT_NAMES[format]} ${why}; found ${found}.${byContent === undefined ? '' : ` Pass { format: '${byContent}' }.`})`,
+      { details: error.details, cause: error },
+    );
+  }
+}
+
+function parseAs(
+  format: WorkflowInputFormat | undefined,
+  text: string,
+  source: string,
+  options: ParseWorkflowOptions,
+): WorkflowGraph {
   const named = { source, ...(options.workflow === undefined ? {} : { workflow: options.workflow }) };
   switch (format) {
     case 'json':
@@ -122,7 +182,7 @@ export function parseWorkflow(text: string, options: ParseWorkflowOptions = {}):
     default:
       throw graphError(
         'PROTEUS_GRAPH_UNKNOWN_FORMAT',
-        `workflow-graph/parseWorkflow (${source}): cannot tell the workflow format from the name or content. Pass { format } (one of ${[...FORMATS].join(', ')}).`,
+        `workflow-graph/parseWorkflow (${source}): cannot tell the workflow format: expected JSON ({ or [), XML (<adag>), Pegasus YAML (pegasus:/jobs: keys) or DAGMan (JOB lines), found ${headOf(text)} with ${extname(source) ? `the unknown extension ${extname(source)}` : 'no extension'}. Pass { format } (one of ${[...FORMATS].join(', ')}).`,
       );
   }
 }

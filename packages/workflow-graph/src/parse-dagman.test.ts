@@ -5,7 +5,7 @@ import { parseDagman } from './parse-dagman.js';
 
 describe('parseDagman', () => {
   it('reads the JOB and multi-parent PARENT ... CHILD lines of a Pegasus run .dag (SCRIPT, RETRY, MAXJOBS ignored)', async () => {
-    const text = await readFile(join(import.meta.dirname, '../test/fixtures/pegasus-run/diamond-0.dag'), 'utf8');
+    const text = await readFile(join(import.meta.dirname, '../test/fixtures/pegasus-run-diamond-0.dag'), 'utf8');
     const dag = parseDagman(text);
     expect(dag.jobNames()).toHaveLength(5);
     expect(dag.parents('merge_analyze_ID0000004')).toEqual(['findrange_ID0000002', 'findrange_ID0000003']);

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   adjacencyHash,
@@ -8,7 +10,7 @@ import {
   toJson,
   type WorkflowGraph,
 } from '../src/index.js';
-import { fixture, hasSharedDatasets, sharedDataset } from './helpers.js';
+import { createTempDir, fixture, hasSharedDatasets, sharedDataset } from './helpers.js';
 
 const namedEdges = (graph: WorkflowGraph) => {
   const names = graph.jobNames();
@@ -313,6 +315,32 @@ describe('loadWorkflowGraph', () => {
     expect(() => parseWorkflow('{}', { format: 'cwl' as never })).toThrow(
       expect.objectContaining({ code: 'PROTEUS_GRAPH_UNKNOWN_FORMAT' }),
     );
+  });
+
+  it('detects the format from content before the extension: a Pegasus 5 YAML named .dax loads', async () => {
+    const temp = await createTempDir('proteus-graph-detect-');
+    try {
+      const yamlAsDax = join(temp.path, 'workflow.dax');
+      await copyFile(fixture('diamond.yml'), yamlAsDax);
+      expect((await loadWorkflowGraph(yamlAsDax)).attributes.format).toBe('pegasus-yaml');
+      const daxAsJson = join(temp.path, 'workflow.json');
+      await copyFile(fixture('diamond-3.0.dax'), daxAsJson);
+      expect((await loadWorkflowGraph(daxAsJson)).attributes.format).toBe('pegasus-dax');
+    } finally {
+      await temp.dispose();
+    }
+  });
+
+  it('names the format it expected and what it found when the extension or { format } disagrees with the content', () => {
+    const yaml = readFileSync(fixture('diamond.yml'), 'utf8');
+    try {
+      parseWorkflow(yaml, { format: 'pegasus-dax', source: 'workflow.dax' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'PROTEUS_GRAPH_MALFORMED_XML' });
+      expect((error as Error).message).toContain('Pegasus YAML');
+    }
+    expect(() => parseWorkflow('hello there', { source: 'notes.txt' })).toThrow(/found "hello there"/);
   });
 
   it('detects the format from content when the extension says nothing', () => {

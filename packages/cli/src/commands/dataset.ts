@@ -5,13 +5,13 @@ import {
   FEATURE_PIPELINES,
   type FeaturePipelineName,
   type Generation,
-  loadFlowBench,
   summarizeDataset,
   writeDatasetArrow,
 } from '@proteus-wf/features';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { createProgressReporter } from '../progress-reporter.js';
+import { loadDatasetInput } from '../load-dataset-input.js';
 
 interface LoadArgs {
   path: string;
@@ -44,7 +44,7 @@ export interface ConvertSummary {
  * @example proteus dataset inspect ../shared/datasets/flowbench/montage.zip --json
  */
 export function registerDatasetCommands(cli: Argv, io: CliIo): Argv {
-  return cli.command('dataset', 'Inspect Flow-Bench traces and convert them into feature files', (dataset) =>
+  return cli.command('dataset', 'Inspect datasets and convert them into feature files', (dataset) =>
     dataset
       .command(
         'inspect <path>',
@@ -52,7 +52,7 @@ export function registerDatasetCommands(cli: Argv, io: CliIo): Argv {
         (y) => withLoadOptions(y),
         async (argv) => {
           const args = argv as unknown as LoadArgs;
-          const loaded = await loadFlowBench(resolve(io.cwd, args.path), loadOptions(args, io));
+          const loaded = await loadDatasetInput(resolve(io.cwd, args.path), loadOptions(args, io));
           printResult(io, summarizeDataset(loaded), { json: args.json, table: renderSummary });
         },
       )
@@ -69,7 +69,7 @@ export function registerDatasetCommands(cli: Argv, io: CliIo): Argv {
             .option('out', { type: 'string', demandOption: true, describe: 'The .arrow file to write' }),
         async (argv) => {
           const args = argv as unknown as ConvertArgs;
-          const loaded = await loadFlowBench(resolve(io.cwd, args.path), loadOptions(args, io));
+          const loaded = await loadDatasetInput(resolve(io.cwd, args.path), loadOptions(args, io));
           const features = extractFeatures(loaded, { pipeline: args.pipeline });
           const out = resolve(io.cwd, args.out);
           await writeDatasetArrow(features, out);
@@ -93,7 +93,11 @@ export function registerDatasetCommands(cli: Argv, io: CliIo): Argv {
 
 function withLoadOptions(y: Argv): Argv {
   return y
-    .positional('path', { type: 'string', demandOption: true, describe: 'A Flow-Bench zip or extracted folder' })
+    .positional('path', {
+      type: 'string',
+      demandOption: true,
+      describe: 'A Flow-Bench zip or folder, Pegasus submit dir(s), or WfFormat instance(s)',
+    })
     .option('adjacency', {
       type: 'string',
       describe: 'The DAG as Flow-Bench adjacency JSON (default: adjacency_list_dags/<workflow>.json beside the input)',

@@ -17,6 +17,7 @@ import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { type MajorityBaseline, majorityBaseline, predictedSingleClass } from '../majority-baseline.js';
 import { createProgressReporter } from '../progress-reporter.js';
+import { loadDatasetInput } from '../load-dataset-input.js';
 import { runTrainSsl, type SslTrainSummary, saveIfAsked, sharedTrainOptions, type TrainSslArgs } from './train-ssl.js';
 
 // The SSL path reads a subset of these arguments; `train` narrows what it leaves as strings.
@@ -194,7 +195,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
       async (argv) => {
         const args = withTrainDefaults(io, argv as unknown as Partial<TrainArgs> & Omit<TrainArgs, TrainDefaulted>);
         const onProgress = createProgressReporter(io);
-        const dataset = await loadFlowBench(resolve(io.cwd, args.dataset), {
+        const dataset = await loadDatasetInput(resolve(io.cwd, args.dataset), {
           ...(args.adjacency ? { adjacency: resolve(io.cwd, args.adjacency) } : {}),
           ...(args.generation ? { generation: args.generation } : {}),
           signal: io.signal,
@@ -361,7 +362,7 @@ async function loadForModel(model: LoadedModel, args: ModelArgs, io: CliIo): Pro
     }
   }
   try {
-    return await loadFlowBench(path, { ...(adjacency ? { adjacency } : {}), signal: io.signal, onProgress });
+    return await loadDatasetInput(path, { ...(adjacency ? { adjacency } : {}), modelGraph, signal: io.signal, onProgress });
   } catch (error) {
     if (adjacency === undefined && isProteusError(error, 'PROTEUS_FEATURES_ADJACENCY_NOT_FOUND')) {
       return loadFlowBench(path, { adjacency: modelGraph(), signal: io.signal, onProgress });

@@ -49,7 +49,9 @@ export function parseJobstateLog(text: string): Jobstate {
     if (state === 'SUBMIT') entry.submits++;
     if (fields[4] && fields[4] !== '-' && fields[4] !== 'None') entry.site = fields[4];
     if (state === 'JOB_SUCCESS') entry.exitCode = 0;
-    if (state === 'JOB_FAILURE' || state === 'POST_SCRIPT_FAILURE') {
+    if (state === 'SUBMIT') delete entry.exitCode;
+    // The job's own exit code (JOB_FAILURE) wins over pegasus-exitcode's verdict on the same attempt.
+    if (state === 'JOB_FAILURE' || (state === 'POST_SCRIPT_FAILURE' && !entry.exitCode)) {
       const code = Number(fields[3]);
       entry.exitCode = Number.isFinite(code) && code !== 0 ? code : 1;
     }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseDagman } from '@proteus-wf/workflow-graph';
 import { describe, expect, it } from 'vitest';
 import { buildJobRecords } from './build-job-records.js';
-import { parseDagman } from './parse-dagman.js';
 import { parseJobstateLog } from './parse-jobstate-log.js';
 import { parseKickstart } from './parse-kickstart.js';
 

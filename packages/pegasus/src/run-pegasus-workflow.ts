@@ -11,12 +11,12 @@ import {
   sleep,
   type WorkflowRunResult,
 } from '@proteus-wf/core';
+import type { WorkflowGraph } from '@proteus-wf/workflow-graph';
+import { parseDagman } from '@proteus-wf/workflow-graph';
 import { buildJobRecords } from './build-job-records.js';
 import { parseBraindump } from './parse-braindump.js';
-import { parseDagman } from './parse-dagman.js';
 import { parseJobstateLog } from './parse-jobstate-log.js';
 import { type KickstartRecord, parseKickstart } from './parse-kickstart.js';
-import type { WorkflowGraph } from './workflow-graph.js';
 
 /*
  * One Pegasus run on a remote submit node, driven over a CommandRunner (testbeds.md §4.3-4.5): the cloud testbeds

@@ -6,6 +6,10 @@ export interface Braindump {
   daxLabel?: string;
   dag?: string;
   submitDir?: string;
+  /** The submit user (`user`). */
+  user?: string;
+  /** The top workflow's `wf_uuid` (`root_wf_uuid`); equal to `wfUuid` for a top-level workflow. */
+  rootWfUuid?: string;
 }
 
 /**
@@ -29,5 +33,7 @@ export function parseBraindump(text: string): Braindump {
   set('daxLabel', 'dax_label');
   set('dag', 'dag');
   set('submitDir', 'submit_dir');
+  set('user', 'user');
+  set('rootWfUuid', 'root_wf_uuid');
   return out;
 }

@@ -68,13 +68,13 @@ describe('parseKickstart', () => {
     expect(parseKickstart('---\n')).toEqual([]);
   });
 
-  it('throws PROTEUS_GRAPH_MALFORMED_YAML for text that is not YAML', () => {
+  it('throws PROTEUS_PEGASUS_MALFORMED_KICKSTART for text that is not YAML', () => {
     let error: unknown;
     try {
       parseKickstart('- invocation: [True\n  hostname: "w1', { source: 'x.out.000' });
     } catch (e) {
       error = e;
     }
-    expect(isProteusError(error, 'PROTEUS_GRAPH_MALFORMED_YAML')).toBe(true);
+    expect(isProteusError(error, 'PROTEUS_PEGASUS_MALFORMED_KICKSTART')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-import { graphError } from './internal/errors.js';
-import { loadYaml } from './internal/libraries.js';
+import * as yaml from 'yaml';
+import { pegasusError } from './internal/errors.js';
 
 /* Kickstart 3.0 records (testbeds.md §4.5): the YAML that pegasus-kickstart writes to each job's `.out.NNN` file. */
 
@@ -29,7 +29,7 @@ export interface KickstartRecord {
  * come from `mainjob.usage`, I/O counters are summed over `mainjob.procs`, the exit code is `regular_exitcode` (else
  * derived from `raw`).
  * @example parseKickstart(await readFile('00/00/preprocess_ID0000001.out.000', 'utf8'))[0]?.hostname
- * @throws ProteusError PROTEUS_GRAPH_MALFORMED_YAML when the text is not YAML (with line and column)
+ * @throws ProteusError PROTEUS_PEGASUS_MALFORMED_KICKSTART when the text is not YAML (with line and column)
  */
 export function parseKickstart(text: string, options: ParseKickstartOptions = {}): KickstartRecord[] {
   const document = readYaml(text, options.source ?? '<kickstart>');
@@ -66,15 +66,15 @@ export function parseKickstart(text: string, options: ParseKickstartOptions = {}
 }
 
 function readYaml(text: string, source: string): unknown {
-  const where = `workflow-graph/parseKickstart (${source})`;
+  const where = `pegasus/parseKickstart (${source})`;
   // Kickstart writes YAML 1.1-style booleans (`invocation: True`); the core schema reads them, and a repeated key
   // (which kickstart does not emit) is tolerated rather than losing the whole record.
-  const document = loadYaml(where).parseDocument(text, { uniqueKeys: false });
+  const document = yaml.parseDocument(text, { uniqueKeys: false });
   const first = document.errors[0];
   if (first) {
     const [line, column] = first.linePos?.[0] ? [first.linePos[0].line, first.linePos[0].col] : [0, 0];
-    throw graphError(
-      'PROTEUS_GRAPH_MALFORMED_YAML',
+    throw pegasusError(
+      'PROTEUS_PEGASUS_MALFORMED_KICKSTART',
       `${where}: malformed YAML at line ${line}, column ${column}: ${first.message.split('\n')[0]}. ` +
         'Is this a kickstart 3.0 record (.out.NNN)?',
       { details: { line, column, code: first.code }, cause: first },

@@ -1,7 +1,7 @@
 import type { JobRecord } from '@proteus-wf/core';
+import type { WorkflowGraph } from '@proteus-wf/workflow-graph';
 import type { Jobstate } from './parse-jobstate-log.js';
 import type { KickstartRecord } from './parse-kickstart.js';
-import type { WorkflowGraph } from './workflow-graph.js';
 
 /**
  * Joins the DAG, jobstate.log and kickstart records of one run into JobRecords (GNN paper Listing 1, Poseidon-X
