@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { ProteusError } from '@proteus-wf/core';
-import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { openSession, type SessionOptions } from './internal/open-session.js';
+import { createOrtTensor } from './onnx/session.js';
 
 /**
  * How an imported model takes its graph:
@@ -189,8 +190,8 @@ function createImportedModel(
             `the dense layout needs graph.adjacency with ${nodes * nodes} values, got ${graph.adjacency?.length ?? 'none'}`,
           );
         }
-        feeds[inputNames.x] = new Tensor('float32', x, [batch, nodes, features]);
-        feeds[inputNames.adjacency as string] = new Tensor('float32', graph.adjacency, [nodes, nodes]);
+        feeds[inputNames.x] = createOrtTensor('float32', x, [batch, nodes, features]);
+        feeds[inputNames.adjacency as string] = createOrtTensor('float32', graph.adjacency, [nodes, nodes]);
       } else {
         const edges = graph.edges;
         if (!edges || edges.sources.length !== edges.targets.length) {
@@ -209,8 +210,8 @@ function createImportedModel(
             edgeIndex[count * batch + b * count + e] = BigInt(target + b * nodes);
           }
         }
-        feeds[inputNames.x] = new Tensor('float32', x, [batch * nodes, features]);
-        feeds[inputNames.edgeIndex as string] = new Tensor('int64', edgeIndex, [2, count * batch]);
+        feeds[inputNames.x] = createOrtTensor('float32', x, [batch * nodes, features]);
+        feeds[inputNames.edgeIndex as string] = createOrtTensor('int64', edgeIndex, [2, count * batch]);
       }
       let results: InferenceSession.OnnxValueMapType;
       try {

@@ -60,9 +60,11 @@ export { appendOptimizerStep, resolveOptimizer } from './onnx/optimizers.js';
 export type {
   CreateSessionOptions,
   ExecutionProvider,
+  OnnxSession,
   ProteusSession,
   RunGraphOptions,
   Tensor,
+  TensorValues,
 } from './onnx/session.js';
 export { createSession, createTensor, runGraph } from './onnx/session.js';
 

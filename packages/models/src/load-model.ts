@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProteusError } from '@proteus-wf/core';
-import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { openSession, type SessionOptions } from './internal/open-session.js';
 import { type AnyModelMetadata, checkModelMetadata, type ModelMetadata } from './model-metadata.js';
+import { createOrtTensor } from './onnx/session.js';
 import { MODEL_FILES } from './save-model.js';
 import type { LoadedSslModel, TrainedSslModel } from './ssl/ssl-model.js';
 import type { TrainedModel } from './train.js';
@@ -145,7 +146,7 @@ function createRunner(
     }
     let result: InferenceSession.ReturnType;
     try {
-      result = await session.run({ [input]: new Tensor('float32', x, [runs, metadata.jobs, features]) }, [output]);
+      result = await session.run({ [input]: createOrtTensor('float32', x, [runs, metadata.jobs, features]) }, [output]);
     } catch (error) {
       throw new ProteusError(
         'PROTEUS_MODELS_SESSION_FAILED',

@@ -144,7 +144,8 @@ export function appendModelForward(
     for (let i = 0; i < spec.gcnLayers; i++) {
       const w = weight(`gcn${i}.weight`);
       // Â (h W) == (Â h) W: aggregate on the narrower side.
-      const z = width <= spec.hidden ? g.matMul(aggregate(h), w) : aggregate(g.matMul(h, w));
+      let z = width <= spec.hidden ? g.matMul(aggregate(h), w) : aggregate(g.matMul(h, w));
+      if (spec.rootWeight) z = g.add(z, g.matMul(h, weight(`gcn${i}.root`)));
       h = maybeDropout(g.relu(g.add(z, weight(`gcn${i}.bias`))));
       width = spec.hidden;
     }

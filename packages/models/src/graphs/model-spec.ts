@@ -26,6 +26,12 @@ export interface GcnSpec {
   dropout?: number;
   /** How the adjacency product runs: `sparse` (gather/scatter over edges), `dense` (one MatMul), or `auto` (default). */
   aggregation?: 'auto' | 'sparse' | 'dense';
+  /**
+   * Give each GCN layer a separate weight for the job's own features (PyG's `root_weight` of GraphConv/SAGEConv):
+   * `h' = Â h W + h W_root + b`, weight `gcn{i}.root`. With symmetric normalization a job with many parents keeps
+   * only 1/(d+1) of its own features in `Â h`; job-level anomalies live mostly in the job's own delays. Default false.
+   */
+  rootWeight?: boolean;
 }
 
 /** MLP baseline per job (no graph). */
@@ -57,10 +63,13 @@ export interface WeightTensor {
   data: Float32Array;
 }
 
-/** Named weights: `gcn{i}.weight` [in,out], `gcn{i}.bias` [out], `mlp{i}.weight` [in,out], `mlp{i}.bias` [out]. */
+/**
+ * Named weights: `gcn{i}.weight` [in,out], `gcn{i}.root` [in,out] (with `rootWeight`), `gcn{i}.bias` [out],
+ * `mlp{i}.weight` [in,out], `mlp{i}.bias` [out].
+ */
 export type ModelWeights = Record<string, WeightTensor>;
 
-const DEFAULTS = { hidden: 64, gcnLayers: 2, mlpLayers: 2, mlpOnlyLayers: 3, dropout: 0 };
+const DEFAULTS = { hidden: 64, gcnLayers: 2, mlpLayers: 2, mlpOnlyLayers: 3, dropout: 0, rootWeight: false };
 
 function invalidSpec(message: string, spec: unknown): ProteusError {
   return new ProteusError('PROTEUS_MODELS_INVALID_SPEC', `models/defineModelSpec: ${message}`, { details: spec });
@@ -119,7 +128,14 @@ export function defineModelSpec(spec: ModelSpec): ResolvedModelSpec {
     mlpLayers: positiveInt(spec.mlpLayers ?? DEFAULTS.mlpLayers, 'mlpLayers', spec),
     dropout,
     aggregation: aggregation === 'auto' ? chooseAggregation(spec.adjacency, nodes) : aggregation,
+    rootWeight: rootWeightOf(spec),
   };
+}
+
+function rootWeightOf(spec: GcnSpec): boolean {
+  const value = spec.rootWeight ?? DEFAULTS.rootWeight;
+  if (typeof value !== 'boolean') throw invalidSpec(`rootWeight must be true or false, got ${String(value)}`, spec);
+  return value;
 }
 
 /** Sparse gather/scatter wins unless the adjacency is dense (measured in docs/engine.md). */
@@ -135,7 +151,9 @@ export function weightShapes(spec: ResolvedModelSpec): [string, number[]][] {
   let width = spec.features;
   if (spec.kind === 'gcn') {
     for (let i = 0; i < spec.gcnLayers; i++) {
-      shapes.push([`gcn${i}.weight`, [width, spec.hidden]], [`gcn${i}.bias`, [spec.hidden]]);
+      shapes.push([`gcn${i}.weight`, [width, spec.hidden]]);
+      if (spec.rootWeight) shapes.push([`gcn${i}.root`, [width, spec.hidden]]);
+      shapes.push([`gcn${i}.bias`, [spec.hidden]]);
       width = spec.hidden;
     }
   }
@@ -149,7 +167,7 @@ export function weightShapes(spec: ResolvedModelSpec): [string, number[]][] {
 }
 
 /**
- * Seeded initial weights: GCN layers Glorot-uniform with zero bias (PyG GCNConv); linear layers like torch.nn.Linear
+ * Seeded initial weights: GCN layers (and their root weights) Glorot-uniform with zero bias (PyG GCNConv); linear layers like torch.nn.Linear
  * (weight and bias uniform in +-1/sqrt(fan_in)).
  * @example const weights = initWeights(defineModelSpec(spec), createRng(42));
  */

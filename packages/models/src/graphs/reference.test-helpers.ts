@@ -46,10 +46,11 @@ export function referenceLogits(spec: ResolvedModelSpec, weights: ModelWeights, 
     const n = spec.nodes;
     for (let l = 0; l < spec.gcnLayers; l++) {
       const z = linear(h, w(`gcn${l}.weight`), { data: new Float32Array(spec.hidden) });
+      const root = spec.rootWeight ? linear(h, w(`gcn${l}.root`), { data: new Float32Array(spec.hidden) }) : undefined;
       const bias = w(`gcn${l}.bias`).data;
       h = z.map((_, i) =>
         bias.reduce<number[]>((acc, bv, c) => {
-          let s = bv;
+          let s = bv + (root ? ((root[i] as number[])[c] as number) : 0);
           for (let j = 0; j < n; j++) s += (spec.adjacency[i * n + j] as number) * ((z[j] as number[])[c] as number);
           acc.push(s);
           return acc;

@@ -1,11 +1,17 @@
 // The trainer: owns one training-step session and one evaluation session, keeps weights and optimizer state as
 // onnxruntime tensors between steps (the outputs of step k are fed as inputs of step k+1, never copied in JS).
 import { createRng, ProteusError, type Rng } from '@proteus-wf/core';
-import * as ort from 'onnxruntime-node';
 import { createTrainerState } from '../internal/trainer-state.js';
 import type { OptimizerSpec, ResolvedOptimizer } from '../onnx/optimizers.js';
 import { resolveOptimizer } from '../onnx/optimizers.js';
-import { type CreateSessionOptions, createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
+import {
+  type CreateSessionOptions,
+  createSession,
+  createTensor,
+  type ExecutionProvider,
+  runSession,
+  type Tensor,
+} from '../onnx/session.js';
 import { inputShape } from './model-graph.js';
 import {
   assertWeights,
@@ -136,7 +142,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     }
     return x.length / sampleSize;
   };
-  const xTensor = (x: Float32Array, batch: number) => new ort.Tensor('float32', x, [batch, ...itemDims, spec.features]);
+  const xTensor = (x: Float32Array, batch: number) => createTensor('float32', x, [batch, ...itemDims, spec.features]);
 
   const trainer: Trainer = {
     spec,
@@ -166,23 +172,23 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
         weight[i] = (classWeights[label] as number) * (mask ? (mask[i] as number) : 1);
       }
       const itemShape = [batch, ...itemDims].slice(0, spec.kind === 'gcn' && spec.level === 'graph' ? 1 : undefined);
-      const feeds: Record<string, ort.Tensor> = {
+      const feeds: Record<string, Tensor> = {
         ...current.params,
         ...current.state,
         x: xTensor(x, batch),
-        target: new ort.Tensor('float32', target, [...itemShape, spec.classes]),
-        weight: new ort.Tensor('float32', weight, itemShape),
-        step: new ort.Tensor('float32', new Float32Array([current.stepCount + 1]), []),
-        lr: new ort.Tensor('float32', new Float32Array([lr]), []),
+        target: createTensor('float32', target, [...itemShape, spec.classes]),
+        weight: createTensor('float32', weight, itemShape),
+        step: createTensor('float32', new Float32Array([current.stepCount + 1]), []),
+        lr: createTensor('float32', new Float32Array([lr]), []),
       };
       for (const mask of graph.dropoutMasks) {
         const dims = mask.shape.map((d) => (typeof d === 'number' ? d : batch));
         const data = new Float32Array(dims.reduce((p, d) => p * d, 1));
         fillMask(data, spec.dropout);
-        feeds[mask.name] = new ort.Tensor('float32', data, dims);
+        feeds[mask.name] = createTensor('float32', data, dims);
       }
       const out = await runSession(train.session, feeds, 'Trainer.step');
-      const loss = (out.loss as ort.Tensor).data[0] as number;
+      const loss = (out.loss as Tensor).data[0] as number;
       if (!Number.isFinite(loss)) {
         // Keep the last good weights and state: the caller can lower the learning rate and retry.
         throw new ProteusError(
@@ -197,7 +203,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     async evaluate(x) {
       const batch = batchOf(x, 'evaluate');
       const out = await runSession(evaluation.session, { ...current.params, x: xTensor(x, batch) }, 'Trainer.evaluate');
-      return (out.probabilities as ort.Tensor).data as Float32Array;
+      return (out.probabilities as Tensor).data as Float32Array;
     },
     weights() {
       return current.weights();

@@ -1,6 +1,6 @@
 import { isProteusError, ProteusError } from '@proteus-wf/core';
 import type { InferenceSession } from 'onnxruntime-node';
-import { createSession, type ExecutionProvider } from '../onnx/session.js';
+import { createOrtSession, type ExecutionProvider } from '../onnx/session.js';
 
 /** Where and how to run a model: onnxruntime execution providers in preference order, and intra-op threads. */
 export interface SessionOptions {
@@ -21,7 +21,7 @@ export async function openSession(
   source: string,
 ): Promise<InferenceSession> {
   try {
-    const { session } = await createSession(bytes, {
+    const { session } = await createOrtSession(bytes, {
       ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
     });

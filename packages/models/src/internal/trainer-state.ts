@@ -1,14 +1,15 @@
 // Weights and optimizer state of a trainer, kept as onnxruntime tensors between steps: the outputs `<name>.next` of
 // step k become the inputs of step k+1 and are never copied in JS.
-import * as ort from 'onnxruntime-node';
+
 import type { ModelWeights } from '../graphs/model-spec.js';
+import { createTensor, type OnnxSession, type Tensor } from '../onnx/session.js';
 
 /** The mutable tensors and lifetime of a trainer (GCN/MLP or SSL). */
 export interface TrainerState {
   /** The current weights by name (replaced by `loadWeights`, updated by `advance`). */
-  readonly params: Record<string, ort.Tensor>;
+  readonly params: Record<string, Tensor>;
   /** The current optimizer state by name. */
-  readonly state: Record<string, ort.Tensor>;
+  readonly state: Record<string, Tensor>;
   readonly stepCount: number;
   readonly released: boolean;
   /** Copies `weights` into fresh tensors (the caller has checked their shapes). */
@@ -18,7 +19,7 @@ export interface TrainerState {
   /** A copy of the current weights. */
   weights(): ModelWeights;
   /** Takes the `<name>.next` outputs of a training step as the new weights and state, and counts the step. */
-  advance(out: Readonly<Record<string, ort.OnnxValue>>): void;
+  advance(out: Readonly<Record<string, Tensor>>): void;
   /** Releases the sessions once; later calls do nothing. */
   release(): Promise<void>;
 }
@@ -31,10 +32,10 @@ export function createTrainerState(
   shapes: ReadonlyMap<string, number[]>,
   graph: { paramNames: readonly string[]; stateNames: readonly string[] },
   initial: ModelWeights,
-  sessions: readonly ort.InferenceSession[],
+  sessions: readonly OnnxSession[],
 ): TrainerState {
-  let params: Record<string, ort.Tensor> = {};
-  let state: Record<string, ort.Tensor> = {};
+  let params: Record<string, Tensor> = {};
+  let state: Record<string, Tensor> = {};
   let stepCount = 0;
   let released = false;
   const result: TrainerState = {
@@ -53,7 +54,7 @@ export function createTrainerState(
     loadWeights(weights) {
       params = {};
       for (const [name, shape] of shapes) {
-        params[name] = new ort.Tensor(
+        params[name] = createTensor(
           'float32',
           Float32Array.from((weights[name] as { data: Float32Array }).data),
           shape,
@@ -64,20 +65,20 @@ export function createTrainerState(
       state = {};
       for (const name of graph.stateNames) {
         const shape = shapes.get(name.slice(0, name.lastIndexOf('.'))) ?? [];
-        state[name] = new ort.Tensor('float32', new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
+        state[name] = createTensor('float32', new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
       }
       stepCount = 0;
     },
     weights() {
       const copy: ModelWeights = {};
       for (const [name, shape] of shapes) {
-        copy[name] = { shape: [...shape], data: Float32Array.from((params[name] as ort.Tensor).data as Float32Array) };
+        copy[name] = { shape: [...shape], data: Float32Array.from((params[name] as Tensor).data as Float32Array) };
       }
       return copy;
     },
     advance(out) {
-      for (const name of graph.paramNames) params[name] = out[`${name}.next`] as ort.Tensor;
-      for (const name of graph.stateNames) state[name] = out[`${name}.next`] as ort.Tensor;
+      for (const name of graph.paramNames) params[name] = out[`${name}.next`] as Tensor;
+      for (const name of graph.stateNames) state[name] = out[`${name}.next`] as Tensor;
       stepCount++;
     },
     async release() {

@@ -1,12 +1,49 @@
 // onnxruntime-node sessions for Proteus graphs: execution-provider selection with a documented CPU fallback, thread
-// settings, tensors and runs. The only module that touches onnxruntime at runtime: other packages create tensors and
-// run graphs through `createTensor` / `runGraph` and see onnxruntime only through the `Tensor` type.
+// settings, tensors and runs. Other packages create tensors and run graphs through `createTensor` / `runGraph` and
+// see onnxruntime only through the `Tensor` and `OnnxSession` types declared here, so our declarations never pull in
+// onnxruntime-common's (DOM-typed) ones, and onnxruntime-node is loaded on the first tensor or session only.
 import { ProteusError } from '@proteus-wf/core';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { onnxRuntime } from '../internal/onnx-runtime.js';
 import type { DType, TensorData } from './graph-builder.js';
 
-/** A tensor onnxruntime can run on: made by `createTensor`, returned by `runGraph` (onnxruntime-node's `Tensor`). */
-export type Tensor = ort.Tensor;
+/** The element arrays a tensor can hold (by element type: float32, float64, int64, bool/uint8, ...). */
+export type TensorValues =
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | string[];
+
+/**
+ * A tensor onnxruntime can run on: made by `createTensor`, returned by `runGraph`. At runtime it is onnxruntime-node's
+ * `Tensor`; this is the part of it Proteus relies on.
+ */
+export interface Tensor {
+  /** The element type, e.g. `'float32'`. */
+  readonly type: string;
+  readonly dims: readonly number[];
+  /** The elements, row-major (the array type follows `type`). */
+  readonly data: TensorValues;
+  /** Frees the tensor's native memory early (optional; garbage collection does it otherwise). */
+  dispose(): void;
+}
+
+/** An open onnxruntime inference session (onnxruntime-node's `InferenceSession`, as far as Proteus uses it). */
+export interface OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs the graph; prefer `runGraph`, which wraps failures in a `ProteusError`. */
+  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /** Releases the native session. */
+  release(): Promise<void>;
+}
 
 /** Options of `runGraph`. */
 export interface RunGraphOptions {
@@ -33,7 +70,7 @@ export interface CreateSessionOptions {
 
 /** A created session and the providers it actually runs on. */
 export interface ProteusSession {
-  session: ort.InferenceSession;
+  session: OnnxSession;
   providers: ExecutionProvider[];
 }
 
@@ -46,6 +83,15 @@ const DEFAULTS = { executionProviders: ['cpu'] as readonly ExecutionProvider[], 
  * fallback; PROTEUS_MODELS_SESSION_FAILED when onnxruntime rejects the model
  */
 export async function createSession(bytes: Uint8Array, options: CreateSessionOptions = {}): Promise<ProteusSession> {
+  return createOrtSession(bytes, options);
+}
+
+/** `createSession` with onnxruntime's own session type, for code in this package that needs more of it. */
+export async function createOrtSession(
+  bytes: Uint8Array,
+  options: CreateSessionOptions = {},
+): Promise<{ session: ort.InferenceSession; providers: ExecutionProvider[] }> {
+  const runtime = onnxRuntime();
   const providers = [...(options.executionProviders ?? DEFAULTS.executionProviders)];
   const threads = options.threads ?? DEFAULTS.threads;
   if (!Number.isInteger(threads) || threads < 0) {
@@ -60,12 +106,12 @@ export async function createSession(bytes: Uint8Array, options: CreateSessionOpt
       'models/createSession: executionProviders is empty; pass e.g. ["cpu"]',
     );
   }
-  const known = new Set(ort.listSupportedBackends().map((b) => b.name));
+  const known = new Set(runtime.listSupportedBackends().map((b) => b.name));
   const unknown = providers.filter((p) => !known.has(p));
   if (unknown.length > 0) {
     throw new ProteusError(
       'PROTEUS_MODELS_EP_UNAVAILABLE',
-      `models/createSession: execution provider(s) ${unknown.join(', ')} not known to onnxruntime-node ${ort.env.versions.common} (available: ${[...known].join(', ')})`,
+      `models/createSession: execution provider(s) ${unknown.join(', ')} not known to onnxruntime-node ${runtime.env.versions.common} (available: ${[...known].join(', ')})`,
       { details: { requested: providers, available: [...known] } },
     );
   }
@@ -79,7 +125,7 @@ export async function createSession(bytes: Uint8Array, options: CreateSessionOpt
     logSeverityLevel: 4,
   });
   try {
-    return { session: await ort.InferenceSession.create(bytes, sessionOptions(providers)), providers };
+    return { session: await runtime.InferenceSession.create(bytes, sessionOptions(providers)), providers };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     const providerFailure = /ExecutionProvider|shared library|backend|provider/i.test(message);
@@ -87,7 +133,7 @@ export async function createSession(bytes: Uint8Array, options: CreateSessionOpt
     if (providerFailure && nonCpu.length > 0) {
       if (providers.includes('cpu')) {
         try {
-          return { session: await ort.InferenceSession.create(bytes, sessionOptions(['cpu'])), providers: ['cpu'] };
+          return { session: await runtime.InferenceSession.create(bytes, sessionOptions(['cpu'])), providers: ['cpu'] };
         } catch (cpuCause) {
           throw sessionFailed(cpuCause);
         }
@@ -116,10 +162,10 @@ function sessionFailed(cause: unknown): ProteusError {
  * @throws ProteusError PROTEUS_MODELS_SESSION_FAILED when the run fails
  */
 export async function runSession(
-  session: ort.InferenceSession,
-  feeds: Record<string, ort.Tensor>,
+  session: OnnxSession,
+  feeds: Readonly<Record<string, Tensor>>,
   where: string,
-): Promise<ort.InferenceSession.ReturnType> {
+): Promise<Record<string, Tensor>> {
   try {
     return await session.run(feeds);
   } catch (cause) {
@@ -167,6 +213,11 @@ const ARRAY_TYPES = {
  * `dtype`, or `data.length` differs from the product of `dims`
  */
 export function createTensor(dtype: DType, data: TensorData, dims: readonly number[]): Tensor {
+  return createOrtTensor(dtype, data, dims);
+}
+
+/** `createTensor` with onnxruntime's own tensor type, for code in this package that feeds onnxruntime directly. */
+export function createOrtTensor(dtype: DType, data: TensorData, dims: readonly number[]): ort.Tensor {
   const arrayType = ARRAY_TYPES[dtype];
   if (arrayType === undefined || !(data instanceof arrayType)) {
     throw new ProteusError(
@@ -193,11 +244,11 @@ export function createTensor(dtype: DType, data: TensorData, dims: readonly numb
       { details: { dtype, dims, length: data.length } },
     );
   }
-  return new ort.Tensor(dtype, data, dims);
+  return new (onnxRuntime().Tensor)(dtype, data, dims);
 }
 
 /** Wraps a typed array as an onnxruntime tensor without copying (the dtype follows the array type). */
-export function toTensor(data: Float32Array | Float64Array | BigInt64Array, dims: readonly number[]): ort.Tensor {
+export function toTensor(data: Float32Array | Float64Array | BigInt64Array, dims: readonly number[]): Tensor {
   if (data instanceof Float32Array) return createTensor('float32', data, dims);
   if (data instanceof Float64Array) return createTensor('float64', data, dims);
   return createTensor('int64', data, dims);

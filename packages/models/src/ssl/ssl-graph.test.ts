@@ -2,6 +2,7 @@ import { createRng } from '@proteus-wf/core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { resolveOptimizer } from '../onnx/optimizers.js';
+import { createSession, createTensor, runGraph, type Tensor } from '../onnx/session.js';
 import { buildUncertaintyGraph } from '../uncertainty/uncertainty-graph.js';
 import { buildSslInferenceGraph, buildSslTrainingGraph } from './ssl-graph.js';
 import { defineSslSpec, initSslWeights, type SslSpec, sslWeightShapes } from './ssl-spec.js';
@@ -211,5 +212,159 @@ describe('defineSslSpec', () => {
     expect(() => defineSslSpec(tinySpec({ inputNormalization: zeroStd }))).toThrow(
       expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
     );
+  });
+});
+
+// An independent float64 implementation of the SSL loss (ml.md §3.2-3.6, written from the formulas, not the graph).
+type Matrix = number[][];
+function sslLossReference(
+  spec: ReturnType<typeof defineSslSpec>,
+  weights: ReturnType<typeof initSslWeights>,
+  inputs: {
+    runs: number;
+    x: Float32Array;
+    xAugmented: Float32Array;
+    augmented: Float32Array;
+    jobWeight: Float32Array;
+    noise: Float32Array;
+    temperature: number;
+  },
+): { loss: number; reconstructionLoss: number; contrastLoss: number } {
+  const { groups: G, categories: K } = spec;
+  const matrix = (name: string): Matrix => {
+    const w = weights[name] as { shape: number[]; data: Float32Array };
+    const [rows, cols] = w.shape as [number, number];
+    return Array.from({ length: rows }, (_, r) => Array.from(w.data.subarray(r * cols, (r + 1) * cols), Number));
+  };
+  const times = (h: Matrix, w: Matrix): Matrix =>
+    h.map((row) =>
+      (w[0] as number[]).map((_, c) => row.reduce((s, v, k) => s + v * ((w[k] as number[])[c] as number), 0)),
+    );
+  const sage = (h: Matrix, layer: string): Matrix => {
+    const mean = h.map((_, i) =>
+      (h[0] as number[]).map((_, c) =>
+        h.reduce((s, row, j) => s + (spec.adjacency[i * N + j] as number) * (row[c] as number), 0),
+      ),
+    );
+    const bias = Array.from((weights[`${layer}.bias`] as { data: Float32Array }).data, Number);
+    const neighbor = times(mean, matrix(`${layer}.neighbor.weight`));
+    const root = times(h, matrix(`${layer}.root.weight`));
+    return neighbor.map((row, i) => row.map((v, c) => v + (bias[c] as number) + ((root[i] as number[])[c] as number)));
+  };
+  const relu = (h: Matrix) => h.map((row) => row.map((v) => Math.max(0, v)));
+  const logSoftmaxGroups = (row: number[]): number[] => {
+    const out: number[] = [];
+    for (let g = 0; g < G; g++) {
+      const part = row.slice(g * K, (g + 1) * K);
+      const max = Math.max(...part);
+      const logSum = max + Math.log(part.reduce((s, v) => s + Math.exp(v - max), 0));
+      out.push(...part.map((v) => v - logSum));
+    }
+    return out;
+  };
+  const view = (data: Float32Array, run: number): Matrix =>
+    Array.from({ length: N }, (_, i) =>
+      Array.from({ length: F }, (_, f) => {
+        const v = data[(run * N + i) * F + f] as number;
+        const norm = spec.inputNormalization;
+        return norm ? (v - (norm.mean[i * F + f] as number)) / (norm.std[i * F + f] as number) : v;
+      }),
+    );
+  const encode = (h: Matrix): Matrix => sage(relu(sage(h, 'enc0')), 'enc1').map(logSoftmaxGroups);
+  let weighted = 0;
+  let weightSum = 0;
+  let contrast = 0;
+  for (let run = 0; run < inputs.runs; run++) {
+    const clean = view(inputs.x, run);
+    const logP = encode(clean);
+    const logPAugmented = encode(view(inputs.xAugmented, run));
+    const decoded = spec.denoise ? logPAugmented : logP;
+    const sample = decoded.map((row, i) => {
+      const out: number[] = [];
+      for (let g = 0; g < G; g++) {
+        const z = Array.from({ length: K }, (_, k) => {
+          const u = inputs.noise[((i * inputs.runs + run) * G + g) * K + k] as number;
+          return ((row[g * K + k] as number) - Math.log(-Math.log(u))) / inputs.temperature;
+        });
+        const max = Math.max(...z);
+        const e = z.map((v) => Math.exp(v - max));
+        const sum = e.reduce((s, v) => s + v, 0);
+        out.push(...e.map((v) => v / sum));
+      }
+      return out;
+    });
+    const reconstruction = sage(relu(sage(sample, 'dec0')), 'dec1');
+    for (let i = 0; i < N; i++) {
+      const error = Math.sqrt(
+        (clean[i] as number[]).reduce((s, v, f) => s + (v - ((reconstruction[i] as number[])[f] as number)) ** 2, 0) +
+          1e-12,
+      );
+      const w = inputs.jobWeight[run * N + i] as number;
+      weighted += w * error;
+      weightSum += w;
+      const distance = Math.sqrt(
+        (logP[i] as number[]).reduce(
+          (s, v, k) => s + (Math.exp(v) - Math.exp((logPAugmented[i] as number[])[k] as number)) ** 2,
+          0,
+        ) + 1e-12,
+      );
+      const a = inputs.augmented[run * N + i] as number;
+      contrast += a * Math.max(0, spec.margin - distance) + (1 - a) * distance;
+    }
+  }
+  const reconstructionLoss = weighted / (weightSum + 1e-12);
+  const contrastLoss = contrast / (inputs.runs * N);
+  return { loss: spec.eta * reconstructionLoss + (1 - spec.eta) * contrastLoss, reconstructionLoss, contrastLoss };
+}
+
+describe('buildSslTrainingGraph loss terms', () => {
+  it.each([
+    ['defaults', {}],
+    [
+      'eta 0.3, margin 0.8, denoising, per-job inputs',
+      { eta: 0.3, margin: 0.8, denoise: true, inputNormalization: normalization() },
+    ],
+  ] as const)('equal an independent float64 computation (%s)', async (_, extra) => {
+    const spec = defineSslSpec(tinySpec({ ...extra }));
+    const session = await createSession(buildSslTrainingGraph(spec, resolveOptimizer({ kind: 'sgd', lr: 1 })).bytes);
+    const weights = initSslWeights(spec, createRng(6));
+    const runs = 2;
+    const x = randomArray(21, runs * N * F);
+    const inputs = {
+      runs,
+      x,
+      // Large perturbations on some jobs put both branches of the margin term (inside and beyond the margin) in play.
+      xAugmented: Float32Array.from(x, (v, i) => (i % 4 === 0 ? v * 6 + 1 : v)),
+      augmented: Float32Array.from({ length: runs * N }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+      jobWeight: Float32Array.from({ length: runs * N }, (_, i) => (i === 3 ? 0 : 1 + (i % 3))),
+      noise: Float32Array.from(
+        { length: N * runs * spec.groups * spec.categories },
+        (_, i) => 0.05 + 0.9 * ((i * 0.6180339887) % 1),
+      ),
+      temperature: 0.6,
+    };
+    const feeds: Record<string, Tensor> = {
+      x: createTensor('float32', inputs.x, [runs, N, F]),
+      xAugmented: createTensor('float32', inputs.xAugmented, [runs, N, F]),
+      augmented: createTensor('float32', inputs.augmented, [runs, N]),
+      jobWeight: createTensor('float32', inputs.jobWeight, [runs, N]),
+      noise: createTensor('float32', inputs.noise, [N, runs, spec.groups, spec.categories]),
+      temperature: createTensor('float32', Float32Array.of(inputs.temperature), []),
+      step: createTensor('float32', Float32Array.of(1), []),
+      lr: createTensor('float32', Float32Array.of(1), []),
+    };
+    for (const [name, shape] of sslWeightShapes(spec)) {
+      feeds[name] = createTensor('float32', (weights[name] as { data: Float32Array }).data, shape);
+    }
+    const out = await runGraph(session, feeds);
+    await session.session.release();
+    const expected = sslLossReference(spec, weights, inputs);
+    expect(expected.contrastLoss).toBeGreaterThan(0);
+    for (const term of ['loss', 'reconstructionLoss', 'contrastLoss'] as const) {
+      const actual = out[term]?.data[0] as number;
+      expect(Math.abs(actual - expected[term]), `${term}: graph ${actual}, reference ${expected[term]}`).toBeLessThan(
+        1e-5 * (1 + Math.abs(expected[term])),
+      );
+    }
   });
 });

@@ -4,11 +4,17 @@
  * dropout masks enter as input tensors drawn from streams seeded by the core Rng, so a seed fixes the whole run.
  */
 import { createRng, ProteusError } from '@proteus-wf/core';
-import * as ort from 'onnxruntime-node';
 import type { ModelWeights } from '../graphs/model-spec.js';
 import { createTrainerState } from '../internal/trainer-state.js';
 import { type OptimizerSpec, type ResolvedOptimizer, resolveOptimizer } from '../onnx/optimizers.js';
-import { type CreateSessionOptions, createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
+import {
+  type CreateSessionOptions,
+  createSession,
+  createTensor,
+  type ExecutionProvider,
+  runSession,
+  type Tensor,
+} from '../onnx/session.js';
 import { type AugmentJobsOptions, augmentJobsInto, resolveAugmentJobsOptions } from './augment-jobs.js';
 import { createRandomFill } from './internal/random-fill.js';
 import { buildSslInferenceGraph, buildSslTrainingGraph, type SslScoreCalibration } from './ssl-graph.js';
@@ -109,7 +115,7 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
     }
     return x.length / block;
   };
-  const xTensor = (x: Float32Array, runs: number) => new ort.Tensor('float32', x, [runs, spec.nodes, spec.features]);
+  const xTensor = (x: Float32Array, runs: number) => createTensor('float32', x, [runs, spec.nodes, spec.features]);
 
   // Step inputs other than x, weights and state live in buffers reused for every step of a batch size (the last,
   // partial batch of an epoch gets its own set): nothing per step is allocated but the Tensor wrappers of x.
@@ -126,17 +132,17 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
     const jobWeight = new Float32Array(runs * spec.nodes).fill(1);
     const noise = new Float32Array(spec.nodes * runs * latent);
     const dropoutNoise = graph.dropoutNoise.map(() => new Float32Array(spec.nodes * runs * spec.hidden));
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Tensor> = {
       xAugmented: xTensor(xAugmented, runs),
-      augmented: new ort.Tensor('float32', augmented, [runs, spec.nodes]),
-      jobWeight: new ort.Tensor('float32', jobWeight, [runs, spec.nodes]),
-      noise: new ort.Tensor('float32', noise, [spec.nodes, runs, spec.groups, spec.categories]),
-      temperature: new ort.Tensor('float32', scalars.temperature, []),
-      step: new ort.Tensor('float32', scalars.step, []),
-      lr: new ort.Tensor('float32', scalars.lr, []),
+      augmented: createTensor('float32', augmented, [runs, spec.nodes]),
+      jobWeight: createTensor('float32', jobWeight, [runs, spec.nodes]),
+      noise: createTensor('float32', noise, [spec.nodes, runs, spec.groups, spec.categories]),
+      temperature: createTensor('float32', scalars.temperature, []),
+      step: createTensor('float32', scalars.step, []),
+      lr: createTensor('float32', scalars.lr, []),
     };
     graph.dropoutNoise.forEach((input, i) => {
-      feeds[input.name] = new ort.Tensor('float32', dropoutNoise[i] as Float32Array, [spec.nodes, runs, spec.hidden]);
+      feeds[input.name] = createTensor('float32', dropoutNoise[i] as Float32Array, [spec.nodes, runs, spec.hidden]);
     });
     return { x: xAugmented, augmented, jobWeight, noise, dropoutNoise, scalars, feeds };
   };
@@ -174,11 +180,11 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
           );
         buffers.jobWeight.set(stepOptions.jobWeight);
       } else buffers.jobWeight.fill(1);
-      const feeds: Record<string, ort.Tensor> = { ...buffers.feeds, x: xTensor(x, runs) };
-      for (const name of graph.paramNames) feeds[name] = current.params[name] as ort.Tensor;
-      for (const name of graph.stateNames) feeds[name] = current.state[name] as ort.Tensor;
+      const feeds: Record<string, Tensor> = { ...buffers.feeds, x: xTensor(x, runs) };
+      for (const name of graph.paramNames) feeds[name] = current.params[name] as Tensor;
+      for (const name of graph.stateNames) feeds[name] = current.state[name] as Tensor;
       const out = await runSession(train.session, feeds, 'SslTrainer.step');
-      const read = (name: string) => (out[name] as ort.Tensor).data[0] as number;
+      const read = (name: string) => (out[name] as Tensor).data[0] as number;
       const result = {
         loss: read('loss'),
         reconstructionLoss: read('reconstructionLoss'),
@@ -200,10 +206,10 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
       const feeds = {
         ...current.params,
         x: xTensor(x, runs),
-        temperature: new ort.Tensor('float32', new Float32Array([scoreOptions.temperature]), []),
+        temperature: createTensor('float32', new Float32Array([scoreOptions.temperature]), []),
       };
       const out = await runSession(evaluation.session, feeds, 'SslTrainer.score');
-      return new Float32Array((out.errors as ort.Tensor).data as Float32Array);
+      return new Float32Array((out.errors as Tensor).data as Float32Array);
     },
     weights() {
       return current.weights();

@@ -23,7 +23,6 @@ import {
   splitByRun,
 } from '@proteus-wf/features';
 import { meanAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
-import * as ort from 'onnxruntime-node';
 import {
   checkNumberOption,
   integerAtLeast,
@@ -34,7 +33,7 @@ import {
 import { describeTrainingData, isFeatureSet } from '../internal/training-inputs.js';
 import { packageVersions } from '../internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
-import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
+import { createSession, createTensor, type ExecutionProvider, runSession, type Tensor } from '../onnx/session.js';
 import { type ClassificationSummary, summarizeDecisions } from '../summarize-classification.js';
 import type { AugmentJobsOptions } from './augment-jobs.js';
 import type { SslScoreCalibration } from './ssl-graph.js';
@@ -301,9 +300,9 @@ export async function trainSsl(
       const scores = new Float32Array(runs.length * nodes);
       for (let start = 0; start < runs.length; start += 256) {
         const chunk = runs.slice(start, start + 256);
-        const feeds = { x: new ort.Tensor('float32', gather(chunk), [chunk.length, nodes, width]) };
+        const feeds = { x: createTensor('float32', gather(chunk), [chunk.length, nodes, width]) };
         const out = await runSession(exported.session, feeds, 'trainSsl');
-        scores.set((out.scores as ort.Tensor).data as Float32Array, start * nodes);
+        scores.set((out.scores as Tensor).data as Float32Array, start * nodes);
       }
       return scores;
     };

@@ -20,11 +20,10 @@ import {
   toDenseAdjacency,
   type WorkflowGraph,
 } from '@proteus-wf/workflow-graph';
-import * as ort from 'onnxruntime-node';
 import { defineModelSpec, type ModelSpec, type ModelWeights } from '../graphs/model-spec.js';
 import { isFeatureSet } from '../internal/training-inputs.js';
 import { readModel } from '../load-model.js';
-import { createSession, type ExecutionProvider, runSession } from '../onnx/session.js';
+import { createSession, createTensor, type ExecutionProvider, runSession, type Tensor } from '../onnx/session.js';
 import { INPUT_MEAN, INPUT_STD } from '../ssl/ssl-graph.js';
 import type { SslModelMetadata, TrainedSslModel } from '../ssl/ssl-model.js';
 import { defineSslSpec } from '../ssl/ssl-spec.js';
@@ -241,11 +240,11 @@ export async function uncertaintyScores(
       const batch = x.subarray(start * nodes * width, (start + count) * nodes * width);
       const out = await runSession(
         session,
-        { x: new ort.Tensor('float32', batch, [count, nodes, width]) },
+        { x: createTensor('float32', batch, [count, nodes, width]) },
         'uncertaintyScores',
       );
-      gradientNorm.set((out.gradientNorm as ort.Tensor).data as Float32Array, start * nodes);
-      const gradient = (out.gradient as ort.Tensor).data as Float32Array;
+      gradientNorm.set((out.gradientNorm as Tensor).data as Float32Array, start * nodes);
+      const gradient = (out.gradient as Tensor).data as Float32Array;
       for (let job = 0; job < count * nodes; job++) {
         let sum = 0;
         for (let f = 0; f < width; f++) sum += gradient[job * width + f] as number;
