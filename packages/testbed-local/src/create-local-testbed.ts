@@ -614,7 +614,10 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
               context.readyAt,
               context.submitAt,
               run,
-            ).then(async (attempt) => (await submitDir.jobFinished(attempt.value), attempt)),
+            ).then(async (attempt) => {
+              if (attempt.value) await submitDir.jobFinished(attempt.value);
+              return attempt;
+            }),
           onChange: (state) =>
             reportProgress(onProgress, {
               phase: 'run',
