@@ -75,14 +75,18 @@ export const TOPICS: readonly Topic[] = [
 ];
 
 const helpCommands = new WeakMap<object, string>();
+const runningCommands = new WeakMap<Argv, string[]>();
 
 /**
- * The `--help` command line that documents the command an error came from (`proteus train --help`), when the error
- * went through the program's failure handler; `proteus --help` otherwise.
- * @example helpCommandFor(error) // 'proteus dataset inspect --help'
+ * The `--help` command line that documents the command an error came from (`proteus train --help`): the command
+ * yargs was validating, else the one whose handler `program` was running; `proteus --help` otherwise.
+ * @example helpCommandFor(error, program) // 'proteus dataset inspect --help'
  */
-export function helpCommandFor(error: unknown): string {
-  return (typeof error === 'object' && error !== null && helpCommands.get(error)) || 'proteus --help';
+export function helpCommandFor(error: unknown, program?: Argv): string {
+  const known = typeof error === 'object' && error !== null ? helpCommands.get(error) : undefined;
+  if (known) return known;
+  const running = program ? runningCommands.get(program) : undefined;
+  return `${['proteus', ...(running ?? [])].join(' ')} --help`;
 }
 
 /**
@@ -110,11 +114,13 @@ export async function createProgram(argv: string[], io: CliIo): Promise<Argv> {
       const firstArgument = words.findIndex((word) => !/^[a-z][\w-]*$/i.test(word));
       const path = firstArgument < 0 ? words : words.slice(0, firstArgument);
       const failure = error ?? new ProteusError('PROTEUS_CLI_USAGE', describeUsageProblem(message, argv, words));
-      if (!error || isProteusError(error, 'PROTEUS_CLI_USAGE')) {
-        helpCommands.set(failure, `${['proteus', ...path].join(' ')} --help`);
-      }
+      if (!error) helpCommands.set(failure, `${['proteus', ...path].join(' ')} --help`);
       throw failure;
     });
+  // After validation, `_` holds the names of the command about to run (its positionals have their own keys).
+  cli = cli.middleware((args) => {
+    runningCommands.set(cli, args._.map(String));
+  });
   const requested = argv.find((arg) => !arg.startsWith('-'));
   const wanted = TOPICS.find((topic) => topic.command === requested);
   for (const topic of TOPICS) {

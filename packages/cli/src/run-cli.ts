@@ -1,4 +1,5 @@
 import { isProteusError, redactSecrets } from '@proteus-wf/core';
+import type { Argv } from 'yargs';
 import type { CliIo } from './cli-io.js';
 import { createProgram, helpCommandFor } from './main.js';
 
@@ -34,8 +35,9 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<C
     signal: io.signal ?? new AbortController().signal,
   };
   const json = argv.includes('--json');
+  let program: Argv | undefined;
   try {
-    const program = await createProgram(argv, full);
+    program = await createProgram(argv, full);
     let helpText = '';
     await program.parseAsync(argv, {}, (_error, _argv, output) => {
       helpText = output;
@@ -54,7 +56,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<C
         full.stdout(
           `${redactSecrets(JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } }))}\n`,
         );
-      const hint = error.code === 'PROTEUS_CLI_USAGE' ? `\nRun \`${helpCommandFor(error)}\` for usage.` : '';
+      const hint = error.code === 'PROTEUS_CLI_USAGE' ? `\nRun \`${helpCommandFor(error, program)}\` for usage.` : '';
       full.stderr(`proteus: ${redactSecrets(error.message)}${hint}\n`);
       return { exitCode: 1, stdout, stderr };
     }

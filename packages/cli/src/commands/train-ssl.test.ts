@@ -108,8 +108,9 @@ describe.skipIf(!hasSharedDatasets)('proteus train --model ssl', () => {
   it('fails with PROTEUS_CLI_USAGE for a graph-level task', async () => {
     const args = [...sslArgs];
     args[args.indexOf('node')] = 'graph';
-    const { exitCode, stdout } = await runCli([...args, '--epochs', '1', '--json']);
+    const { exitCode, stdout, stderr } = await runCli([...args, '--epochs', '1', '--json']);
     expect(exitCode).toBe(1);
     expect(JSON.parse(stdout).error.code).toBe('PROTEUS_CLI_USAGE');
+    expect(stderr).toContain('Run `proteus train --help` for usage.');
   });
 });
