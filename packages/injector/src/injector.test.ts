@@ -61,8 +61,13 @@ describe('createInjector (local stressor: no root needed)', () => {
       disposedId = disposed.id;
     }
     controller.abort();
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    const entries = await readLedger(ledgerPath);
+    // Polled (the machine may be loaded): each revert is recorded once its stressor is gone.
+    const ids = [aborted.id, timed.id, disposedId];
+    let entries = await readLedger(ledgerPath);
+    for (let i = 0; i < 100 && ids.some((id) => entries.find((e) => e.id === id)?.state !== 'reverted'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      entries = await readLedger(ledgerPath);
+    }
     const reason = (id: string) => entries.find((e) => e.id === id)?.revertReason;
     expect([reason(aborted.id), reason(timed.id), reason(disposedId)]).toEqual(['abort', 'duration', 'dispose']);
     for (const id of [aborted.id, timed.id, disposedId]) expect(await findMarkedProcesses(id)).toEqual([]);

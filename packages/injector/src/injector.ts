@@ -257,7 +257,7 @@ export function createInjector(options: InjectorOptions): Injector {
     const context = { id, target: parsed, runner: () => runner, cgroupRoot };
     const stepInverses = plan.steps.map((step) => step.inverse);
     const inverseOf = () => [...stepInverses].reverse().flat();
-    const deadlineAt = durationSec === undefined ? undefined : Date.now() + durationSec * 1000;
+    const intentDeadlineAt = durationSec === undefined ? undefined : Date.now() + durationSec * 1000;
     await appendLedgerRecord(ledgerPath, {
       type: 'intent',
       v: LEDGER_VERSION,
@@ -268,11 +268,11 @@ export function createInjector(options: InjectorOptions): Injector {
       ...(applyOptions.runId === undefined ? {} : { runId: applyOptions.runId }),
       ...(applyOptions.worker === undefined ? {} : { worker: applyOptions.worker }),
       ...(durationSec === undefined ? {} : { durationSec }),
-      ...(deadlineAt === undefined ? {} : { deadlineAt }),
+      ...(intentDeadlineAt === undefined ? {} : { deadlineAt: intentDeadlineAt }),
       owner: await owner(),
       inverse: inverseOf(),
     });
-    if (deadlineAt !== undefined && checked.kind !== 'none') {
+    if (durationSec !== undefined && checked.kind !== 'none') {
       // Armed before anything changes: from here on, the anomaly ends at its deadline whatever happens to us.
       let armed: DeadlineReverterArmed;
       try {
@@ -322,7 +322,16 @@ export function createInjector(options: InjectorOptions): Injector {
     }
     const appliedAt = Date.now();
     const inverse = inverseOf();
-    await appendLedgerRecord(ledgerPath, { type: 'applied', id, at: appliedAt, inverse, effect: plan.effect });
+    // The anomaly holds for durationSec from now, however long arming the reverter and applying took.
+    const deadlineAt = durationSec === undefined ? undefined : appliedAt + durationSec * 1000;
+    await appendLedgerRecord(ledgerPath, {
+      type: 'applied',
+      id,
+      at: appliedAt,
+      inverse,
+      effect: plan.effect,
+      ...(deadlineAt === undefined ? {} : { deadlineAt }),
+    });
 
     let reverting: Promise<void> | undefined;
     const timer = new AbortController();

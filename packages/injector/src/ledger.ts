@@ -63,7 +63,15 @@ export type LedgerRecord =
       owner: LedgerOwner;
       inverse: InverseAction[];
     }
-  | { type: 'applied'; id: string; at: number; inverse: InverseAction[]; effect: Record<string, unknown> }
+  | {
+      type: 'applied';
+      id: string;
+      at: number;
+      inverse: InverseAction[];
+      effect: Record<string, unknown>;
+      /** The deadline counted from the apply (the intent's counts from before it, for a holder that dies mid-apply). */
+      deadlineAt?: number;
+    }
   | { type: 'reverted'; id: string; at: number; reason: RevertReason }
   | { type: 'revert-failed'; id: string; at: number; reason: RevertReason; errors: string[] };
 
@@ -186,6 +194,7 @@ export async function scanLedger(
       entry.inverse = record.inverse;
       entry.effect = record.effect;
       entry.window.appliedAt = record.at / 1000;
+      if (record.deadlineAt !== undefined) entry.deadlineAt = record.deadlineAt;
     } else if (record.type === 'reverted') {
       entry.state = 'reverted';
       entry.window.revertedAt = record.at / 1000;

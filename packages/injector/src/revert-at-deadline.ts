@@ -72,13 +72,14 @@ export async function revertAtDeadline(
     });
   }
   options.onArmed?.();
-  const graceEnd = deadlineAt + (options.graceMs ?? 5000);
   for (;;) {
     if (entry.state === 'reverted') return 'already-reverted';
+    // The `applied` line moves the deadline to apply time + duration; until then the intent's holds.
+    const deadline = typeof entry.deadlineAt === 'number' ? entry.deadlineAt : deadlineAt;
     const now = Date.now();
-    const due = now >= graceEnd || (now >= deadlineAt && !(await isOwnerAlive(entry.owner)));
+    const due = now >= deadline + (options.graceMs ?? 5000) || (now >= deadline && !(await isOwnerAlive(entry.owner)));
     if (due) break;
-    const wake = now < deadlineAt ? Math.min(deadlineAt, now + pollMs) : now + Math.min(pollMs, 250);
+    const wake = now < deadline ? Math.min(deadline, now + pollMs) : now + Math.min(pollMs, 250);
     if (!(await sleepUntil(wake, options.signal))) return 'aborted';
     entry = await find();
   }
