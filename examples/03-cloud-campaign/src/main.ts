@@ -33,20 +33,7 @@ export async function main(argv: string[], env = process.env, print = console.lo
     return;
   }
   const poolPassword = env.PROTEUS_POOL_PASSWORD ?? '';
-  await using fabric = createFabricTestbed({
-    topology: fabricTopology,
-    credentials: {
-      tokenFile: env.FABRIC_TOKEN_LOCATION ?? `${env.HOME}/.tokens.json`,
-      refreshToken: env.FABRIC_REFRESH_TOKEN,
-      sshPublicKeys: [env.FABRIC_SLICE_PUBLIC_KEY ?? ''],
-      bastionUser: env.FABRIC_BASTION_USERNAME ?? '',
-    },
-    poolPassword,
-    stateFile: '.proteus/example-fabric.json',
-  });
-  const fabricDeployment = await fabric.provision();
-  const submit = fabricDeployment.submitNode?.name ?? 'submit';
-  await using chameleon = createChameleonTestbed({
+  const chameleonOptions = {
     topology: chameleonTopology,
     credentials: {
       authUrl: env.OS_AUTH_URL ?? '',
@@ -55,6 +42,27 @@ export async function main(argv: string[], env = process.env, print = console.lo
     },
     poolPassword,
     stateFile: '.proteus/example-chameleon.json',
+  };
+  // The stitch VLAN comes first: the FABRIC facility port joins Chameleon's reserved network (its segmentation id).
+  const vlan = await createChameleonTestbed(chameleonOptions).stitchVlan();
+  await using fabric = createFabricTestbed({
+    topology: fabricTopology,
+    credentials: {
+      tokenFile: env.FABRIC_TOKEN_LOCATION ?? `${env.HOME}/.tokens.json`,
+      refreshToken: env.FABRIC_REFRESH_TOKEN,
+      sshPublicKeys: [env.FABRIC_SLICE_PUBLIC_KEY ?? ''],
+      sshPrivateKeyFile: env.FABRIC_SLICE_PRIVATE_KEY_FILE,
+      bastionKeyFile: env.FABRIC_BASTION_KEY_LOCATION,
+      bastionUser: env.FABRIC_BASTION_USERNAME ?? '',
+    },
+    facilityPortVlans: vlan ? Object.fromEntries(fabricTopology.fabric.facilityPorts.map((p) => [p.name, vlan])) : {},
+    poolPassword,
+    stateFile: '.proteus/example-fabric.json',
+  });
+  const fabricDeployment = await fabric.provision();
+  const submit = fabricDeployment.submitNode?.name ?? 'submit';
+  await using chameleon = createChameleonTestbed({
+    ...chameleonOptions,
     centralManager: {
       name: submit,
       address: fabricDeployment.submitNode?.target.split('@')[1] ?? '',

@@ -9,7 +9,9 @@ describe('examples/03-cloud-campaign', () => {
       lines.push(line),
     );
     const plan = JSON.parse(lines.join('\n'));
-    expect(plan.fabric.nodes.map((n: { role: string }) => n.role)).toEqual(['submit', 'data']);
+    expect(plan.fabric.nodes.map((n: { role: string }) => n.role)).toEqual(['submit', 'data', 'router']);
+    // Poseidon-X's stitch: the lease reserves a FABRIC-stitchable network next to the hosts.
+    expect(JSON.stringify(plan.chameleon.apiCalls)).toContain('stitch_provider fabric');
     expect(plan.chameleon.servers.every((s: { role: string }) => s.role === 'worker')).toBe(true);
     expect(plan.chameleon.deployment.some((s: { command: string }) => s.command.includes('--execute'))).toBe(true);
   });

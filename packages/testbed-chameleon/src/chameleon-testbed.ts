@@ -28,7 +28,13 @@ import {
   type SshRunnerFactory,
 } from '@proteus-wf/injector';
 import { runPegasusWorkflow } from '@proteus-wf/pegasus';
-import { type ChameleonApi, createChameleonApi, type ExtraRoute, type WaitOptions } from './chameleon-api.js';
+import {
+  type ChameleonApi,
+  createChameleonApi,
+  type ExtraRoute,
+  type LeaseInfo,
+  type WaitOptions,
+} from './chameleon-api.js';
 import { createKeystoneSession } from './keystone-session.js';
 import { type ChameleonTopology, serverNamesOf } from './topology.js';
 import { waitForTcp } from './wait-for-tcp.js';
@@ -125,10 +131,11 @@ export interface ChameleonTestbed extends Testbed {
   /** Move the lease end to `endDate` (Blazar PUT). */
   extend(endDate: Date, options?: LongOperationOptions): Promise<void>;
   /**
-   * The VLAN (`provider:segmentation_id`) of the reserved stitch network, once `provision` has reserved it: the
-   * `vlan` of the FABRIC facility port (`createFabricTestbed({ facilityPortVlans })`). `undefined` without a stitch.
+   * The VLAN (`provider:segmentation_id`) of the reserved stitch network: the `vlan` of the FABRIC facility port
+   * (`createFabricTestbed({ facilityPortVlans })`). Reserves the lease first when `provision` has not (Poseidon-X
+   * needs the VLAN for the FABRIC slice before the workers join its pool); `undefined` without `chameleon.stitch`.
    */
-  stitchVlan(): Promise<number | undefined>;
+  stitchVlan(options?: LongOperationOptions): Promise<number | undefined>;
   status(options?: LongOperationOptions): Promise<ChameleonStatus | undefined>;
 }
 
@@ -151,6 +158,7 @@ export interface ChameleonStatus {
  * PROTEUS_CHAMELEON_AUTH_FAILED, PROTEUS_CHAMELEON_SSH_TIMEOUT, PROTEUS_CHAMELEON_DEPLOY_FAILED
  */
 export function createChameleonTestbed(options: ChameleonTestbedOptions): ChameleonTestbed {
+  validateNumbers(options);
   const { topology } = options;
   const spec = topology.chameleon;
   const redactor = createRedactor();
@@ -351,16 +359,12 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
       }));
   };
 
-  const provisionOnce = async (run: LongOperationOptions): Promise<Deployment> => {
-    const t = await lifecycle.tracker();
-    if (t.state.deployment && t.list('lease').length > 0) return t.state.deployment;
+  /** Finds (by name) or creates the lease and waits for it to be ACTIVE; never creates a second one. */
+  const ensureLease = async (
+    t: ResourceTracker,
+    run: LongOperationOptions,
+  ): Promise<LeaseInfo & { hostReservationId: string }> => {
     const where = 'testbed-chameleon/provision';
-    if (options.deploy !== false && !options.poolPassword) {
-      throw new ProteusError(
-        'PROTEUS_CHAMELEON_NO_POOL_PASSWORD',
-        `${where}: deploying the HTCondor pool needs { poolPassword } (PROTEUS_POOL_PASSWORD in the CLI).`,
-      );
-    }
     throwIfAborted(run.signal, where);
     reportProgress(run.onProgress, { phase: 'lease', ratio: 0, message: 'looking up lease' });
 
@@ -422,6 +426,20 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
         `${where}: lease ${leaseId} has no physical:host reservation.`,
       );
     }
+    return lease as LeaseInfo & { hostReservationId: string };
+  };
+
+  const provisionOnce = async (run: LongOperationOptions): Promise<Deployment> => {
+    const t = await lifecycle.tracker();
+    if (t.state.deployment && t.list('lease').length > 0) return t.state.deployment;
+    const where = 'testbed-chameleon/provision';
+    if (options.deploy !== false && !options.poolPassword) {
+      throw new ProteusError(
+        'PROTEUS_CHAMELEON_NO_POOL_PASSWORD',
+        `${where}: deploying the HTCondor pool needs { poolPassword } (PROTEUS_POOL_PASSWORD in the CLI).`,
+      );
+    }
+    const lease = await ensureLease(t, run);
     reportProgress(run.onProgress, { phase: 'lease', ratio: 1, message: 'ACTIVE' });
 
     const [imageId, flavorId, network, external] = await Promise.all([
@@ -568,10 +586,30 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
       );
     },
     release: lifecycle.release,
-    async stitchVlan() {
-      const network = (await lifecycle.tracker()).list('network')[0];
-      const vlan = Number(network?.data?.segmentationId);
-      return Number.isInteger(vlan) && vlan > 0 ? vlan : undefined;
+    async stitchVlan(run = {}) {
+      if (!spec.stitch) return undefined;
+      const t = await lifecycle.tracker();
+      return lifecycle.guard(async () => {
+        if (!t.list('network')[0]) {
+          await ensureLease(t, run);
+          const network = await api.findNetwork(stitchNetworkName, run.signal);
+          await t.add({
+            kind: 'network',
+            id: network.id,
+            name: stitchNetworkName,
+            data: { segmentationId: String(network.segmentationId ?? '') },
+          });
+        }
+        const vlan = Number(t.list('network')[0]?.data?.segmentationId);
+        if (!Number.isInteger(vlan) || vlan < 1) {
+          throw new ProteusError(
+            'PROTEUS_CHAMELEON_LEASE_FAILED',
+            `testbed-chameleon/stitchVlan: network ${stitchNetworkName} has no provider:segmentation_id; the reservation ` +
+              'did not give a VLAN. Check the lease in the Chameleon dashboard.',
+          );
+        }
+        return vlan;
+      });
     },
     async extend(endDate, run = {}) {
       const lease = (await lifecycle.tracker()).list('lease')[0];
@@ -627,4 +665,37 @@ function hostAddress(cidr: string, offset: number): string {
   const [base = '0.0.0.0'] = cidr.split('/');
   const value = base.split('.').reduce((total, part) => total * 256 + Number(part), 0) + offset;
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
+
+/** Bounds of the numeric options: timers fit `setTimeout` (2^31-1 ms) and a poll of 0 would busy-poll the API. */
+const NUMBER_BOUNDS: Record<string, readonly [number, number]> = {
+  pollIntervalMs: [1, 600_000],
+  leaseTimeoutMs: [1, 7 * 24 * 3_600_000],
+  serverTimeoutMs: [1, 7 * 24 * 3_600_000],
+  sshTimeoutMs: [1, 7 * 24 * 3_600_000],
+  sshPollMs: [1, 600_000],
+  requestTimeoutMs: [1, 600_000],
+  stabilizeTimeoutMs: [0, 7 * 24 * 3_600_000],
+  stabilizePollMs: [1, 600_000],
+  workflowPollIntervalMs: [1, 600_000],
+  workflowTimeoutMs: [1, 7 * 24 * 3_600_000],
+  sshPort: [1, 65_535],
+};
+
+function validateNumbers(options: object): void {
+  const problems: string[] = [];
+  for (const [name, [min, max]] of Object.entries(NUMBER_BOUNDS)) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got ${String(value)})`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ProteusError(
+      'PROTEUS_CHAMELEON_INVALID_OPTIONS',
+      `testbed-chameleon/createChameleonTestbed: ${problems.join('; ')}.`,
+      { details: { problems } },
+    );
+  }
 }

@@ -210,4 +210,35 @@ describe('Chameleon REST details', () => {
     expect(last('DELETE network')).toBeLessThan(first('DELETE lease'));
     expectNothingLeft();
   });
+
+  it('stitchVlan() reserves the lease before provision (the FABRIC slice needs the VLAN first); provision reuses it', async () => {
+    await start({ nextSegmentationId: 3411 });
+    const testbed = createChameleonTestbed(
+      testbedOptions({ stitch: { subnets: [{ name: 'normal', cidr: '192.168.100.0/24' }] } }),
+    );
+    expect(await testbed.stitchVlan()).toBe(3411);
+    expect(chi.servers).toEqual([]);
+    await testbed.provision();
+    expect(chi.leaseRequests).toHaveLength(1);
+    expect(await testbed.stitchVlan()).toBe(3411);
+    await testbed.release();
+    expectNothingLeft();
+    const plain = createChameleonTestbed({ ...testbedOptions(), stateFile: join(dir.path, 'plain.json') });
+    expect(await plain.stitchVlan()).toBeUndefined();
+  });
+
+  it('throws PROTEUS_CHAMELEON_INVALID_OPTIONS for a poll of 0, -1 or NaN and timers past 2^31-1 ms', async () => {
+    await start();
+    for (const [name, value] of [
+      ['pollIntervalMs', 0],
+      ['pollIntervalMs', -1],
+      ['pollIntervalMs', Number.NaN],
+      ['requestTimeoutMs', 2 ** 31],
+      ['workflowTimeoutMs', Number.POSITIVE_INFINITY],
+    ] as const) {
+      expect(() => createChameleonTestbed({ ...testbedOptions(), [name]: value }), `${name}=${value}`).toThrow(
+        expect.objectContaining({ code: 'PROTEUS_CHAMELEON_INVALID_OPTIONS' }),
+      );
+    }
+  });
 });

@@ -149,6 +149,7 @@ export interface FabricStatus {
  * PROTEUS_FABRIC_DEPLOY_FAILED, PROTEUS_FABRIC_UNKNOWN_WORKER, PROTEUS_FABRIC_NOT_PROVISIONED
  */
 export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbed {
+  validateNumbers(options);
   const topology = withFacilityPortVlans(options.topology, options.facilityPortVlans);
   const redactor = createRedactor();
   redactor.add(options.credentials.refreshToken);
@@ -426,4 +427,33 @@ function withFacilityPortVlans(topology: FabricTopology, vlans: Record<string, n
       ),
     },
   };
+}
+
+/** Bounds of the numeric options: timers fit `setTimeout` (2^31-1 ms) and a poll of 0 would busy-poll the API. */
+const NUMBER_BOUNDS: Record<string, readonly [number, number]> = {
+  pollIntervalMs: [1, 600_000],
+  sliceTimeoutMs: [1, 7 * 24 * 3_600_000],
+  requestTimeoutMs: [1, 600_000],
+  stabilizeTimeoutMs: [0, 7 * 24 * 3_600_000],
+  stabilizePollMs: [1, 600_000],
+  workflowPollIntervalMs: [1, 600_000],
+  workflowTimeoutMs: [1, 7 * 24 * 3_600_000],
+};
+
+function validateNumbers(options: object): void {
+  const problems: string[] = [];
+  for (const [name, [min, max]] of Object.entries(NUMBER_BOUNDS)) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got ${String(value)})`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ProteusError(
+      'PROTEUS_FABRIC_INVALID_OPTIONS',
+      `testbed-fabric/createFabricTestbed: ${problems.join('; ')}.`,
+      { details: { problems } },
+    );
+  }
 }

@@ -61,4 +61,20 @@ describe('parseFabricTopology', () => {
       }),
     ).toThrow(/duplicate node "a".*unknown interface "a-n1-p2"|unknown interface "a-n1-p2".*duplicate node "a"/);
   });
+
+  it.each([
+    ['a typo in a node key (coers)', { name: 'px', fabric: { site: 'STAR', nodes: [{ name: 'a', coers: 4 }] } }],
+    [
+      'a typo in the slice lifetime (huors)',
+      { name: 'px', fabric: { site: 'STAR', nodes: [{ name: 'a' }], huors: 2 } },
+    ],
+    ['a root typo (fabirc)', { name: 'px', fabric: { site: 'STAR', nodes: [{ name: 'a' }] }, fabirc: {} }],
+    ['cores: 1e6', { name: 'px', fabric: { site: 'STAR', nodes: [{ name: 'a', cores: 1e6 }] } }],
+    ['hours: 0.001', { name: 'px', fabric: { site: 'STAR', nodes: [{ name: 'a' }], hours: 0.001 } }],
+    ['ram: 1e9', { name: 'px', fabric: { site: 'STAR', nodes: [{ name: 'a', ram: 1e9 }] } }],
+  ])('throws PROTEUS_FABRIC_TOPOLOGY_INVALID for %s', (_what, value) => {
+    expect(() => parseFabricTopology(value)).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_FABRIC_TOPOLOGY_INVALID' }),
+    );
+  });
 });

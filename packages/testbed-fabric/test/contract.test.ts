@@ -26,6 +26,6 @@ describe('fake FABRIC credential manager against documented transcripts', () => 
     expect(response.status).toBe(transcript.response.status);
     const answer = (await response.json()) as { data: Array<{ id_token: string }> };
     expect(shapeDifferences(transcript.response.body, answer)).toEqual([]);
-    expect(answer.data[0].id_token.split('.')).toHaveLength(3);
+    expect(answer.data[0]?.id_token.split('.')).toHaveLength(3);
   });
 });

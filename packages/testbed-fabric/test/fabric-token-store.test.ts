@@ -132,6 +132,12 @@ describe('createFabricTokenStore', () => {
     expect(fabric.refreshes).toBe(2);
   });
 
+  it('creates the token file, its lock and its folder on first use (FABRIC_TOKEN_LOCATION in a new folder)', async () => {
+    const tokenFile = join(dir.path, 'fabric_config', 'new', 'tokens.json');
+    await createFabricTokenStore(storeOptions({ tokenFile })).idToken();
+    expect(JSON.parse(await readFile(tokenFile, 'utf8')).refresh_token).toBe(fabric.currentRefreshToken());
+  });
+
   it('throws PROTEUS_FABRIC_TOKEN_REJECTED when the file holds the same refused refresh token', async () => {
     const store = createFabricTokenStore(storeOptions({ refreshToken: 'refresh-unknown-1111' }));
     expect(await outcomeOf(store.idToken())).toBe('PROTEUS_FABRIC_TOKEN_REJECTED');

@@ -103,4 +103,18 @@ describe('FABRIC REST details', () => {
     const testbed = createFabricTestbed(options({ stateFile: join(dir.path, 'b.json') }));
     expect(await codeOf(testbed.provision())).toBe('PROTEUS_FABRIC_SLICE_NOT_STARTED');
   });
+
+  it('throws PROTEUS_FABRIC_INVALID_OPTIONS for a poll of 0, -1 or NaN and timers past 2^31-1 ms', async () => {
+    for (const [name, value] of [
+      ['pollIntervalMs', 0],
+      ['pollIntervalMs', -1],
+      ['pollIntervalMs', Number.NaN],
+      ['requestTimeoutMs', 2 ** 31],
+      ['workflowTimeoutMs', Number.POSITIVE_INFINITY],
+    ] as const) {
+      expect(() => createFabricTestbed(options({ [name]: value })), `${name}=${value}`).toThrow(
+        expect.objectContaining({ code: 'PROTEUS_FABRIC_INVALID_OPTIONS' }),
+      );
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { ProteusError, sleep } from '@proteus-wf/core';
 
 /** What a lock file holds: who took it, so a later process can tell a dead holder from a live one. */
@@ -36,6 +37,8 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, wo
     nonce: randomBytes(8).toString('hex'),
   };
   const started = Date.now();
+  // The token file's folder may not exist yet (first run with FABRIC_TOKEN_LOCATION in a new folder).
+  await mkdir(dirname(path), { recursive: true });
   for (;;) {
     if (await tryCreate(path, owner)) break;
     const holder = await readOwner(path);
