@@ -32,8 +32,14 @@ export interface KickstartRecord {
  * @throws ProteusError PROTEUS_PEGASUS_MALFORMED_KICKSTART when the text is not YAML (with line and column)
  */
 export function parseKickstart(text: string, options: ParseKickstartOptions = {}): KickstartRecord[] {
-  const document = readYaml(text, options.source ?? '<kickstart>');
-  const records = Array.isArray(document) ? document : document === null ? [] : [document];
+  // PegasusLite appends more YAML documents (integrity checks, ...) after a `---...pegasus-multipart` line; only
+  // the invocation records (those with a `mainjob`) describe the job.
+  const parts = text.split(MULTIPART);
+  const records = parts.flatMap((part, i) => {
+    const document = readYaml(part, options.source ?? '<kickstart>', i);
+    const list = Array.isArray(document) ? document : document === null || document === undefined ? [] : [document];
+    return i === 0 ? list : list.filter((record) => isMap(record) && isMap(record.mainjob));
+  });
   return records.filter(isMap).map((record) => {
     const main = asMap(record.mainjob);
     const usage = asMap(main.usage);
@@ -65,8 +71,10 @@ export function parseKickstart(text: string, options: ParseKickstartOptions = {}
   });
 }
 
-function readYaml(text: string, source: string): unknown {
-  const where = `pegasus/parseKickstart (${source})`;
+const MULTIPART = /^-+pegasus-multipart[ \t]*\r?$/m;
+
+function readYaml(text: string, source: string, part: number): unknown {
+  const where = `pegasus/parseKickstart (${source}${part > 0 ? `, multipart part ${part + 1}` : ''})`;
   // Kickstart writes YAML 1.1-style booleans (`invocation: True`); the core schema reads them, and a repeated key
   // (which kickstart does not emit) is tolerated rather than losing the whole record.
   const document = yaml.parseDocument(text, { uniqueKeys: false });

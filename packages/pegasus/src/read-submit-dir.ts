@@ -245,7 +245,9 @@ async function readKickstartRecords(files: readonly string[]): Promise<Map<strin
  * The DAG job that planned a sub-workflow folder: Pegasus 5 names the folder `<label>_<job id>` for a job
  * `pegasus-plan_<job id>` (or `subdax_<job id>`); with one sub-workflow job that one.
  */
-function parentJobOf(graph: WorkflowGraph, folder: string): string | undefined {
+function parentJobOf(graph: WorkflowGraph, directory: string): string | undefined {
+  // A re-planned sub-workflow's folder carries the attempt: `<label>_<job id>.000`.
+  const folder = directory.replace(/\.\d{3}$/, '');
   const candidates = graph.jobs().filter((job) => job.type === 'subwf');
   const byId = candidates.find((job) => {
     const id = job.name.replace(/^(pegasus-plan|subdax|subdag)_/, '');
