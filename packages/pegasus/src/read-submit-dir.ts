@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { isProteusError, type JobRecord, type WorkflowRunResult } from '@proteus-wf/core';
+import { isProteusError, type WorkflowRunResult } from '@proteus-wf/core';
 import { buildWorkflowGraph, type JobAttributes, parseDagman, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import { buildJobRecords } from './build-job-records.js';
 import { pegasusError } from './internal/errors.js';

@@ -580,7 +580,10 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
               context.readyAt,
               context.submitAt,
               run,
-            ).then(async (attempt) => (await submitDir.jobFinished(attempt.value), attempt)),
+            ).then(async (attempt) => {
+              await submitDir.jobFinished(attempt.value);
+              return attempt;
+            }),
           onChange: (state) =>
             reportProgress(onProgress, {
               phase: 'run',
