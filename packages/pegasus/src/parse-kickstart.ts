@@ -22,6 +22,10 @@ export interface KickstartRecord {
   bytesWritten: number;
   readSyscalls?: number;
   writeSyscalls?: number;
+  /** When kickstart started the job (epoch seconds, `start`), if the record says. */
+  start?: number;
+  /** How long kickstart ran (seconds, `duration`), if the record says. */
+  duration?: number;
 }
 
 /**
@@ -67,6 +71,7 @@ export function parseKickstart(text: string, options: ParseKickstartOptions = {}
       bytesWritten: sum('wchar') ?? 0,
       ...(sum('syscr') === undefined ? {} : { readSyscalls: sum('syscr') as number }),
       ...(sum('syscw') === undefined ? {} : { writeSyscalls: sum('syscw') as number }),
+      ...timesOf(record),
     };
   });
 }
@@ -89,6 +94,15 @@ function readYaml(text: string, source: string, part: number): unknown {
     );
   }
   return document.toJS();
+}
+
+function timesOf(record: Record<string, unknown>): { start?: number; duration?: number } {
+  const start = record.start instanceof Date ? record.start.getTime() : Date.parse(String(record.start ?? ''));
+  const duration = typeof record.duration === 'number' ? record.duration : Number.NaN;
+  return {
+    ...(Number.isFinite(start) ? { start: start / 1000 } : {}),
+    ...(Number.isFinite(duration) ? { duration } : {}),
+  };
 }
 
 function isMap(value: unknown | undefined): value is Record<string, unknown> {
