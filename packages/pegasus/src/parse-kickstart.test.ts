@@ -68,6 +68,29 @@ describe('parseKickstart', () => {
     expect(parseKickstart('---\n')).toEqual([]);
   });
 
+  it('reads a PegasusLite multipart record: the invocation, not the integrity-check document after it', () => {
+    const text = [
+      '- invocation: True',
+      '  transformation: "analyze"',
+      '  hostname: w7',
+      '  mainjob:',
+      '    usage: { utime: 0.25, stime: 0.125 }',
+      '    status: { raw: 0, regular_exitcode: 0 }',
+      '    executable: { file_name: /bin/analyze }',
+      '',
+      '---------------pegasus-multipart',
+      '- integrity_verification_attempts:',
+      '  - lfn: "f.c2"',
+      '    sha256: b8d3',
+      '    success: True',
+      '---------------pegasus-multipart',
+      '- stage_out: []',
+    ].join('\n');
+    expect(parseKickstart(text)).toEqual([
+      expect.objectContaining({ hostname: 'w7', transformation: 'analyze', userSeconds: 0.25, systemSeconds: 0.125 }),
+    ]);
+  });
+
   it('throws PROTEUS_PEGASUS_MALFORMED_KICKSTART for text that is not YAML', () => {
     let error: unknown;
     try {

@@ -22,6 +22,10 @@ export interface KickstartRecord {
   bytesWritten: number;
   readSyscalls?: number;
   writeSyscalls?: number;
+  /** When kickstart started the job (epoch seconds, `start`), if the record says. */
+  start?: number;
+  /** How long kickstart ran (seconds, `duration`), if the record says. */
+  duration?: number;
 }
 
 /**
@@ -32,8 +36,14 @@ export interface KickstartRecord {
  * @throws ProteusError PROTEUS_PEGASUS_MALFORMED_KICKSTART when the text is not YAML (with line and column)
  */
 export function parseKickstart(text: string, options: ParseKickstartOptions = {}): KickstartRecord[] {
-  const document = readYaml(text, options.source ?? '<kickstart>');
-  const records = Array.isArray(document) ? document : document === null ? [] : [document];
+  // PegasusLite appends more YAML documents (integrity checks, ...) after a `---...pegasus-multipart` line; only
+  // the invocation records (those with a `mainjob`) describe the job.
+  const parts = text.split(MULTIPART);
+  const records = parts.flatMap((part, i) => {
+    const document = readYaml(part, options.source ?? '<kickstart>', i);
+    const list = Array.isArray(document) ? document : document === null || document === undefined ? [] : [document];
+    return i === 0 ? list : list.filter((record) => isMap(record) && isMap(record.mainjob));
+  });
   return records.filter(isMap).map((record) => {
     const main = asMap(record.mainjob);
     const usage = asMap(main.usage);
@@ -61,12 +71,15 @@ export function parseKickstart(text: string, options: ParseKickstartOptions = {}
       bytesWritten: sum('wchar') ?? 0,
       ...(sum('syscr') === undefined ? {} : { readSyscalls: sum('syscr') as number }),
       ...(sum('syscw') === undefined ? {} : { writeSyscalls: sum('syscw') as number }),
+      ...timesOf(record),
     };
   });
 }
 
-function readYaml(text: string, source: string): unknown {
-  const where = `pegasus/parseKickstart (${source})`;
+const MULTIPART = /^-+pegasus-multipart[ \t]*\r?$/m;
+
+function readYaml(text: string, source: string, part: number): unknown {
+  const where = `pegasus/parseKickstart (${source}${part > 0 ? `, multipart part ${part + 1}` : ''})`;
   // Kickstart writes YAML 1.1-style booleans (`invocation: True`); the core schema reads them, and a repeated key
   // (which kickstart does not emit) is tolerated rather than losing the whole record.
   const document = yaml.parseDocument(text, { uniqueKeys: false });
@@ -81,6 +94,15 @@ function readYaml(text: string, source: string): unknown {
     );
   }
   return document.toJS();
+}
+
+function timesOf(record: Record<string, unknown>): { start?: number; duration?: number } {
+  const start = record.start instanceof Date ? record.start.getTime() : Date.parse(String(record.start ?? ''));
+  const duration = typeof record.duration === 'number' ? record.duration : Number.NaN;
+  return {
+    ...(Number.isFinite(start) ? { start: start / 1000 } : {}),
+    ...(Number.isFinite(duration) ? { duration } : {}),
+  };
 }
 
 function isMap(value: unknown | undefined): value is Record<string, unknown> {

@@ -83,6 +83,21 @@ describe('readSubmitDir', () => {
       });
     });
 
+    it('reads a submit directory without jobstate.log from its kickstart records (start + duration)', async () => {
+      const temp = await createTempDir('proteus-pegasus-nolog-');
+      try {
+        await cp(real('process_wf_failure'), temp.path, { recursive: true });
+        await rm(join(temp.path, 'jobstate.log'));
+        const run = await readSubmitDir(temp.path);
+        const ls = run.result.jobs.find((job) => job.job === 'ls_ID0000001');
+        expect(ls).toMatchObject({ exitCode: 2, executeStart: Date.parse('2023-03-03T23:11:15.691-08:00') / 1000 });
+        expect(ls && ls.executeEnd - ls.executeStart).toBeGreaterThan(0);
+        expect(run.result.jobs.map((job) => job.job)).toContain('create_dir_process_0_local');
+      } finally {
+        await temp.dispose();
+      }
+    });
+
     it('finds the three submit directories of the shared folder', async () => {
       expect((await findSubmitDirs(SUBMIT_DIRS)).map((dir) => dir.slice(SUBMIT_DIRS.length + 1))).toEqual([
         'hierarchical_wf_failure',

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { isProteusError, type JobRecord, type WorkflowRunResult } from '@proteus-wf/core';
+import { isProteusError, type WorkflowRunResult } from '@proteus-wf/core';
 import { buildWorkflowGraph, type JobAttributes, parseDagman, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import { buildJobRecords } from './build-job-records.js';
 import { pegasusError } from './internal/errors.js';
@@ -81,9 +81,10 @@ export async function readSubmitDir(path: string, options: ReadSubmitDirOptions 
       { details: { path: join(submitDir, dagFile) }, cause },
     );
   }
-  const jobstate = parseJobstateLog((await readOptional(join(submitDir, 'jobstate.log'))) ?? '');
+  const jobstateText = await readOptional(join(submitDir, 'jobstate.log'));
   const { kickstartFiles, nested } = await scanSubmitDir(submitDir);
   const kickstart = await readKickstartRecords(kickstartFiles);
+  const jobstate = jobstateText === undefined ? jobstateFromKickstart(kickstart) : parseJobstateLog(jobstateText);
   let jobs = buildJobRecords(graph, jobstate, kickstart);
   const subWorkflows: string[] = [];
   if (options.subWorkflows !== false) {
@@ -242,10 +243,38 @@ async function readKickstartRecords(files: readonly string[]): Promise<Map<strin
 }
 
 /**
+ * A submit directory without jobstate.log (copied without it, or pruned) still has its kickstart records: each says
+ * when the job started and how long it ran, which is the execute phase; submit and ready are then unknown and taken
+ * as the execute start.
+ */
+function jobstateFromKickstart(kickstart: ReadonlyMap<string, KickstartRecord[]>): Jobstate {
+  const jobstate: Jobstate = { jobs: new Map() };
+  for (const [job, records] of kickstart) {
+    const first = records[0];
+    if (first?.start === undefined) continue;
+    const end = Math.max(...records.map((r) => (r.start ?? (first.start as number)) + (r.duration ?? 0)));
+    const failed = records.some((r) => r.exitCode !== 0);
+    jobstate.jobs.set(job, {
+      states: new Map([
+        ['SUBMIT', first.start],
+        ['EXECUTE', first.start],
+        [failed ? 'JOB_FAILURE' : 'JOB_SUCCESS', end],
+      ]),
+      submits: 1,
+      exitCode: failed ? Math.max(...records.map((r) => r.exitCode)) || 1 : 0,
+    });
+    jobstate.dagmanStarted = Math.min(jobstate.dagmanStarted ?? first.start, first.start);
+  }
+  return jobstate;
+}
+
+/**
  * The DAG job that planned a sub-workflow folder: Pegasus 5 names the folder `<label>_<job id>` for a job
  * `pegasus-plan_<job id>` (or `subdax_<job id>`); with one sub-workflow job that one.
  */
-function parentJobOf(graph: WorkflowGraph, folder: string): string | undefined {
+function parentJobOf(graph: WorkflowGraph, directory: string): string | undefined {
+  // A re-planned sub-workflow's folder carries the attempt: `<label>_<job id>.000`.
+  const folder = directory.replace(/\.\d{3}$/, '');
   const candidates = graph.jobs().filter((job) => job.type === 'subwf');
   const byId = candidates.find((job) => {
     const id = job.name.replace(/^(pegasus-plan|subdax|subdag)_/, '');

@@ -112,6 +112,21 @@ describe('proteus watch', () => {
     expect(again[0]).toMatchObject({ jobs: 4, runScore: (lines.at(-1) as { runScore: number }).runScore });
   });
 
+  it('proteus score takes a submit directory as --dataset and scores its jobs with the model trained on submit dirs', async () => {
+    const { exitCode, stdout } = await runCli([
+      'score',
+      '--model',
+      join(temp.path, 'model'),
+      '--dataset',
+      join(temp.path, 'anomalous'),
+      '--json',
+    ]);
+    expect(exitCode).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.runs).toBe(1);
+    expect(result.jobs.map((j: { job: string }) => j.job)).toEqual(dag.map((j) => j.name));
+  });
+
   it('exits 1 with PROTEUS_PEGASUS_STATE_INVALID for a state file of another run', async () => {
     const { exitCode, stdout } = await runCli([
       'watch',
