@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-/** The repository root (where the root package.json lives). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+import { datasetsRoot } from './paths.js';
 
-/** `../shared/datasets` beside the checkout; tests read real traces from here and never copy them. */
-export const datasetsRoot = resolve(repoRoot, '..', 'shared', 'datasets');
+export { datasetsRoot, repoRoot } from './paths.js';
 
 /** Absolute path of a file under `../shared/datasets`, e.g. `sharedDataset('flowbench/1000genome.zip')`. */
 export function sharedDataset(relativePath: string): string {

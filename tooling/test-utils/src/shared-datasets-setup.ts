@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ProteusError } from '@proteus-wf/core';
-import { datasetsRoot, repoRoot } from './index.js';
+// Vitest loads a global setup without the `@proteus-wf/source` condition, before anything is built: import sources by path.
+import { ProteusError } from '../../../packages/core/src/proteus-error.js';
+import { datasetsRoot, repoRoot } from './paths.js';
 
 const SUITE_FOLDERS = ['packages/*/src', 'packages/*/test', 'examples/*/test', 'tooling/*/src'];
 const SKIPS_WITHOUT_DATASETS = /(?:skipIf|if)\s*\([^)]*\bhasSharedDatasets\b/;
