@@ -220,7 +220,7 @@ export function describeAnomalyEffects(
       : ' The host may be too loaded, or the anomalies too weak for this workflow; use stronger anomalies, more runs, or a quieter host.';
   if (!assessment.measurable) {
     return [
-      `The injected anomalies did not measurably change the runs${where}: jobs labelled anomalous ran no slower than the normal jobs of the same runs — ${missing.map(detail).join('; ')}. A detector cannot learn labels the traces do not show, so the learning curves and the comparison of strategies below measure noise.${why}`,
+      `The injected anomalies did not measurably change the runs${where}: jobs labelled anomalous were not measurably slower than the normal jobs of the same runs: ${missing.map(detail).join('; ')}. A detector cannot learn labels the traces do not show, so the learning curves and the comparison of strategies below measure noise.${why}`,
     ];
   }
   return [
