@@ -60,6 +60,29 @@ describe('assessAnomalyEffects', () => {
     expect(found.effects[0]?.pValue).toBeGreaterThan(0.05);
   });
 
+  it('corrects for testing several anomalies at once (Holm): a p below alpha alone is not enough', () => {
+    // cpu_1 slows nothing; hdd_1 slows its jobs a little.
+    const mixed = [
+      ...design,
+      { run: 'h1', anomalous: 'ab', anomaly: 'hdd_1' },
+      { run: 'h2', anomalous: 'cd', anomaly: 'hdd_1' },
+      { run: 'h3', anomalous: 'bd', anomaly: 'hdd_1' },
+    ];
+    const factor = (run: string, job: string, hit: boolean) =>
+      hit && run.startsWith('h') ? (({ a: 1.07, b: 1.05, c: 1.06, d: 1.04 } as Record<string, number>)[job] ?? 1) : 1;
+    const jobs = runsOf(mixed, factor);
+    const [cpu, hdd] = assessAnomalyEffects(jobs).effects;
+    const p = { cpu: cpu?.pValue as number, hdd: hdd?.pValue as number };
+    expect(p.hdd).toBeLessThan(p.cpu);
+    // Holm: the smallest p times the number of tests, the next times one less, never decreasing.
+    expect(hdd?.adjustedPValue).toBeCloseTo(2 * p.hdd, 12);
+    expect(cpu?.adjustedPValue).toBeCloseTo(Math.max(2 * p.hdd, p.cpu), 12);
+    // An alpha between hdd_1's raw and corrected p: alone it would count, tested beside cpu_1 it does not.
+    const corrected = assessAnomalyEffects(jobs, { alpha: 1.5 * p.hdd });
+    expect(corrected.measurable).toBe(false);
+    expect(corrected.unmeasurable).toEqual(['cpu_1', 'hdd_1']);
+  });
+
   it('does not test an anomaly with fewer jobs than minJobs', () => {
     const found = assessAnomalyEffects(runsOf(design.slice(0, 3), (_run, _job, hit) => (hit ? 2 : 1)));
     expect(found.effects[0]).toMatchObject({ anomalousJobs: 2, pValue: null, measurable: false });

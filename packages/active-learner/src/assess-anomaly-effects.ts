@@ -4,7 +4,7 @@
  * measured runtime with the same job's runtime in the runs where it was normal (ratio to that median), against the
  * normal-labelled jobs of the same anomalous runs (so a host-wide slowdown that hits every job of a run, as stressor
  * processes without cgroups do, counts as no effect). One-sided Mann-Whitney U test, normal approximation with tie
- * and continuity corrections.
+ * and continuity corrections, Holm-corrected over the anomalies tested.
  */
 import { ProteusError } from '@proteus-wf/core';
 
@@ -33,7 +33,9 @@ export interface AnomalyEffect {
   referenceMedianRatio: number;
   /** One-sided p-value that the anomalous ratios are not larger (null when too few jobs to test). */
   pValue: number | null;
-  /** True when `pValue < alpha`. */
+  /** `pValue` after Holm's correction for testing every anomaly at once (null when not tested). */
+  adjustedPValue: number | null;
+  /** True when `adjustedPValue < alpha`. */
   measurable: boolean;
 }
 
@@ -118,8 +120,17 @@ export function assessAnomalyEffects(
       medianRatio: anomalous.length > 0 ? median(anomalous) : Number.NaN,
       referenceMedianRatio: reference.length > 0 ? median(reference) : Number.NaN,
       pValue,
-      measurable: pValue !== null && pValue < alpha,
+      adjustedPValue: null,
+      measurable: false,
     };
+  });
+  // Holm step-down: with several anomalies tested, one small p-value among them is expected by chance alone.
+  const tested = effects.filter((effect) => effect.pValue !== null).sort((a, b) => (a.pValue ?? 1) - (b.pValue ?? 1));
+  let running = 0;
+  tested.forEach((effect, i) => {
+    running = Math.max(running, Math.min(1, (effect.pValue as number) * (tested.length - i)));
+    effect.adjustedPValue = running;
+    effect.measurable = running < alpha;
   });
   const quantity = options.quantity ?? DEFAULTS.quantity;
   return {
@@ -127,7 +138,7 @@ export function assessAnomalyEffects(
     unmeasurable: effects.filter((effect) => !effect.measurable).map((effect) => effect.anomaly),
     effects,
     alpha,
-    method: `each job's ${quantity} over its median in the runs where it was normal, anomalous jobs against the normal jobs of the same runs (one-sided Mann-Whitney U, alpha ${alpha})`,
+    method: `each job's ${quantity} over its median in the runs where it was normal, anomalous jobs against the normal jobs of the same runs (one-sided Mann-Whitney U, Holm-corrected over the anomalies, alpha ${alpha})`,
   };
 }
 
@@ -199,7 +210,7 @@ export function describeAnomalyEffects(
   const detail = (effect: AnomalyEffect) =>
     effect.pValue === null
       ? `${effect.anomaly} (too few jobs to test: ${effect.anomalousJobs} anomalous, ${effect.referenceJobs} normal)`
-      : `${effect.anomaly} (median ${effect.medianRatio.toFixed(2)}× vs ${effect.referenceMedianRatio.toFixed(2)}× for the normal jobs of the same runs, p = ${effect.pValue.toFixed(2)})`;
+      : `${effect.anomaly} (median ${effect.medianRatio.toFixed(2)}× vs ${effect.referenceMedianRatio.toFixed(2)}× for the normal jobs of the same runs, p = ${effect.pValue.toFixed(2)}, ${(effect.adjustedPValue ?? 1).toFixed(2)} after Holm's correction)`;
   const missing = assessment.effects.filter((effect) => !effect.measurable);
   if (missing.length === 0) return [];
   const where = context.runs === undefined ? '' : ` in ${context.runs} runs`;
@@ -209,7 +220,7 @@ export function describeAnomalyEffects(
       : ' The host may be too loaded, or the anomalies too weak for this workflow; use stronger anomalies, more runs, or a quieter host.';
   if (!assessment.measurable) {
     return [
-      `The injected anomalies did not measurably change the runs${where}: jobs labelled anomalous ran no slower than the normal jobs of the same runs — ${missing.map(detail).join('; ')}. A detector cannot learn labels the traces do not show, so the learning curves and the comparison of strategies below measure noise.${why}`,
+      `The injected anomalies did not measurably change the runs${where}: jobs labelled anomalous were not measurably slower than the normal jobs of the same runs: ${missing.map(detail).join('; ')}. A detector cannot learn labels the traces do not show, so the learning curves and the comparison of strategies below measure noise.${why}`,
     ];
   }
   return [

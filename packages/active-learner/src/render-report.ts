@@ -242,10 +242,10 @@ function renderEffects(found: NonNullable<EmulationSummary['anomalyEffects']>): 
   const rows = found.effects
     .map(
       (e) =>
-        `<tr><td>${escapeHtml(e.anomaly)}</td><td>${e.anomalousJobs}</td><td>${e.referenceJobs}</td><td>${Number.isFinite(e.medianRatio) ? e.medianRatio.toFixed(2) : '–'}</td><td>${Number.isFinite(e.referenceMedianRatio) ? e.referenceMedianRatio.toFixed(2) : '–'}</td><td>${e.pValue === null ? 'too few jobs' : e.pValue.toFixed(3)}</td><td>${e.measurable ? 'yes' : '<b>no</b>'}</td></tr>`,
+        `<tr><td>${escapeHtml(e.anomaly)}</td><td>${e.anomalousJobs}</td><td>${e.referenceJobs}</td><td>${Number.isFinite(e.medianRatio) ? e.medianRatio.toFixed(2) : '–'}</td><td>${Number.isFinite(e.referenceMedianRatio) ? e.referenceMedianRatio.toFixed(2) : '–'}</td><td>${e.pValue === null ? 'too few jobs' : e.pValue.toFixed(3)}</td><td>${e.adjustedPValue === null ? '–' : e.adjustedPValue.toFixed(3)}</td><td>${e.measurable ? 'yes' : '<b>no</b>'}</td></tr>`,
     )
     .join('');
-  return `<h2>Did the anomalies change the runs?</h2><p>${escapeHtml(found.method)}.</p><div class="wide"><table><thead><tr><th>anomaly</th><th>anomalous jobs</th><th>normal jobs, same runs</th><th>median ratio</th><th>normal median ratio</th><th>p</th><th>measurable</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<h2>Did the anomalies change the runs?</h2><p>Method: ${escapeHtml(found.method)}.</p><div class="wide"><table><thead><tr><th>anomaly</th><th>anomalous jobs</th><th>normal jobs, same runs</th><th>median ratio</th><th>normal median ratio</th><th>p</th><th>p, Holm</th><th>measurable</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function renderReproduce(reproduce: NonNullable<EmulationSummary['reproduce']>): string {

@@ -34,6 +34,10 @@ interface Summary {
   dataset: { test: number; testJobs: number };
   live: { isolation: string; trainingRuns: Record<string, number>; traces: string; workers: string[] };
   report: string;
+  anomalyEffects: { measurable: boolean; effects: Array<{ anomaly: string; measurable: boolean }> };
+  warnings: string[];
+  comparison?: { meaningful?: boolean };
+  reproduce: { command: string; versions: Record<string, string>; seeds: number[] };
 }
 
 describe('proteus al run', () => {
@@ -79,6 +83,18 @@ describe('proteus al run', () => {
       const html = await readFile(summary.report, 'utf8');
       expect(html).toContain('live on testbed-local');
       expect(html).toContain('<svg');
+      // Whether the anomalies showed in the traces was tested before learning, and the report says what it can show.
+      expect(summary.anomalyEffects.effects.length).toBeGreaterThan(0);
+      expect(summary.comparison?.meaningful).toBe(summary.anomalyEffects.measurable);
+      // A warning exactly when some anomaly did not measurably change its jobs (two test runs are too few to test).
+      expect(summary.warnings.length > 0).toBe(summary.anomalyEffects.effects.some((effect) => !effect.measurable));
+      expect(html).toContain('Did the anomalies change the runs?');
+      expect(html).toContain('Experiments requested per iteration');
+      expect(html).toContain('anecdote');
+      expect(html).not.toContain('± 0.000');
+      expect(summary.reproduce.command).toMatch(/^proteus al run --testbed local --workflow \S+ --out \S+ .*--seed 0$/);
+      expect(summary.reproduce.seeds).toEqual([0]);
+      expect(Object.keys(summary.reproduce.versions)).toContain('@proteus-wf/active-learner');
       expect(await readdir(join(out, 'requests', 'gradient'))).toEqual(['iter-0001.json', 'iter-0002.json']);
       // The live traces are a Flow-Bench dataset that `proteus dataset inspect` reads: 4 training runs, no test run.
       const inspect = await runCli(['dataset', 'inspect', summary.live.traces, '--json']);
