@@ -10,8 +10,8 @@ import {
 } from '@proteus-wf/features';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
-import { createProgressReporter } from '../progress-reporter.js';
 import { loadDatasetInput } from '../load-dataset-input.js';
+import { createProgressReporter } from '../progress-reporter.js';
 
 interface LoadArgs {
   path: string;

@@ -15,9 +15,9 @@ import {
 import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
+import { loadDatasetInput } from '../load-dataset-input.js';
 import { type MajorityBaseline, majorityBaseline, predictedSingleClass } from '../majority-baseline.js';
 import { createProgressReporter } from '../progress-reporter.js';
-import { loadDatasetInput } from '../load-dataset-input.js';
 import { runTrainSsl, type SslTrainSummary, saveIfAsked, sharedTrainOptions, type TrainSslArgs } from './train-ssl.js';
 
 // The SSL path reads a subset of these arguments; `train` narrows what it leaves as strings.
@@ -362,7 +362,12 @@ async function loadForModel(model: LoadedModel, args: ModelArgs, io: CliIo): Pro
     }
   }
   try {
-    return await loadDatasetInput(path, { ...(adjacency ? { adjacency } : {}), modelGraph, signal: io.signal, onProgress });
+    return await loadDatasetInput(path, {
+      ...(adjacency ? { adjacency } : {}),
+      modelGraph,
+      signal: io.signal,
+      onProgress,
+    });
   } catch (error) {
     if (adjacency === undefined && isProteusError(error, 'PROTEUS_FEATURES_ADJACENCY_NOT_FOUND')) {
       return loadFlowBench(path, { adjacency: modelGraph(), signal: io.signal, onProgress });
