@@ -43,6 +43,7 @@ describe('@proteus-wf/models exports', () => {
         "loadSslModel",
         "precisionAtK",
         "precisionRecallF1",
+        "readSplitFile",
         "readSslModel",
         "resolveOptimizer",
         "rocAuc",
