@@ -9,6 +9,7 @@
 //               reached, and the last). Measurement only: nothing is tuned on it.
 //   defaults    `train()` with its defaults (the recipe users get), test ROC-AUC on the seeded split.
 //   root        the defaults with `rootWeight: true`;  plain: the defaults with `rootWeight: false`.
+// `--max-epochs` caps the epochs of defaults/root/plain alike.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,11 +28,14 @@ const { values } = parseArgs({
     task: { type: 'string', default: 'node' },
     model: { type: 'string', default: 'gcn' },
     epochs: { type: 'string', default: '200' },
+    'max-epochs': { type: 'string' },
   },
 });
 const dataset = await loadFlowBench(join(values.datasets, `${values.workflow}.zip`));
 const features = extractFeatures(dataset, { pipeline: dataset.generation === 1 ? 'works22' : 'flowbench-v1' });
 const base = { task: values.task, model: values.model, labels: 'binary' };
+// --max-epochs caps the defaults/root/plain recipes (same cap for each, so they stay comparable).
+if (values['max-epochs']) base.epochs = Number(values['max-epochs']);
 for (const seed of values.seeds.split(',').map(Number)) {
   for (const recipe of values.recipes.split(',')) {
     const started = performance.now();

@@ -10,6 +10,7 @@ import { readSplitFile } from '../src/read-split-file.js';
 import { saveModel } from '../src/save-model.js';
 import { evaluateModel, scoreJobs, scoreRuns } from '../src/score-jobs.js';
 import { type TrainResult, train } from '../src/train.js';
+import { uncertaintyScores } from '../src/uncertainty/uncertainty-scores.js';
 
 describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', () => {
   let features: FeatureSet;
@@ -173,6 +174,9 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
     await using model = await loadModel(result.model);
     const scores = await scoreJobs(model, features);
     expect(scores.scores).toHaveLength(501 * 12);
+    // The uncertainty graph is rebuilt from the saved weights: it must recognize the root weights.
+    const uncertainty = await uncertaintyScores(result.model, features, { batchSize: 100 });
+    expect(uncertainty.confidence).toHaveLength(501 * 12);
   });
 
   it('reports test metrics on the held-out runs only', () => {
