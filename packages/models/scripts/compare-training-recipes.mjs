@@ -6,7 +6,8 @@
 // Recipes:
 //   trajectory  `--epochs` epochs, final weights, trained on the seeded split's training runs but with the test runs
 //               in the validation slot, so the history holds the test ROC-AUC of every epoch (the best any epoch
-//               reached, and the last). Measurement only: nothing is tuned on it.
+//               reached, and the last). Measurement only: nothing is tuned on it. The plain GCN unless
+//               --root-weight.
 //   defaults    `train()` with its defaults (the recipe users get), test ROC-AUC on the seeded split.
 //   root        the defaults with `rootWeight: true`;  plain: the defaults with `rootWeight: false`.
 // `--max-epochs` caps the epochs of defaults/root/plain alike.
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'gcn' },
     epochs: { type: 'string', default: '200' },
     'max-epochs': { type: 'string' },
+    'root-weight': { type: 'boolean', default: false },
   },
 });
 const dataset = await loadFlowBench(join(values.datasets, `${values.workflow}.zip`));
@@ -48,6 +50,7 @@ for (const seed of values.seeds.split(',').map(Number)) {
         seed,
         epochs: Number(values.epochs),
         selectBy: 'last',
+        rootWeight: values['root-weight'],
         earlyStopping: false,
         split: { train: ids(split.train), validation: ids(split.test), test: ids(split.validation) },
       };

@@ -164,7 +164,10 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
             describe:
               'JSON {"train": [...], "validation": [...], "test": [...]} of run ids or trace files to use as the split',
           })
-          .option('root-weight', { type: 'boolean', describe: 'GCN layers with a separate weight for the job itself' })
+          .option('root-weight', {
+            type: 'boolean',
+            describe: 'GCN layers with a separate weight for the job itself (default; --no-root-weight: the paper GCN)',
+          })
           .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
           .option('out', { type: 'string', describe: 'Folder to save the model in (model.onnx + model.json)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
