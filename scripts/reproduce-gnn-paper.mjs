@@ -57,7 +57,8 @@ const BUDGET = {
   graph: { epochs: Number(args['graph-epochs']), earlyStopping: { patience: Number(args.patience ?? 40) } },
   node: { epochs: Number(args['node-epochs']), earlyStopping: { patience: Number(args.patience ?? 8) } },
 };
-for (const budget of Object.values(BUDGET)) budget.selectBy = args['select-by'];
+// The paper's GCN: `train` defaults to the root-weight variant.
+for (const budget of Object.values(BUDGET)) Object.assign(budget, { selectBy: args['select-by'], rootWeight: false });
 
 const log = (text) => process.stderr.write(`${text}\n`);
 const stats = (values) => {

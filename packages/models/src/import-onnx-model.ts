@@ -9,7 +9,9 @@ import { createOrtTensor } from './onnx/session.js';
  * - `dense`: `x` float32 `[B, N, F]` plus `adj` float32 `[N, N]` (the dense propagation matrix, e.g. the GCN-normalized
  *   adjacency `toDenseAdjacency(gcnAdjacency(graph))`; row i = what job i aggregates).
  * - `edge-index`: PyTorch Geometric style, `x` float32 `[N, F]` plus `edge_index` int64 `[2, E]` (row 0 sources =
- *   parents, row 1 targets = children). A batch of runs is fed as one disjoint union, as PyG's `Batch` does.
+ *   parents, row 1 targets = children). A batch of runs is fed as one disjoint union, as PyG's `Batch` does. A
+ *   graph-level model may take a third input, `batch` int64 `[N]` (the run index of each node, PyG's `Batch.batch`,
+ *   read by `global_mean_pool` and friends): it is filled from the run order and the output is `[B, C]`.
  */
 export type InputLayout = 'dense' | 'edge-index';
 
@@ -17,7 +19,7 @@ export type InputLayout = 'dense' | 'edge-index';
 export interface ImportOnnxModelOptions extends SessionOptions {
   inputLayout: InputLayout;
   /** Input names when the model does not use `x` / `adj` / `edge_index`; default: found by rank and element type. */
-  inputNames?: { x?: string; adjacency?: string; edgeIndex?: string };
+  inputNames?: { x?: string; adjacency?: string; edgeIndex?: string; batch?: string };
   /** The output to return; default the model's first output. */
   output?: string;
 }
@@ -39,7 +41,7 @@ export interface ImportedOutput {
 /** A PyTorch (or other) ONNX model behind an onnxruntime-node session. Release it when done. */
 export interface ImportedModel {
   readonly inputLayout: InputLayout;
-  readonly inputNames: { x: string; adjacency?: string; edgeIndex?: string };
+  readonly inputNames: { x: string; adjacency?: string; edgeIndex?: string; batch?: string };
   readonly outputName: string;
   /**
    * Runs `batch` runs whose features `x` are `[batch, nodes, features]` row-major.
@@ -114,13 +116,14 @@ function resolveInputs(
   session: InferenceSession,
   options: ImportOnnxModelOptions,
   label: string,
-): { x: string; adjacency?: string; edgeIndex?: string } {
+): { x: string; adjacency?: string; edgeIndex?: string; batch?: string } {
   const inputs = session.inputMetadata as readonly Metadata[];
   const describe = inputs.map((m) => `${m.name} ${m.type ?? '?'}[${(m.shape ?? []).join(',')}]`).join(', ');
-  if (inputs.length !== 2) {
+  const allowed = options.inputLayout === 'edge-index' ? [2, 3] : [2];
+  if (!allowed.includes(inputs.length)) {
     throw layoutError(
       label,
-      `has ${inputs.length} inputs (${describe}); the '${options.inputLayout}' layout needs exactly 2`,
+      `has ${inputs.length} inputs (${describe}); the '${options.inputLayout}' layout needs ${options.inputLayout === 'edge-index' ? '2 (x, edge_index) or 3 (x, edge_index, batch)' : 'exactly 2'}`,
     );
   }
   const pick = (wanted: string | undefined, test: (m: Metadata) => boolean, what: string): string => {
@@ -149,20 +152,26 @@ function resolveInputs(
     (m) => m.type === 'int64' && rank(m) === 2 && (m.shape?.[0] === 2 || typeof m.shape?.[0] === 'string'),
     'int64 [2,E] edge_index',
   );
-  return { x, edgeIndex };
+  if (inputs.length === 2) return { x, edgeIndex };
+  const batch = pick(
+    options.inputNames?.batch,
+    (m) => m.type === 'int64' && rank(m) === 1 && m.name !== edgeIndex,
+    'int64 [N] batch',
+  );
+  return { x, edgeIndex, batch };
 }
 
 function layoutError(label: string, what: string): ProteusError {
   return new ProteusError(
     'PROTEUS_MODELS_IMPORT_LAYOUT',
-    `models/importOnnxModel: the model in ${label} ${what}. Pick the matching inputLayout ('dense': x [B,N,F] + adj [N,N]; 'edge-index': x [N,F] + edge_index int64 [2,E]) or pass inputNames.`,
+    `models/importOnnxModel: the model in ${label} ${what}. Pick the matching inputLayout ('dense': x [B,N,F] + adj [N,N]; 'edge-index': x [N,F] + edge_index int64 [2,E] [+ batch int64 [N]]) or pass inputNames.`,
   );
 }
 
 function createImportedModel(
   session: InferenceSession,
   inputLayout: InputLayout,
-  inputNames: { x: string; adjacency?: string; edgeIndex?: string },
+  inputNames: { x: string; adjacency?: string; edgeIndex?: string; batch?: string },
   outputName: string,
 ): ImportedModel {
   let released = false;
@@ -212,6 +221,11 @@ function createImportedModel(
         }
         feeds[inputNames.x] = createOrtTensor('float32', x, [batch * nodes, features]);
         feeds[inputNames.edgeIndex as string] = createOrtTensor('int64', edgeIndex, [2, count * batch]);
+        if (inputNames.batch !== undefined) {
+          const runOfNode = new BigInt64Array(batch * nodes);
+          for (let b = 0; b < batch; b++) runOfNode.fill(BigInt(b), b * nodes, (b + 1) * nodes);
+          feeds[inputNames.batch] = createOrtTensor('int64', runOfNode, [batch * nodes]);
+        }
       }
       let results: InferenceSession.OnnxValueMapType;
       try {

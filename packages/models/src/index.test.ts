@@ -44,6 +44,7 @@ describe('@proteus-wf/models exports', () => {
         "loadSslModel",
         "precisionAtK",
         "precisionRecallF1",
+        "readSplitFile",
         "readSslModel",
         "resolveOptimizer",
         "rocAuc",

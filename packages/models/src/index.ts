@@ -14,7 +14,7 @@ export type { ClassificationSummary } from './summarize-classification.js';
 export { summarizeClassification } from './summarize-classification.js';
 
 // Training, saving, loading, scoring
-export type { EpochRecord } from './internal/fit.js';
+export type { EpochRecord, SelectBy } from './internal/fit.js';
 export type { LoadedClassifier, LoadedModel, LoadModelOptions } from './load-model.js';
 export { loadModel } from './load-model.js';
 export type { AnyModelMetadata, ModelMetadata } from './model-metadata.js';
@@ -22,7 +22,8 @@ export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './model-metadata.js';
 export { MODEL_FILES, saveModel } from './save-model.js';
 export type { JobScores, RunScores, ScoreOptions } from './score-jobs.js';
 export { evaluateModel, scoreJobs, scoreRuns } from './score-jobs.js';
-export type { TrainedModel, TrainOptions, TrainResult } from './train.js';
+export { readSplitFile } from './read-split-file.js';
+export type { GivenSplit, TrainedModel, TrainOptions, TrainResult } from './train.js';
 export { train } from './train.js';
 
 // PyTorch / PyG models

@@ -1,5 +1,6 @@
 import { ProteusError } from '@proteus-wf/core';
 import type { Scaler } from '@proteus-wf/features';
+import type { SelectBy } from './internal/fit.js';
 import type { SslModelMetadata } from './ssl/ssl-model.js';
 import type { ClassificationSummary } from './summarize-classification.js';
 
@@ -40,7 +41,8 @@ export interface ModelMetadata extends ModelSidecarCommon {
   classes: string[];
   /** How trace labels map to classes (`merged`: cpu_2 -> cpu; `binary`: any anomaly -> anomalous). */
   labelGranularity: 'binary' | 'merged';
-  architecture: { hidden: number; dropout: number; undirected: boolean };
+  /** `rootWeight`: GCN layers with a separate self weight (absent in models saved before it existed: false). */
+  architecture: { hidden: number; dropout: number; undirected: boolean; rootWeight?: boolean };
   training: {
     protocol: 'paper' | 'deployable';
     seed: number;
@@ -51,6 +53,10 @@ export interface ModelMetadata extends ModelSidecarCommon {
     optimizer: string;
     lr: number;
     weightDecay: number;
+    /** How the kept epoch was chosen (absent in older sidecars: lowest validation loss). */
+    selectBy?: SelectBy;
+    /** `given`: trained and tested on a split passed in (`--split-file`); absent: the seeded split. */
+    split?: 'given';
     runs: { train: number; validation: number; test: number };
     trainSeconds: number;
     test: ClassificationSummary | null;

@@ -67,6 +67,32 @@ describe('importOnnxModel', () => {
     expect(maxAbsDiff(two.data, [...reference.edgeIndex.logits, ...reference.edgeIndex.logits])).toBeLessThan(1e-5);
   });
 
+  it("runs PyG's graph-level export (x, edge_index, batch) with the logits torch computed, one row per run", async () => {
+    const pyg = JSON.parse(readFileSync(fixture('torch-batch-fixture.json'), 'utf8')) as {
+      nodes: number;
+      features: number;
+      classes: number;
+      graphs: number;
+      edges: Array<[number, number]>;
+      x: number[];
+      logits: number[];
+    };
+    await using model = await importOnnxModel(fixture('torch-gcn-batch.onnx'), { inputLayout: 'edge-index' });
+    expect(model.inputNames).toEqual({ x: 'x', edgeIndex: 'edge_index', batch: 'batch' });
+    const graph = { edges: { sources: pyg.edges.map(([s]) => s), targets: pyg.edges.map(([, t]) => t) } };
+    const shape = { batch: pyg.graphs, nodes: pyg.nodes, features: pyg.features };
+    const out = await model.run(Float32Array.from(pyg.x), shape, graph);
+    expect(out.dims).toEqual([pyg.graphs, pyg.classes]);
+    expect(maxAbsDiff(out.data, pyg.logits)).toBeLessThan(1e-5);
+    // The second run alone is the second row: pooling follows the batch vector, not the whole input.
+    const second = await model.run(
+      Float32Array.from(pyg.x.slice(pyg.nodes * pyg.features)),
+      { ...shape, batch: 1 },
+      graph,
+    );
+    expect(maxAbsDiff(second.data, pyg.logits.slice(pyg.classes))).toBeLessThan(1e-5);
+  });
+
   it('throws PROTEUS_MODELS_IMPORT_LAYOUT when the model does not fit the layout', async () => {
     await expect(importOnnxModel(fixture('torch-gcn-dense.onnx'), { inputLayout: 'edge-index' })).rejects.toMatchObject(
       {

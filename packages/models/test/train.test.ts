@@ -1,13 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isProteusError } from '@proteus-wf/core';
 import { applyScaler, extractFeatures, type FeatureSet, loadFlowBench, splitByRun } from '@proteus-wf/features';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../tooling/test-utils/src/index.js';
 import { loadModel } from '../src/load-model.js';
+import { rocAuc } from '../src/metrics/roc-auc.js';
+import { readSplitFile } from '../src/read-split-file.js';
 import { saveModel } from '../src/save-model.js';
 import { evaluateModel, scoreJobs, scoreRuns } from '../src/score-jobs.js';
 import { type TrainResult, train } from '../src/train.js';
+import { uncertaintyScores } from '../src/uncertainty/uncertainty-scores.js';
 
 describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', () => {
   let features: FeatureSet;
@@ -19,19 +22,34 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
     features = extractFeatures(await loadFlowBench(sharedDataset('flowbench/eht_imaging.zip')), {
       pipeline: 'flowbench-v1',
     });
-    graphLevel = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3 });
+    graphLevel = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3, selectBy: 'loss' });
   });
   afterAll(async () => temp.dispose());
 
+  /** ROC-AUC of a graph-level model's anomalous-class probability on the validation runs of the seed-3 split. */
+  async function validationRocAuc(result: TrainResult): Promise<number> {
+    const split = splitByRun(features, { seed: 3 });
+    const x = applyScaler(features, result.model.metadata.scaler).values;
+    await using model = await loadModel(result.model);
+    const block = features.jobsPerRun * features.featureNames.length;
+    const truth: number[] = [];
+    const scores: number[] = [];
+    for (const run of split.validation) {
+      scores.push((await model.predict(x.slice(run * block, (run + 1) * block), 1))[1] as number);
+      truth.push(features.runs[run]?.label === 'normal' ? 0 : 1);
+    }
+    return rocAuc(truth, scores);
+  }
+
   it('is deterministic for a seed and differs across seeds', async () => {
-    const again = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3 });
+    const again = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3, selectBy: 'loss' });
     expect(again.history).toEqual(graphLevel.history);
     expect(again.model.metadata.onnx.sha256).toBe(graphLevel.model.metadata.onnx.sha256);
-    const other = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 4 });
+    const other = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 4, selectBy: 'loss' });
     expect(other.history).not.toEqual(graphLevel.history);
   });
 
-  it('keeps the weights of the epoch with the lowest validation loss', async () => {
+  it('keeps the weights of the epoch with the lowest validation loss with selectBy: loss', async () => {
     const losses = graphLevel.history.map((h) => h.validationLoss as number);
     expect(graphLevel.bestEpoch).toBe(losses.indexOf(Math.min(...losses)) + 1);
     // Recompute the validation loss of the returned model from scratch: it must be the best epoch's.
@@ -56,6 +74,109 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
     const tied = result.history.filter((h) => h.validationAccuracy === top);
     const chosen = tied.reduce((a, b) => ((b.validationLoss as number) < (a.validationLoss as number) ? b : a));
     expect(result.bestEpoch).toBe(chosen.epoch);
+  });
+
+  it('keeps the epoch with the best validation ROC-AUC by default, and that model reproduces it', async () => {
+    const result = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3 });
+    expect(result.history.map((h) => h.trainLoss)).toEqual(graphLevel.history.map((h) => h.trainLoss));
+    const metrics = result.history.map((h) => h.validationMetric as number);
+    const top = Math.max(...metrics);
+    const tied = result.history.filter((h) => h.validationMetric === top);
+    const chosen = tied.reduce((a, b) => ((b.validationLoss as number) < (a.validationLoss as number) ? b : a));
+    expect(result.bestEpoch).toBe(chosen.epoch);
+    expect(result.model.metadata.training.selectBy).toBe('metric');
+    // The kept model's validation ROC-AUC, recomputed from its saved form, is the best epoch's.
+    expect(await validationRocAuc(result)).toBeCloseTo(top, 6);
+  });
+
+  it('keeps the final epoch with selectBy: last, and stops after `patience` epochs without a better metric', async () => {
+    const last = await train(features, { model: 'gcn', task: 'graph', epochs: 8, seed: 3, selectBy: 'last' });
+    expect(last.bestEpoch).toBe(8);
+    expect(await validationRocAuc(last)).toBeCloseTo(last.history[7]?.validationMetric as number, 6);
+    const patient = await train(features, {
+      model: 'gcn',
+      task: 'graph',
+      epochs: 30,
+      seed: 3,
+      lr: 0.02,
+      earlyStopping: { patience: 2 },
+    });
+    let best = Number.NEGATIVE_INFINITY;
+    let since = 0;
+    let stop = 30;
+    for (const record of patient.history) {
+      if ((record.validationMetric as number) > best) {
+        best = record.validationMetric as number;
+        since = 0;
+      } else if (++since >= 2) {
+        stop = record.epoch;
+        break;
+      }
+    }
+    expect(patient.epochsRun).toBe(stop);
+    expect(patient.stoppedEarly).toBe(stop < 30);
+  });
+
+  it('trains and tests on a given split (run ids or file names) like on the same seeded split', async () => {
+    const split = splitByRun(features, { seed: 3 });
+    const ids = (runs: number[]) => runs.map((i) => features.runs[i]?.runId as string);
+    const files = (runs: number[]) => runs.map((i) => basename(features.runs[i]?.file ?? ''));
+    const given = await train(features, {
+      model: 'gcn',
+      task: 'graph',
+      epochs: 8,
+      seed: 3,
+      selectBy: 'loss',
+      split: { train: ids(split.train), validation: files(split.validation), test: ids(split.test) },
+    });
+    expect(given.history).toEqual(graphLevel.history);
+    expect(given.test).toEqual(graphLevel.test);
+    expect(given.model.metadata.training.split).toBe('given');
+    const path = join(temp.path, 'split.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ train: ids(split.train), validation: ids(split.validation), test: ids(split.test) }),
+    );
+    expect(await readSplitFile(path)).toEqual({
+      train: ids(split.train),
+      validation: ids(split.validation),
+      test: ids(split.test),
+    });
+  });
+
+  it('throws PROTEUS_MODELS_INVALID_SPLIT for an unknown, repeated or missing run and a malformed split file', async () => {
+    const runs = features.runs.map((run) => run.runId);
+    const base = { model: 'gcn', task: 'graph', epochs: 1 } as const;
+    const cases = [
+      { train: [...runs.slice(0, 400), 'no-such-run'], validation: runs.slice(400, 450), test: runs.slice(450) },
+      { train: runs.slice(0, 400), validation: runs.slice(399, 450), test: runs.slice(450) },
+      { train: runs.slice(0, 400), validation: runs.slice(400, 450), test: runs.slice(451) },
+    ];
+    for (const split of cases) {
+      await expect(train(features, { ...base, split })).rejects.toMatchObject({ code: 'PROTEUS_MODELS_INVALID_SPLIT' });
+    }
+    const path = join(temp.path, 'bad-split.json');
+    writeFileSync(path, '{"train": ["a"], "validation": "b"}');
+    await expect(readSplitFile(path)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_INVALID_SPLIT' });
+    writeFileSync(path, 'not json');
+    await expect(readSplitFile(path)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_INVALID_SPLIT' });
+    await expect(readSplitFile(join(temp.path, 'missing.json'))).rejects.toMatchObject({
+      code: 'PROTEUS_MODELS_INVALID_SPLIT',
+    });
+  });
+
+  it('trains the root-weight GCN variant and records it', async () => {
+    const result = await train(features, { model: 'gcn', task: 'node', epochs: 2, seed: 1, rootWeight: true });
+    expect(result.model.metadata.architecture.rootWeight).toBe(true);
+    const plain = await train(features, { model: 'gcn', task: 'node', epochs: 2, seed: 1, rootWeight: false });
+    expect(plain.model.metadata.architecture.rootWeight).toBe(false);
+    expect(result.model.onnx.length).toBeGreaterThan(plain.model.onnx.length);
+    await using model = await loadModel(result.model);
+    const scores = await scoreJobs(model, features);
+    expect(scores.scores).toHaveLength(501 * 12);
+    // The uncertainty graph is rebuilt from the saved weights: it must recognize the root weights.
+    const uncertainty = await uncertaintyScores(result.model, features, { batchSize: 100 });
+    expect(uncertainty.confidence).toHaveLength(501 * 12);
   });
 
   it('reports test metrics on the held-out runs only', () => {

@@ -8,6 +8,7 @@ import {
   evaluateModel,
   type LoadedModel,
   loadModel,
+  readSplitFile,
   scoreJobs,
   scoreRuns,
   train,
@@ -30,7 +31,9 @@ interface TrainArgs extends TrainSslArgs {
   labels: 'binary' | 'multiclass';
   protocol: 'paper' | 'deployable';
   patience?: number;
-  selectBy: 'loss' | 'accuracy';
+  selectBy?: 'metric' | 'loss' | 'accuracy' | 'last';
+  splitFile?: string;
+  rootWeight?: boolean;
 }
 
 type TrainDefaulted = 'task' | 'labels' | 'protocol';
@@ -176,18 +179,30 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
             choices: Object.keys(FEATURE_PIPELINES),
             describe: 'Features (default: works22 for gen-1, flowbench-v1 for gen-2)',
           })
-          .option('epochs', { type: 'number', describe: 'Training epochs (default: 100 for gcn/mlp, 10 for ssl)' })
+          .option('epochs', {
+            type: 'number',
+            describe: 'Training epochs (default: 200 for gcn/mlp with early stopping, 10 for ssl)',
+          })
           .option('seed', { type: 'number', default: 0, describe: 'Seed of the split, the weights and the batches' })
           .option('batch-size', { type: 'number', default: 32, describe: 'Runs per training step' })
           .option('lr', { type: 'number', describe: 'Learning rate (default: 1e-3 Adam for gcn/mlp, 5e-4 for ssl)' })
           .option('patience', {
             type: 'number',
-            describe: 'Stop after this many epochs without a better validation loss',
+            describe: 'Stop after this many epochs without a better validation number (see --select-by)',
           })
           .option('select-by', {
-            choices: ['loss', 'accuracy'],
-            default: 'loss',
-            describe: 'Keep the epoch with the lowest validation loss or the highest validation accuracy',
+            choices: ['metric', 'loss', 'accuracy', 'last'],
+            describe:
+              'Epoch to keep: best validation metric (ROC-AUC binary, macro-F1 multi-class; default), lowest loss, best accuracy, or the last',
+          })
+          .option('split-file', {
+            type: 'string',
+            describe:
+              'JSON {"train": [...], "validation": [...], "test": [...]} of run ids or trace files to use as the split',
+          })
+          .option('root-weight', {
+            type: 'boolean',
+            describe: 'GCN layers with a separate weight for the job itself (default; --no-root-weight: the paper GCN)',
           })
           .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
           .option('out', { type: 'string', describe: 'Folder to save the model in (model.onnx + model.json)' })
@@ -212,7 +227,9 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           task: args.task,
           labels: args.labels,
           protocol: args.protocol,
-          selectBy: args.selectBy,
+          ...(args.selectBy !== undefined ? { selectBy: args.selectBy } : {}),
+          ...(args.splitFile !== undefined ? { split: await readSplitFile(resolve(io.cwd, args.splitFile)) } : {}),
+          ...(args.rootWeight !== undefined ? { rootWeight: args.rootWeight } : {}),
           ...(args.patience !== undefined ? { earlyStopping: { patience: args.patience } } : {}),
           ...sharedTrainOptions(io, args, onProgress),
         });

@@ -13,6 +13,8 @@ import {
 } from '@proteus-wf/core';
 import type { ModelSpec, ModelWeights } from '../graphs/model-spec.js';
 import { createTrainer, type Trainer } from '../graphs/trainer.js';
+import { precisionRecallF1 } from '../metrics/precision-recall-f1.js';
+import { rocAuc } from '../metrics/roc-auc.js';
 import type { OptimizerSpec } from '../onnx/optimizers.js';
 import type { ExecutionProvider } from '../onnx/session.js';
 
@@ -38,13 +40,21 @@ export interface FitOptions {
   seed: number;
   classWeights?: number[];
   patience: number | undefined;
-  /** Which validation number picks the kept epoch: lowest loss (default) or highest accuracy (ties: lower loss). */
-  selectBy?: 'loss' | 'accuracy';
+  /** Which epoch's weights to keep, and what `patience` watches (see {@link SelectBy}); default `metric`. */
+  selectBy?: SelectBy;
   executionProviders?: readonly ExecutionProvider[];
   threads?: number;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
+
+/**
+ * How training picks the weights it keeps. `metric`: the epoch with the best validation metric of the task (ROC-AUC
+ * of the anomalous class for binary labels, macro-F1 for multi-class; ties: lower loss); `loss`: lowest validation
+ * loss; `accuracy`: highest validation accuracy (ties: lower loss); `last`: the final epoch (early stopping, if on,
+ * still watches the validation metric). Without validation items every choice but `last` uses the training loss.
+ */
+export type SelectBy = 'metric' | 'loss' | 'accuracy' | 'last';
 
 /** One epoch of history. */
 export interface EpochRecord {
@@ -52,6 +62,11 @@ export interface EpochRecord {
   trainLoss: number;
   validationLoss: number | null;
   validationAccuracy: number | null;
+  /**
+   * ROC-AUC (binary) or macro-F1 (multi-class) on the validation items; null without validation items, or for ROC-AUC
+   * when they hold one class only.
+   */
+  validationMetric: number | null;
 }
 
 /** What the loop leaves: the trainer with the best weights loaded, history, and where it stopped. */
@@ -66,8 +81,8 @@ export interface FitOutcome {
 export const PART = { train: 0, validation: 1, test: 2 } as const;
 
 /**
- * Trains until `epochs` or early stopping; restores the weights of the best epoch by validation loss (or accuracy,
- * with `selectBy`); without validation items, by training loss.
+ * Trains until `epochs` or early stopping; keeps the weights `selectBy` picks (the best epoch by validation metric,
+ * loss or accuracy, or the last one); without validation items, the best by training loss (or the last).
  * @throws ProteusError PROTEUS_MODELS_NAN_LOSS when a step's loss is not finite (details carry the last good weights)
  */
 export async function fit(data: FitData, options: FitOptions): Promise<FitOutcome> {
@@ -97,7 +112,8 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
   });
   try {
     const history: EpochRecord[] = [];
-    let best: { epoch: number; loss: number; accuracy: number; weights: ModelWeights } | undefined;
+    const selectBy = options.selectBy ?? 'metric';
+    let best: { epoch: number; rank: [number, number]; weights: ModelWeights } | undefined;
     let sinceBest = 0;
     let stoppedEarly = false;
     const stepsPerEpoch = Math.ceil(trainRuns.length / options.batchSize);
@@ -127,28 +143,25 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
         trainLoss: lossSum / trainRuns.length,
         validationLoss: null,
         validationAccuracy: null,
+        validationMetric: null,
       };
       if (validationRuns.length > 0) {
         const probabilities = await predictRuns(trainer, data, validationRuns);
-        const { loss, accuracy } = scoreItems(data, validationRuns, itemsPerRun, probabilities, PART.validation);
-        record.validationLoss = loss;
-        record.validationAccuracy = accuracy;
+        const scored = scoreItems(data, validationRuns, itemsPerRun, probabilities, PART.validation);
+        record.validationLoss = scored.loss;
+        record.validationAccuracy = scored.accuracy;
+        record.validationMetric = scored.metric;
       }
       history.push(record);
-      const weights = trainer.weights();
-      const loss = record.validationLoss ?? record.trainLoss;
-      const accuracy = record.validationAccuracy ?? 0;
-      const improved =
-        !best ||
-        (options.selectBy === 'accuracy' && record.validationAccuracy !== null
-          ? accuracy > best.accuracy || (accuracy === best.accuracy && loss < best.loss)
-          : loss < best.loss);
+      const rank = rankEpoch(record, selectBy);
+      const improved = !best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1]);
       if (improved) {
-        best = { epoch, loss, accuracy, weights };
+        best = { epoch, rank, weights: trainer.weights() };
         sinceBest = 0;
       } else {
         sinceBest++;
       }
+      if (selectBy === 'last' && epoch === options.epochs) best = { epoch, rank, weights: trainer.weights() };
       reportProgress(options.onProgress, {
         phase: 'train',
         ratio: epoch / options.epochs,
@@ -162,6 +175,7 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
       });
       if (options.patience !== undefined && sinceBest >= options.patience) {
         stoppedEarly = true;
+        if (selectBy === 'last') best = { epoch, rank, weights: trainer.weights() };
         break;
       }
     }
@@ -172,6 +186,16 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
     await trainer.release();
     throw error;
   }
+}
+
+/** An epoch's standing under `selectBy`, compared lexicographically (higher is better). */
+function rankEpoch(record: EpochRecord, selectBy: SelectBy): [number, number] {
+  const loss = -(record.validationLoss ?? record.trainLoss);
+  if (record.validationLoss === null) return [loss, 0];
+  if (selectBy === 'loss') return [loss, 0];
+  if (selectBy === 'accuracy') return [record.validationAccuracy ?? 0, loss];
+  // `metric`, and what early stopping watches under `last`; a one-class validation part falls back to the loss.
+  return record.validationMetric === null ? [loss, 0] : [record.validationMetric, loss];
 }
 
 /**
@@ -242,18 +266,21 @@ export async function predictRuns(
   return out;
 }
 
-/** Mean negative log-likelihood and accuracy over the items of `part` within `runs`. */
+/** Mean negative log-likelihood, accuracy and the task's metric over the items of `part` within `runs`. */
 function scoreItems(
   data: FitData,
   runs: readonly number[],
   itemsPerRun: number,
   probabilities: Float32Array,
   part: number,
-): { loss: number; accuracy: number } {
+): { loss: number; accuracy: number; metric: number | null } {
   const classes = probabilities.length / (runs.length * itemsPerRun);
   let loss = 0;
   let correct = 0;
   let count = 0;
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  const positive: number[] = [];
   runs.forEach((run, i) => {
     for (let k = 0; k < itemsPerRun; k++) {
       if (data.part[run * itemsPerRun + k] !== part) continue;
@@ -265,9 +292,19 @@ function scoreItems(
       if (best === label) correct++;
       loss -= Math.log(Math.max(probabilities[base + label] as number, 1e-12));
       count++;
+      truth.push(label);
+      predicted.push(best);
+      positive.push(probabilities[base + 1] as number);
     }
   });
-  return { loss: loss / count, accuracy: correct / count };
+  let metric: number | null;
+  if (classes === 2) {
+    const positives = truth.reduce((sum, label) => sum + label, 0);
+    metric = positives === 0 || positives === truth.length ? null : rocAuc(truth, positive);
+  } else {
+    metric = precisionRecallF1(truth, predicted, { average: 'macro' }).f1;
+  }
+  return { loss: loss / count, accuracy: correct / count, metric };
 }
 
 /** Items of `part` in run order, with their probabilities, for the final summaries. */

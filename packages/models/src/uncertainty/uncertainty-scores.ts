@@ -144,6 +144,7 @@ function rebuildModel(
       adjacency,
       gcnLayers: count('gcn'),
       mlpLayers: count('mlp'),
+      rootWeight: weights['gcn0.root'] !== undefined,
       ...common,
     };
   }
