@@ -32,6 +32,7 @@ import { executeDag } from './internal/execute-dag.js';
 import { registerExitCleanup } from './internal/exit-cleanup.js';
 import { diskNameOf, pathInside } from './internal/job-paths.js';
 import { type JobProcessResult, runJobProcess } from './internal/job-process.js';
+import { type JobWatchdog, startJobWatchdog } from './internal/job-watchdog.js';
 import { createNetwork, type NetworkTracker, probeNetwork, removeNetwork } from './internal/network.js';
 import { TESTBED_VARIABLE } from './internal/proc.js';
 import { ownerIdentity, ownTestbeds, stateFilePath, type TestbedStateFile } from './internal/state-file.js';
@@ -178,6 +179,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
   let workers = new Map<string, WorkerState>();
   let dataNode: DataNode | undefined;
   let unregister: (() => void) | undefined;
+  let watchdog: JobWatchdog | undefined;
   let released = false;
   const curl = findBinary('curl');
 
@@ -212,6 +214,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
   /** Kills and removes everything; the state file goes too unless something is left for recovery to find. */
   const tearDownSync = (): string[] => {
     const problems = cleanupSync();
+    watchdog?.stop();
+    watchdog = undefined;
     if (problems.length === 0) rmSync(stateFile, { force: true });
     ownTestbeds.delete(testbedId);
     return problems;
@@ -283,6 +287,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
     }
     throwIfAborted(progress.signal, 'testbed-local/provision');
     ownTestbeds.add(testbedId);
+    // Jobs die with this process even when it is killed with SIGKILL and no cleanup of ours runs.
+    watchdog = startJobWatchdog(testbedId);
     unregister = registerExitCleanup(() => {
       tearDownSync();
     });
@@ -350,6 +356,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
           ]),
           ...network.bridges.map((bridge) => ({ kind: 'bridge', id: bridge })),
           { kind: 'data-node', id: dataNode.url },
+          ...(watchdog?.pid === undefined ? [] : [{ kind: 'watchdog', id: String(watchdog.pid) }]),
         ],
         isolation: useCgroups ? 'cgroup' : 'process-group',
         dataNodeUrl: dataNode.url,
