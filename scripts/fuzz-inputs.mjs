@@ -90,7 +90,7 @@ function mutateText(text) {
   }
 }
 
-const ODD_VALUES = [null, -1, 0, 1e400, Number.NaN, 1e8, 'x', [], {}, true, '../x', -0.5, 2 ** 53];
+const ODD_VALUES = [null, -1, 0, Number.POSITIVE_INFINITY, Number.NaN, 1e8, 'x', [], {}, true, '../x', -0.5, 2 ** 53];
 /** One random corruption of a JSON value: a value replaced, a key dropped, or an unknown key added. */
 function mutateJson(value) {
   const copy = structuredClone(value);
