@@ -717,6 +717,8 @@ function validateOptions(options: LocalTestbedOptions): WorkerSpec[] {
     if (Number.isInteger(options.workers) && options.workers > 0 && options.workers <= 64) {
       specs = Array.from({ length: options.workers }, (_, i) => ({ name: `worker-${i + 1}` }));
     } else if (options.workers > 64) problems.push(`workers must be at most 64 (got ${options.workers})`);
+  } else if (Array.isArray(options.workers) && options.workers.length > 64) {
+    problems.push(`workers must be at most 64 (got ${options.workers.length} specs)`);
   } else if (Array.isArray(options.workers) && options.workers.length > 0) {
     specs = options.workers;
     const seen = new Set<string>();
