@@ -47,7 +47,9 @@ const ODD = ['a', 'job', '~', '$HOME', '*', ' ', '-rf', 'é', '%2e%2e', ':', '|'
 /** A random id: hostile ones include at least one separator, dot name or control character. */
 function randomJobId(hostile) {
   if (hostile && random() < 0.05) return random() < 0.5 ? '..' : '.';
-  if (random() < 0.03) return `j${'x'.repeat(200 + Math.floor(random() * 200))}`;
+  // Long names: legal up to 255 bytes (the testbed must shorten them for its log names), refused beyond.
+  if (random() < 0.03)
+    return `j${'x'.repeat(hostile ? 255 + Math.floor(random() * 200) : 100 + Math.floor(random() * 150))}`;
   const parts = [];
   const count = 1 + Math.floor(random() * 6);
   for (let i = 0; i < count; i++) parts.push(pick(ODD));
