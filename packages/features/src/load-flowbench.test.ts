@@ -186,6 +186,32 @@ describe.skipIf(!hasSharedDatasets)('loadFlowBench', () => {
       'a numeric cell holds text',
       (t) => editCsv(t, (rows) => rows.map((r, i) => (i === 3 ? r.map((c, k) => (k === 21 ? 'fast' : c)) : r))),
     ],
+    ['PROTEUS_FEATURES_VALUE_CORRUPT', 'a runtime is NaN text', (t) => setCell(t, 'runtime', 'NaN')],
+    ['PROTEUS_FEATURES_VALUE_CORRUPT', 'a runtime is Infinity', (t) => setCell(t, 'runtime', 'Infinity')],
+    [
+      'PROTEUS_FEATURES_VALUE_CORRUPT',
+      'a byte count overflows to infinity',
+      (t) => setCell(t, 'stage_in_bytes', '1e400'),
+    ],
+    ['PROTEUS_FEATURES_VALUE_CORRUPT', 'a timestamp is negative', (t) => setCell(t, 'submit', '-5')],
+    [
+      'PROTEUS_FEATURES_VALUE_CORRUPT',
+      'a byte count is negative',
+      (t) => setCell(t, 'kickstart_online_bytes_read', '-1'),
+    ],
+    [
+      'PROTEUS_FEATURES_VALUE_CORRUPT',
+      'a job ends before it starts',
+      (t) => {
+        const header = t.split('\n')[0]?.split(',') ?? [];
+        const start = header.indexOf('execute_start');
+        return editCsv(t, (rows) =>
+          rows.map((r, i) =>
+            i === 2 ? r.map((c, k) => (k === header.indexOf('execute_end') ? String(Number(r[start]) - 10) : c)) : r,
+          ),
+        );
+      },
+    ],
     [
       'PROTEUS_FEATURES_JOB_NOT_IN_DAG',
       'a job is not in the DAG',
@@ -374,3 +400,11 @@ describe.skipIf(!hasSharedDatasets)('loadFlowBench', () => {
     });
   });
 });
+
+/** Sets one cell of the second job row by column name. */
+function setCell(text: string, column: string, value: string): string {
+  const header = text.split('\n')[0]?.split(',') ?? [];
+  const at = header.indexOf(column);
+  if (at < 0) throw new Error(`no column ${column}`);
+  return editCsv(text, (rows) => rows.map((r, i) => (i === 2 ? r.map((c, k) => (k === at ? value : c)) : r)));
+}

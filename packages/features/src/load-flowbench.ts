@@ -30,7 +30,14 @@ import {
 import { CsvSyntaxError, parseCsv } from './internal/parse-csv.js';
 import { openTraceArchive, type TraceEntry } from './internal/read-archive.js';
 import { NORMAL_LABEL, normalizeJobLabel } from './labels.js';
-import { derivableColumns, type Generation, isTextColumn, type TraceColumn, traceColumns } from './trace-schema.js';
+import {
+  derivableColumns,
+  type Generation,
+  isTextColumn,
+  TIMESTAMP_COLUMNS,
+  type TraceColumn,
+  traceColumns,
+} from './trace-schema.js';
 
 /** Options of `loadFlowBench`. */
 export interface LoadFlowBenchOptions extends LongOperationOptions {
@@ -95,14 +102,46 @@ export interface FlowBenchDataset {
 
 const WHERE = 'features/loadFlowBench';
 const MAX_EXAMPLES = 5;
-const MISSING_NUMBER = new Set(['', 'nan', 'NaN', 'NA']);
+/** Text some writers use for a missing number; pandas (Flow-Bench) and Proteus write an empty cell instead. */
+const NAN_TEXT = new Set(['nan', 'NaN', 'NA', 'NAN']);
+/**
+ * Columns that cannot be negative in a real trace: epoch timestamps, byte and call counters, rates and the runtime.
+ * NOTE: not `kickstart_status` (-1 for a failed job) nor gen-1 `kickstart_executables_cpu_time`, which the published
+ * exogeni-2020 nowcast traces hold negative in most runs; delays are differences that clock skew can make negative.
+ */
+const NON_NEGATIVE = new Set<string>([
+  ...TIMESTAMP_COLUMNS,
+  'runtime',
+  'stage_in_bytes',
+  'stage_out_bytes',
+  'stage_in_effective_bytes_per_sec',
+  'stage_out_effective_bytes_per_sec',
+  'kickstart_online_iowait',
+  'kickstart_online_bytes_read',
+  'kickstart_online_bytes_written',
+  'kickstart_online_read_system_calls',
+  'kickstart_online_write_system_calls',
+  'kickstart_online_utime',
+  'kickstart_online_stime',
+  'kickstart_online_bytes_read_per_second',
+  'kickstart_online_bytes_written_per_second',
+]);
+/** Start/end pairs whose end may not come before the start. */
+const INTERVALS = [
+  ['pre_script_start', 'pre_script_end'],
+  ['stage_in_start', 'stage_in_end'],
+  ['execute_start', 'execute_end'],
+  ['stage_out_start', 'stage_out_end'],
+  ['post_script_start', 'post_script_end'],
+] as const;
 // Paths and argv are nearly unique per job: stored as plain utf8, not dictionary-encoded.
 const UNIQUE_TEXT = new Set<string>(['kickstart_executables', 'kickstart_executables_argv']);
 
 /**
  * Loads a Flow-Bench workflow (zip or extracted folder) into a DAG-aligned Arrow table of jobs plus run labels.
  * Every run is checked (columns, numbers, jobs against the DAG); bad runs are skipped and listed in `skipped`
- * unless `strict` is set.
+ * unless `strict` is set. Impossible numbers (NaN text, infinities, negative timestamps or counters, an end before its
+ * start) make a run bad (`PROTEUS_FEATURES_VALUE_CORRUPT`): it is left out, never imputed.
  *
  * @example
  * const dataset = await loadFlowBench('../shared/datasets/flowbench/1000genome.zip');
@@ -350,6 +389,12 @@ export class RunLoader {
     for (let r = 0; r < rows.length; r++) nodeBase[r] = base + (rowNode[r] as number);
     const badNumbers: string[] = [];
     let badCount = 0;
+    const corrupt: string[] = [];
+    let corruptCount = 0;
+    const noteCorrupt = (what: string): void => {
+      corruptCount++;
+      if (corrupt.length < MAX_EXAMPLES) corrupt.push(what);
+    };
     for (const column of this.#numeric) {
       const source = columnIndex.get(column.name);
       const data = column.data;
@@ -357,26 +402,54 @@ export class RunLoader {
         for (let r = 0; r < rows.length; r++) data[nodeBase[r] as number] = Number.NaN;
         continue;
       }
+      const nonNegative = NON_NEGATIVE.has(column.name);
       for (let r = 0; r < rows.length; r++) {
         const cell = (rows[r] as string[])[source] as string;
-        let value = cell.length === 0 ? Number.NaN : parseDecimal(cell);
-        if (Number.isNaN(value) && !MISSING_NUMBER.has(cell.trim())) {
-          badCount++;
-          if (badNumbers.length < MAX_EXAMPLES)
-            badNumbers.push(`${column.name}=${JSON.stringify(cell.slice(0, 40))} (row ${r + 1})`);
+        const trimmed = cell.trim();
+        let value = trimmed.length === 0 ? Number.NaN : parseDecimal(cell);
+        const shown = (): string => `${column.name}=${JSON.stringify(cell.slice(0, 40))} (row ${r + 1})`;
+        if (Number.isNaN(value) && trimmed.length > 0) {
+          if (NAN_TEXT.has(trimmed)) noteCorrupt(`${shown()} is NaN`);
+          else {
+            badCount++;
+            if (badNumbers.length < MAX_EXAMPLES) badNumbers.push(shown());
+          }
           value = Number.NaN;
+        } else if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) {
+          noteCorrupt(`${shown()} is not finite`);
+        } else if (nonNegative && value < 0) {
+          noteCorrupt(`${shown()} is negative`);
         }
         data[nodeBase[r] as number] = value;
       }
     }
-    if (badCount > 0) {
-      return [
-        {
-          code: 'PROTEUS_FEATURES_VALUE_NOT_NUMERIC',
-          message: `${badCount} non-numeric value${badCount > 1 ? 's' : ''} in numeric columns: ${badNumbers.join(', ')}${badCount > badNumbers.length ? ', ...' : ''}`,
-        },
-      ];
+    for (const [start, end] of INTERVALS) {
+      const starts = this.#numeric.find((column) => column.name === start);
+      const ends = this.#numeric.find((column) => column.name === end);
+      if (!starts || !ends || !columnIndex.has(start) || !columnIndex.has(end)) continue;
+      for (let r = 0; r < rows.length; r++) {
+        const at = nodeBase[r] as number;
+        const from = starts.data[at] as number;
+        const to = ends.data[at] as number;
+        if (Number.isFinite(from) && Number.isFinite(to) && to < from) {
+          noteCorrupt(`${end} ${to} is before ${start} ${from} (row ${r + 1})`);
+        }
+      }
     }
+    const valueProblems: RunProblem[] = [];
+    if (badCount > 0) {
+      valueProblems.push({
+        code: 'PROTEUS_FEATURES_VALUE_NOT_NUMERIC',
+        message: `${badCount} non-numeric value${badCount > 1 ? 's' : ''} in numeric columns: ${badNumbers.join(', ')}${badCount > badNumbers.length ? ', ...' : ''}`,
+      });
+    }
+    if (corruptCount > 0) {
+      valueProblems.push({
+        code: 'PROTEUS_FEATURES_VALUE_CORRUPT',
+        message: `${corruptCount} impossible value${corruptCount > 1 ? 's' : ''}: ${corrupt.join(', ')}${corruptCount > corrupt.length ? ', ...' : ''}. A missing value is an empty cell; the run is left out rather than imputed`,
+      });
+    }
+    if (valueProblems.length > 0) return valueProblems;
     for (const [name, column] of this.#text) {
       const source = columnIndex.get(name);
       for (let r = 0; r < rows.length; r++) {

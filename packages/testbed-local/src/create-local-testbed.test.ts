@@ -45,6 +45,15 @@ describe('createLocalTestbed', () => {
     );
   });
 
+  it('throws PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS for more than 64 workers, as a count or as specs', () => {
+    const specs = Array.from({ length: 65 }, (_, i) => ({ name: `w${i}` }));
+    for (const workers of [65, specs]) {
+      expect(() => createLocalTestbed({ workers, workDir })).toThrow(
+        expect.objectContaining({ code: 'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS' }),
+      );
+    }
+  });
+
   it('throws PROTEUS_TESTBED_LOCAL_UNKNOWN_WORKER from runnerFor before provision or for an unknown name', async () => {
     await using testbed = createLocalTestbed({ workers: 1, isolation: 'process-group', workDir });
     expect(() => testbed.runnerFor('worker-1')).toThrow(

@@ -33,6 +33,7 @@ import { executeDag } from './internal/execute-dag.js';
 import { registerExitCleanup } from './internal/exit-cleanup.js';
 import { diskNameOf, pathInside } from './internal/job-paths.js';
 import { type JobProcessResult, runJobProcess } from './internal/job-process.js';
+import { type JobWatchdog, startJobWatchdog } from './internal/job-watchdog.js';
 import { createNetwork, type NetworkTracker, probeNetwork, removeNetwork } from './internal/network.js';
 import { TESTBED_VARIABLE } from './internal/proc.js';
 import { ownerIdentity, ownTestbeds, stateFilePath, type TestbedStateFile } from './internal/state-file.js';
@@ -179,6 +180,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
   let workers = new Map<string, WorkerState>();
   let dataNode: DataNode | undefined;
   let unregister: (() => void) | undefined;
+  let watchdog: JobWatchdog | undefined;
   let released = false;
   const curl = findBinary('curl');
 
@@ -213,6 +215,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
   /** Kills and removes everything; the state file goes too unless something is left for recovery to find. */
   const tearDownSync = (): string[] => {
     const problems = cleanupSync();
+    watchdog?.stop();
+    watchdog = undefined;
     if (problems.length === 0) rmSync(stateFile, { force: true });
     ownTestbeds.delete(testbedId);
     return problems;
@@ -284,6 +288,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
     }
     throwIfAborted(progress.signal, 'testbed-local/provision');
     ownTestbeds.add(testbedId);
+    // Jobs die with this process even when it is killed with SIGKILL and no cleanup of ours runs.
+    watchdog = startJobWatchdog(testbedId);
     unregister = registerExitCleanup(() => {
       tearDownSync();
     });
@@ -351,6 +357,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
           ]),
           ...network.bridges.map((bridge) => ({ kind: 'bridge', id: bridge })),
           { kind: 'data-node', id: dataNode.url },
+          ...(watchdog?.pid === undefined ? [] : [{ kind: 'watchdog', id: String(watchdog.pid) }]),
         ],
         isolation: useCgroups ? 'cgroup' : 'process-group',
         dataNodeUrl: dataNode.url,
@@ -717,6 +724,8 @@ function validateOptions(options: LocalTestbedOptions): WorkerSpec[] {
     if (Number.isInteger(options.workers) && options.workers > 0 && options.workers <= 64) {
       specs = Array.from({ length: options.workers }, (_, i) => ({ name: `worker-${i + 1}` }));
     } else if (options.workers > 64) problems.push(`workers must be at most 64 (got ${options.workers})`);
+  } else if (Array.isArray(options.workers) && options.workers.length > 64) {
+    problems.push(`workers must be at most 64 (got ${options.workers.length} specs)`);
   } else if (Array.isArray(options.workers) && options.workers.length > 0) {
     specs = options.workers;
     const seen = new Set<string>();

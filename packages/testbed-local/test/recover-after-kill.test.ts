@@ -38,7 +38,8 @@ let told = false;
 testbed.runWorkflow(yaml, { runId: 'crash', workDir: runDir, onProgress: (e) => {
   if (told || e.data?.running !== 2) return;
   told = true;
-  console.log(JSON.stringify({ testbedId: testbed.testbedId, targets: deployment.workers.flatMap((w) => w.targets) }));
+  const watchdog = Number(deployment.resources.find((r) => r.kind === 'watchdog')?.id);
+  console.log(JSON.stringify({ testbedId: testbed.testbedId, targets: deployment.workers.flatMap((w) => w.targets), watchdog }));
 } }).catch((error) => console.error(error));
 setInterval(() => {}, 1000);`;
 
@@ -69,6 +70,8 @@ interface Started {
   child: ChildProcess;
   testbedId: string;
   targets: string[];
+  /** The testbed's job watchdog, which kills the jobs when the owner dies; these tests kill it first to see recovery. */
+  watchdog: number;
   /** Every process in the workers' cgroups once both jobs and their grandchildren run. */
   jobPids: number[];
   exited: Promise<unknown>;
@@ -95,7 +98,7 @@ async function startTestbedChild(workDir: string): Promise<Started> {
   child.stderr?.on('data', (d) => {
     stderr += d;
   });
-  const ready = await new Promise<{ testbedId: string; targets: string[] }>((resolve, reject) => {
+  const ready = await new Promise<{ testbedId: string; targets: string[]; watchdog: number }>((resolve, reject) => {
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d;
@@ -137,9 +140,11 @@ describe.skipIf(skip)('recoverLocalTestbeds after kill -9 (root, cgroup v1)', ()
     expect(jobPids.every(running)).toBe(true);
     expect(existsSync(join(workDir, `testbed-${testbedId}.json`))).toBe(true);
 
+    // kill -9 of the owner and its watchdog (both die in an OOM kill or a kill of the session): the jobs then keep
+    // running in the cgroups, and only recovery removes them.
+    process.kill(started.watchdog, 'SIGKILL');
     started.child.kill('SIGKILL');
     await started.exited;
-    // What a kill -9 leaves: the jobs keep running in the cgroups.
     expect(jobPids.every(running)).toBe(true);
     expect(leftovers(testbedId)).toEqual(before);
 

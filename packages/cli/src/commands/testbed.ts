@@ -14,6 +14,7 @@ import {
   loadFabricTopology,
   planFabricTestbed,
 } from '@proteus-wf/testbed-fabric';
+import { recoverLocalTestbeds } from '@proteus-wf/testbed-local';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 
@@ -30,7 +31,8 @@ interface TestbedArgs {
 }
 
 /**
- * `proteus testbed fabric|chameleon plan|provision|status|release`: cloud testbeds from a topology file.
+ * `proteus testbed fabric|chameleon plan|provision|status|release`: cloud testbeds from a topology file;
+ * `proteus testbed local recover`: clean up after a crashed local testbed.
  * Credentials come from the environment; `--dry-run` needs none and contacts nothing.
  * @example proteus testbed fabric plan --topology topology.json --dry-run --json
  */
@@ -108,12 +110,76 @@ export function registerTestbedCommands(cli: Argv, outer: CliIo): Argv {
         printResult(io, { released: true, kind }, { json: args.json, table: () => `released ${kind} resources` });
       })
       .demandCommand(1, 'Name an action: plan, provision, status or release.');
-  return cli.command('testbed', 'Provision, inspect and release FABRIC slices and Chameleon leases', (testbed) =>
-    testbed
-      .command('fabric', 'FABRIC slices (submit and data nodes, networks)', actions('fabric'))
-      .command('chameleon', 'Chameleon bare-metal leases (workers)', actions('chameleon'))
-      .demandCommand(1, 'Name a testbed: fabric or chameleon.'),
+  return cli.command(
+    'testbed',
+    'Provision, inspect and release FABRIC slices and Chameleon leases; recover crashed local testbeds',
+    (testbed) =>
+      testbed
+        .command('fabric', 'FABRIC slices (submit and data nodes, networks)', actions('fabric'))
+        .command('chameleon', 'Chameleon bare-metal leases (workers)', actions('chameleon'))
+        .command('local', 'The local testbed (this machine)', (local) => registerLocalRecover(local, io))
+        .demandCommand(1, 'Name a testbed: fabric, chameleon or local.'),
   );
+}
+
+interface LocalRecoverArgs {
+  out?: string;
+  workDir?: string;
+  sweep: boolean;
+  json: boolean;
+}
+
+/**
+ * `proteus testbed local recover`: tears down local testbeds whose controller died (kill -9, crash): their job
+ * processes, cgroups, namespaces and state files. `experiment run` does the same at its start; this does it now.
+ */
+function registerLocalRecover(local: Argv, io: CliIo): Argv {
+  return local
+    .command(
+      'recover',
+      'Kill the jobs and remove the cgroups and namespaces of local testbeds whose owner process is gone',
+      (y) =>
+        y
+          .option('out', {
+            type: 'string',
+            describe: 'Campaign output folder of `experiment run --out` (its testbeds live in <out>/.testbed)',
+          })
+          .option('work-dir', { type: 'string', describe: 'A testbed workDir holding testbed-<id>.json files' })
+          .option('sweep', {
+            type: 'boolean',
+            default: true,
+            describe: 'Also remove empty cgroups and namespaces of dead generated-id testbeds (--no-sweep to skip)',
+          })
+          .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
+          .conflicts('out', 'work-dir'),
+      async (argv) => {
+        const args = argv as unknown as LocalRecoverArgs;
+        const workDir = args.workDir
+          ? resolve(io.cwd, args.workDir)
+          : args.out
+            ? join(resolve(io.cwd, args.out), '.testbed')
+            : undefined;
+        const result = await recoverLocalTestbeds({ ...(workDir ? { workDir } : {}), sweep: args.sweep });
+        printResult(io, result, {
+          json: args.json,
+          table: (value) => {
+            const rows: Array<Array<string | number>> = [['testbed', 'found by', 'killed', 'cgroups', 'namespaces']];
+            for (const entry of value.recovered) {
+              rows.push([
+                entry.testbedId,
+                entry.foundBy,
+                entry.killedPids.length,
+                entry.cgroups.length,
+                entry.namespaces.length,
+              ]);
+            }
+            const skipped = value.skipped.map((entry) => `skipped ${entry.testbedId}: ${entry.reason}`).join('\n');
+            return `${value.recovered.length === 0 ? 'nothing to recover' : formatTable(rows)}${skipped ? `\n${skipped}` : ''}`;
+          },
+        });
+      },
+    )
+    .demandCommand(1, 'Name an action: recover.');
 }
 
 async function printPlan(io: CliIo, args: TestbedArgs): Promise<void> {
