@@ -11,11 +11,21 @@ export const MODEL_FILES = { onnx: 'model.onnx', metadata: 'model.json' } as con
  * Both files are written atomically, the ONNX first, so a reader never sees a sidecar without its graph.
  * @example await saveModel(result.model, 'models/montage-gcn');
  * @throws ProteusError PROTEUS_MODELS_SAVE_FAILED when the folder cannot be written
+ * @throws ProteusError PROTEUS_MODELS_INVALID_ARGUMENT when called as `saveModel(dir, model)` or with something else
  */
 export async function saveModel(
   model: TrainedModel | TrainedSslModel,
   dir: string,
 ): Promise<{ onnx: string; metadata: string }> {
+  if (!isTrainedModel(model) || typeof dir !== 'string' || dir === '') {
+    const swapped = typeof model === 'string' && isTrainedModel(dir);
+    throw new ProteusError(
+      'PROTEUS_MODELS_INVALID_ARGUMENT',
+      `models/saveModel: expected (model, dir), got (${describeArgument(model)}, ${describeArgument(dir)}). ` +
+        `${swapped ? 'The arguments are swapped: ' : ''}pass the trained model first and the folder last: ` +
+        "saveModel(result.model, 'models/montage').",
+    );
+  }
   const onnx = join(dir, MODEL_FILES.onnx);
   const metadata = join(dir, MODEL_FILES.metadata);
   try {
@@ -34,4 +44,16 @@ export async function saveModel(
     );
   }
   return { onnx, metadata };
+}
+
+function isTrainedModel(value: unknown): value is TrainedModel | TrainedSslModel {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { onnx?: unknown; metadata?: unknown };
+  return candidate.onnx instanceof Uint8Array && typeof candidate.metadata === 'object' && candidate.metadata !== null;
+}
+
+function describeArgument(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (isTrainedModel(value)) return 'a trained model';
+  return value === null ? 'null' : typeof value;
 }
