@@ -28,7 +28,7 @@ export const TOPICS: readonly Topic[] = [
   },
   {
     command: 'dataset',
-    describe: 'Inspect Flow-Bench traces and convert them into feature files',
+    describe: 'Inspect datasets and convert them into feature files',
     load: async () => (await import('./commands/dataset.js')).registerDatasetCommands,
   },
   {
@@ -54,7 +54,7 @@ export const TOPICS: readonly Topic[] = [
   },
   {
     command: 'testbed',
-    describe: 'Provision, inspect and release FABRIC slices and Chameleon leases',
+    describe: 'Provision, inspect and release FABRIC slices and Chameleon leases; recover crashed local testbeds',
     load: async () => (await import('./commands/testbed.js')).registerTestbedCommands,
   },
   {
@@ -68,7 +68,7 @@ export const TOPICS: readonly Topic[] = [
     load: async () => (await import('./commands/al.js')).registerAlCommands,
   },
   {
-    command: 'watch',
+    command: 'watch <submit-dir>',
     describe: 'Follow a running Pegasus workflow and score each job as it finishes',
     load: async () => (await import('./commands/watch.js')).registerWatchCommands,
   },
@@ -122,7 +122,7 @@ export async function createProgram(argv: string[], io: CliIo): Promise<Argv> {
     runningCommands.set(cli, args._.map(String));
   });
   const requested = argv.find((arg) => !arg.startsWith('-'));
-  const wanted = TOPICS.find((topic) => topic.command === requested);
+  const wanted = TOPICS.find((topic) => topic.command.split(' ')[0] === requested);
   for (const topic of TOPICS) {
     if (wanted?.load === topic.load) continue;
     cli = cli.command(topic.command, topic.describe);

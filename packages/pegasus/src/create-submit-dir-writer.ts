@@ -38,7 +38,8 @@ export interface SubmitDirWriter {
 }
 
 const WHERE = 'pegasus/createSubmitDirWriter';
-const NAME = /^[A-Za-z0-9_.+-]+$/;
+// Kickstart records are named `<job>.out.NNN`: the name plus 8 characters must fit a 255-byte file name.
+const NAME = /^[A-Za-z0-9_.+-]{1,240}$/;
 
 /**
  * Creates a writer of a Pegasus-5-compatible submit directory for a run that executes elsewhere: `braindump.yml`, a
@@ -58,7 +59,7 @@ export function createSubmitDirWriter(dir: string, options: CreateSubmitDirWrite
   if (bad.length > 0) {
     throw pegasusError(
       'PROTEUS_PEGASUS_INVALID_OPTION',
-      `${WHERE}: DAGMan names take letters, digits and _ . + - only; got ${bad
+      `${WHERE}: DAGMan names take letters, digits and _ . + - only (at most 240 of them); got ${bad
         .slice(0, 5)
         .map((name) => JSON.stringify(name))
         .join(', ')}. Rename the jobs (or the workflow).`,

@@ -68,17 +68,17 @@ describe('readSubmitDir', () => {
       });
       afterAll(() => temp.dispose());
 
-      it('merges the sub-workflow jobs as <subwf job>/<job>, between the subwf job and its children', async () => {
+      it('merges the sub-workflow jobs as <subwf job>::<job>, between the subwf job and its children', async () => {
         const run = await readSubmitDir(join(temp.path, 'top'));
         const subJob = 'pegasus-plan_diamond_subworkflow';
         expect(run.subWorkflows).toHaveLength(1);
         expect(run.graph.size).toBe(13 + 5);
-        expect(run.graph.parents(`${subJob}/create_dir_process_0_local`)).toEqual([subJob]);
+        expect(run.graph.parents(`${subJob}::create_dir_process_0_local`)).toEqual([subJob]);
         // The sub-workflow's sinks (its cleanup and register jobs) precede the subwf job's children.
         expect(run.graph.parents('wc_ID0000002').sort()).toEqual(
-          [subJob, `${subJob}/cleanup_process_0_local`, `${subJob}/register_local_0_0`].sort(),
+          [subJob, `${subJob}::cleanup_process_0_local`, `${subJob}::register_local_0_0`].sort(),
         );
-        expect(run.result.jobs.map((job) => job.job)).toContain(`${subJob}/ls_ID0000001`);
+        expect(run.result.jobs.map((job) => job.job)).toContain(`${subJob}::ls_ID0000001`);
         expect(await findSubmitDirs(temp.path)).toEqual([join(temp.path, 'top')]);
       });
     });

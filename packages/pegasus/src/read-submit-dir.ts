@@ -20,7 +20,7 @@ export interface SubmitDirRun {
   /** `dax_label` of braindump.yml, else the DAG's name. */
   workflow: string;
   braindump: Braindump;
-  /** The DAGMan DAG, sub-workflow jobs merged in as `<sub-workflow job>/<job>`. */
+  /** The DAGMan DAG, sub-workflow jobs merged in as `<sub-workflow job>::<job>`. */
   graph: WorkflowGraph;
   /** The parsed jobstate.log of the top-level workflow (empty when the run has not started). */
   jobstate: Jobstate;
@@ -44,7 +44,7 @@ const MAX_DEPTH = 8;
  * Reads a Pegasus submit directory (Pegasus 4 or 5) into one run: braindump.yml, the DAGMan `.dag` it names,
  * jobstate.log and every kickstart record (`<job>.out.NNN`, the last attempt of each job), joined by
  * `buildJobRecords`. Sub-workflow submit directories below it (a `braindump.yml` of their own) are merged: their jobs
- * are named `<sub-workflow job>/<job>`, placed after the sub-workflow job and before its children.
+ * are named `<sub-workflow job>::<job>`, placed after the sub-workflow job and before its children.
  * @example
  * const run = await readSubmitDir('../shared/datasets/pegasus-submit-dirs/process_wf_failure');
  * run.result.jobs.map((j) => [j.job, j.exitCode]); // [['create_dir_process_0_local', 0], ['ls_ID0000001', 2]]
@@ -92,7 +92,7 @@ export async function readSubmitDir(path: string, options: ReadSubmitDirOptions 
       const sub = await readSubmitDir(dir, options);
       const parentJob = parentJobOf(graph, basename(dir));
       graph = mergeSubWorkflow(graph, sub.graph, parentJob ?? basename(dir), parentJob !== undefined);
-      const prefix = `${parentJob ?? basename(dir)}/`;
+      const prefix = `${parentJob ?? basename(dir)}${SUB_WORKFLOW_SEPARATOR}`;
       jobs = [...jobs, ...sub.result.jobs.map((job) => ({ ...job, job: `${prefix}${job.job}` }))];
       subWorkflows.push(sub.submitDir, ...sub.subWorkflows);
     }
@@ -284,8 +284,11 @@ function parentJobOf(graph: WorkflowGraph, directory: string): string | undefine
   return candidates.length === 1 ? (candidates[0] as JobAttributes).name : undefined;
 }
 
+// Job names never hold a path separator (testbeds name folders after them), so `::` joins the two names.
+const SUB_WORKFLOW_SEPARATOR = '::';
+
 function mergeSubWorkflow(graph: WorkflowGraph, sub: WorkflowGraph, prefix: string, linked: boolean): WorkflowGraph {
-  const rename = (name: string): string => `${prefix}/${name}`;
+  const rename = (name: string): string => `${prefix}${SUB_WORKFLOW_SEPARATOR}${name}`;
   const jobs: JobAttributes[] = [...graph.jobs(), ...sub.jobs().map((job) => ({ ...job, name: rename(job.name) }))];
   const names = graph.jobNames();
   const edges: Array<[string, string]> = graph.edges().map(([p, c]) => [names[p] as string, names[c] as string]);

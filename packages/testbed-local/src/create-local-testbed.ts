@@ -20,7 +20,7 @@ import {
   writeFileAtomic,
 } from '@proteus-wf/core';
 import { createLocalRunner, createNetnsRunner } from '@proteus-wf/injector';
-import { createSubmitDirWriter } from '@proteus-wf/pegasus';
+import { createSubmitDirWriter, type SubmitDirWriter } from '@proteus-wf/pegasus';
 import {
   type CgroupTracker,
   createWorkerCgroup,
@@ -37,7 +37,7 @@ import { type JobWatchdog, startJobWatchdog } from './internal/job-watchdog.js';
 import { createNetwork, type NetworkTracker, probeNetwork, removeNetwork } from './internal/network.js';
 import { TESTBED_VARIABLE } from './internal/proc.js';
 import { ownerIdentity, ownTestbeds, stateFilePath, type TestbedStateFile } from './internal/state-file.js';
-import { type LocalJob, loadLocalWorkflow } from './load-local-workflow.js';
+import { type LocalJob, type LocalWorkflow, loadLocalWorkflow } from './load-local-workflow.js';
 import {
   GENERATED_TESTBED_ID,
   type RecoverLocalTestbedsResult,
@@ -604,8 +604,8 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         reasons: new Map(),
       };
       const startedAt = Date.now();
-      const submitDir = createSubmitDirWriter(join(runDir, 'submit'), { workflow: workflow.name, jobs: workflow.jobs });
-      await submitDir.start(startedAt / 1000);
+      const submitDir = submitDirWriterFor(join(runDir, 'submit'), workflow);
+      await submitDir?.start(startedAt / 1000);
       try {
         const results = await executeDag(workflow.jobs, {
           workers: [...workers.values()].map((state) => ({ name: state.info.name, slots: state.slots })),
@@ -622,7 +622,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
               context.submitAt,
               run,
             ).then(async (attempt) => {
-              if (attempt.value) await submitDir.jobFinished(attempt.value);
+              if (attempt.value) await submitDir?.jobFinished(attempt.value);
               return attempt;
             }),
           onChange: (state) =>
@@ -646,7 +646,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
           } else if (result?.status !== 'succeeded') skipped.push(job.name);
         }
         jobs.sort((a, b) => a.ready - b.ready || a.executeStart - b.executeStart);
-        await submitDir.finish(Date.now() / 1000, failures.length === 0 && skipped.length === 0);
+        await submitDir?.finish(Date.now() / 1000, failures.length === 0 && skipped.length === 0);
         const outcome: WorkflowRunResult = {
           runId: runOptions.runId,
           workflow: workflow.name,
@@ -869,4 +869,17 @@ function findBinary(name: string): string | undefined {
     if (folder && existsSync(join(folder, name))) return join(folder, name);
   }
   return undefined;
+}
+
+/**
+ * The run's Pegasus-style submit directory, when every job name is one DAGMan and a kickstart file name can take;
+ * a workflow with other names (legal for the testbed: spaces, non-ASCII, very long) runs without one.
+ */
+function submitDirWriterFor(dir: string, workflow: LocalWorkflow): SubmitDirWriter | undefined {
+  try {
+    return createSubmitDirWriter(dir, { workflow: workflow.name, jobs: workflow.jobs });
+  } catch (error) {
+    if (isProteusError(error, 'PROTEUS_PEGASUS_INVALID_OPTION')) return undefined;
+    throw error;
+  }
 }
