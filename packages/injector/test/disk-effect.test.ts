@@ -61,7 +61,9 @@ describe.skipIf(skip)('disk anomalies on a worker cgroup (measured direct I/O)',
         expect(ddRate(write.stderr)).toBeLessThan(2 * mib * 1.15);
         expect(ddRate(read.stderr)).toBeLessThan(4 * mib * 1.15);
         const io = (await readAnomalyCounters(worker.target)).disk?.find((d) => d.device === majMin);
-        expect(io).toMatchObject({ writeBytes: 12 * 256 * 1024, readBytes: 12 * 256 * 1024 });
+        // At least dd's bytes: the filesystem may account its own metadata and journal writes to the cgroup too.
+        expect(io?.writeBytes).toBeGreaterThanOrEqual(12 * 256 * 1024);
+        expect(io?.readBytes).toBeGreaterThanOrEqual(12 * 256 * 1024);
       }
       const knob = join('/sys/fs/cgroup/blkio', worker.path, 'blkio.throttle.write_bps_device');
       expect(await readFile(knob, 'utf8')).not.toContain((device as { majMin: string }).majMin);
