@@ -4,9 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { currentProcessIdentity } from '@proteus-wf/core';
 import { createInjector } from '@proteus-wf/injector';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createController, parseCampaignConfig } from '../src/index.js';
+import { buildCampaignChild } from './support/build-campaign-child.js';
 import { diamondPath, smallCampaign } from './support/campaign-fixture.js';
 import { createProcessTestbed } from './support/process-testbed.js';
 import { createTempDir } from './support/temp-dir.js';
@@ -17,19 +17,7 @@ let childScript: string;
 
 beforeAll(async () => {
   dir = await createTempDir('proteus-controller-lock-');
-  childScript = join(dir.path, 'campaign-child.mjs');
-  // NOTE: esbuild comes with tsup (a root devDependency); it bundles the child against the sources under test.
-  await build({
-    entryPoints: [join(import.meta.dirname, 'support', 'campaign-child.ts')],
-    outfile: childScript,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@proteus-wf/source'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  childScript = await buildCampaignChild(dir.path);
 });
 afterAll(async () => {
   await dir?.dispose();

@@ -4,30 +4,18 @@ import { join } from 'node:path';
 import { createRng } from '@proteus-wf/core';
 import { loadFlowBench } from '@proteus-wf/features';
 import { readLedger } from '@proteus-wf/injector';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CampaignPlan, readExperimentLog } from '../src/index.js';
+import { buildCampaignChild } from './support/build-campaign-child.js';
 import { diamondPath, readLabels } from './support/campaign-fixture.js';
 import { createTempDir } from './support/temp-dir.js';
 
-// NOTE: esbuild comes with tsup (a root devDependency); it bundles the child against the sources under test.
 let dir: { path: string; dispose: () => Promise<void> };
 let childScript: string;
 
 beforeAll(async () => {
   dir = await createTempDir('proteus-controller-kill-');
-  childScript = join(dir.path, 'campaign-child.mjs');
-  await build({
-    entryPoints: [join(import.meta.dirname, 'support', 'campaign-child.ts')],
-    outfile: childScript,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@proteus-wf/source'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  childScript = await buildCampaignChild(dir.path);
 });
 afterAll(async () => {
   await dir?.dispose();
