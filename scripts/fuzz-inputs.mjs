@@ -363,18 +363,8 @@ await fuzz(
   (input) => parseTarget(input),
 );
 
-// Topology files of the cloud testbeds.
-const topology = {
-  name: 'px',
-  fabric: {
-    site: 'STAR',
-    nodes: [
-      { name: 'submit', cores: 16, ram: 32, disk: 100, image: 'default_ubuntu_22' },
-      { name: 'data', cores: 16, ram: 32, disk: 500, image: 'default_ubuntu_22' },
-    ],
-  },
-  chameleon: { site: 'CHI@UC', nodeType: 'compute_cascadelake_r', count: 2, image: 'CC-Ubuntu22.04', hours: 4 },
-};
+// Topology files of the cloud testbeds: the shipped example (FABRIC nodes, facility port, Chameleon stitch) mutated.
+const topology = JSON.parse(readFileSync(join(repoRoot, 'examples/03-cloud-campaign/topology.json'), 'utf8'));
 const badTopologies = [
   ['chameleon huors', (t) => (t.chameleon.huors = 4)],
   ['fabric node coers', (t) => (t.fabric.nodes[0].coers = 4)],
