@@ -1,8 +1,13 @@
 // The one-run training step: forward + softmax cross-entropy + backward + optimizer update in a single ONNX graph.
 // Weights and optimizer state are graph inputs; their updated values are graph outputs (`<name>.next`).
-import { addGradients } from '../onnx/gradients.js';
-import { createGraphBuilder, type Dim, type Value } from '../onnx/graph-builder.js';
-import { appendOptimizerStep, type ResolvedOptimizer } from '../onnx/optimizers.js';
+import {
+  addGradients,
+  appendOptimizerStep,
+  createGraphBuilder,
+  type Dim,
+  type ResolvedOptimizer,
+  type Value,
+} from '@proteus-wf/onnx-train';
 import { buildForward, outputShape } from './model-graph.js';
 import type { ModelWeights, ResolvedModelSpec } from './model-spec.js';
 import { assertWeights, weightShapes } from './model-spec.js';
