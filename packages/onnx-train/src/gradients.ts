@@ -50,6 +50,8 @@ export function unbroadcast(g: GraphBuilder, grad: Value, target: readonly Dim[]
     else if (target[i - lead] === 1 && d !== 1) axes.push(i);
   });
   if (axes.length === 0) return grad;
+  // Only leading axes to drop (a bias over rows): one ReduceSum without keepdims, no Squeeze.
+  if (axes.length === lead) return g.reduceSum(grad, axes, false);
   let reduced = g.reduceSum(grad, axes, true);
   if (lead > 0)
     reduced = g.squeeze(
@@ -165,9 +167,9 @@ const RULES: Record<string, Rule> = {
     const ties = g.reduceSum(mask, axes, true);
     return [g.div(g.mul(expandReduced(g, n, grad), mask), ties)];
   },
-  Reshape: (g, n, grad) => [g.reshapeTo(grad, g.shapeOf(input(n, 0)))],
-  Unsqueeze: (g, n, grad) => [g.reshapeTo(grad, g.shapeOf(input(n, 0)))],
-  Squeeze: (g, n, grad) => [g.reshapeTo(grad, g.shapeOf(input(n, 0)))],
+  Reshape: (g, n, grad) => [g.reshapeLike(grad, input(n, 0))],
+  Unsqueeze: (g, n, grad) => [g.reshapeLike(grad, input(n, 0))],
+  Squeeze: (g, n, grad) => [g.reshapeLike(grad, input(n, 0))],
   Expand: (g, n, grad) => [unbroadcast(g, grad, input(n, 0).shape)],
   Transpose: (g, n, grad) => {
     const perm = attribute(n, 'perm');

@@ -36,3 +36,17 @@ describe('createGraphBuilder', () => {
     );
   });
 });
+
+describe('GraphBuilder.output', () => {
+  it('renames a node output in place (no Identity copy) and copies only inputs or values output twice', () => {
+    const g = createGraphBuilder();
+    const x = g.input('x', 'float32', [2]);
+    const y = g.relu(g.add(x, 1));
+    g.output(y, 'y');
+    g.output(x, 'x.copy');
+    g.output(y, 'y.again');
+    expect(y.name).toBe('y');
+    expect(g.nodes.map((node) => node.op)).toEqual(['Add', 'Relu', 'Identity', 'Identity']);
+    expect(g.nodes[1]?.outputs[0]?.name).toBe('y');
+  });
+});

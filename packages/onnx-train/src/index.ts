@@ -16,7 +16,15 @@ export type { AddGradientsOptions } from './gradients.js';
 export { addGradients, DIFFERENTIABLE_OPS } from './gradients.js';
 
 // In-graph optimizers: SGD (momentum), Adam, AdamW
-export type { AdamSpec, AdamWSpec, OptimizerSpec, OptimizerStep, ResolvedOptimizer, SgdSpec } from './optimizers.js';
+export type {
+  AdamSpec,
+  AdamWSpec,
+  AppendOptimizerStepOptions,
+  OptimizerSpec,
+  OptimizerStep,
+  ResolvedOptimizer,
+  SgdSpec,
+} from './optimizers.js';
 export { appendOptimizerStep, resolveOptimizer } from './optimizers.js';
 
 // onnxruntime-node sessions and tensors (onnxruntime-node is loaded on the first session or tensor)

@@ -50,7 +50,7 @@ export function buildTrainingGraph(spec: ResolvedModelSpec, optimizer: ResolvedO
 
   const paramValues = shapes.map(([name]) => params[name] as Value);
   const grads = addGradients(g, loss, paramValues);
-  const update = appendOptimizerStep(g, paramValues, grads, optimizer, { step, lr });
+  const update = appendOptimizerStep(g, paramValues, grads, optimizer, { step, lr }, { flat: true });
   g.output(loss, 'loss');
   paramValues.forEach((p, i) => {
     g.output(update.updated[i] as Value, `${p.name}.next`);

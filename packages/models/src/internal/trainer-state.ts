@@ -34,6 +34,8 @@ export function createTrainerState(
   initial: ModelWeights,
   sessions: readonly OnnxSession[],
 ): TrainerState {
+  let flatSize = 0;
+  for (const shape of shapes.values()) flatSize += shape.reduce((p, d) => p * d, 1);
   let params: Record<string, Tensor> = {};
   let state: Record<string, Tensor> = {};
   let stepCount = 0;
@@ -64,7 +66,8 @@ export function createTrainerState(
     resetState() {
       state = {};
       for (const name of graph.stateNames) {
-        const shape = shapes.get(name.slice(0, name.lastIndexOf('.'))) ?? [];
+        // `<param>.<slot>` is shaped like its param; any other state is a flat buffer over all params in order.
+        const shape = shapes.get(name.slice(0, name.lastIndexOf('.'))) ?? [flatSize];
         state[name] = createTensor('float32', new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
       }
       stepCount = 0;
