@@ -120,5 +120,7 @@ for (const threads of threadCounts) {
 const trainingGraph = buildTrainingGraph(defineModelSpec(graphSpec), resolveOptimizer({ kind: 'adam', lr: 1e-3 }));
 const profile = await countKernels(trainingGraph.bytes, B);
 emit(`models.gemm-floor.gcn.B${B}.N${nodes}.kernels-per-step`, 'kernels', profile.kernels);
-process.stderr.write(`gemm-floor: adjacency ${source}; kernels per step by op: ${JSON.stringify(profile.byOp)}\n`);
+process.stderr.write(
+  `gemm-floor: adjacency ${source}; kernels per step by op: ${JSON.stringify(profile.byOp)}; profiled µs per step by op: ${JSON.stringify(profile.microsByOp)}\n`,
+);
 emit('models.gemm-floor.peak-rss', 'MiB', Math.round(process.resourceUsage().maxRSS / 1024));
