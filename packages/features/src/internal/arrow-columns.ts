@@ -56,6 +56,30 @@ export function putUtf8(arena: Utf8ArenaBuilder, row: number, text: string): voi
   arena.used += written;
 }
 
+/** Stores the UTF-8 bytes `bytes[start..end)` as the value of `row` (no decode/encode round trip). */
+export function putUtf8Bytes(
+  arena: Utf8ArenaBuilder,
+  row: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): void {
+  const length = end - start;
+  const needed = arena.used + length;
+  if (needed > arena.bytes.length) {
+    const grown = new Uint8Array(Math.max(needed, arena.bytes.length * 2));
+    grown.set(arena.bytes.subarray(0, arena.used));
+    arena.bytes = grown;
+  }
+  const target = arena.bytes;
+  const at = arena.used;
+  if (length < 64) for (let i = 0; i < length; i++) target[at + i] = bytes[start + i] as number;
+  else target.set(bytes.subarray(start, end), at);
+  arena.start[row] = at;
+  arena.length[row] = length;
+  arena.used = needed;
+}
+
 /** A utf8 vector of the first `rows` rows of an arena, in row order. */
 export function utf8Vector(arena: Utf8ArenaBuilder, rows: number): Vector<Utf8> {
   const offsets = new Int32Array(rows + 1);
