@@ -24,6 +24,7 @@ import {
   int32Vector,
   putUtf8,
   putUtf8Bytes,
+  reserveUtf8,
   type TextColumnBuilder,
   textVector,
   type Utf8ArenaBuilder,
@@ -323,6 +324,7 @@ export class RunLoader {
   readonly #valueCodes = new Map<TextColumnBuilder, ByteKeyedMap<number>>();
   readonly #jobLabels = new ByteKeyedMap<LabelEntry>();
   readonly #seen: Int32Array;
+  readonly #capacityRuns: number;
   #stamp = 0;
   #rowEntries: NameEntry[] = [];
   #scratch = createByteRunScratch();
@@ -348,6 +350,7 @@ export class RunLoader {
     this.#traceName = createTextColumn(rows);
     this.#jobLabel = createTextColumn(rows);
     this.#seen = new Int32Array(this.#size);
+    this.#capacityRuns = capacityRuns;
   }
 
   /** Parses one run into the next free slot; returns its problems (empty when the run was kept). */
@@ -394,7 +397,8 @@ export class RunLoader {
    * (dictionaries untouched, numbers in the slot overwritten by it).
    */
   #loadPlainBytes(file: string, folder: string | undefined, bytes: Uint8Array): boolean {
-    const first = bytes[0];
+    const csv = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const first = csv[0];
     // Empty files, a BOM, leading blank lines and invalid UTF-8 (which the decoder replaces) take the text path.
     if (first === undefined || first === 0xef || first === 10 || first === 13 || !isUtf8(bytes)) return false;
     const head = headerEnd(bytes);
@@ -415,7 +419,7 @@ export class RunLoader {
     this.#stamp++;
     this.#rowEntries.length = 0;
     const scratch = this.#scratch;
-    const rows = scanRunBytes(bytes, head.next, plan, base, this.#nodeOfName, scratch);
+    const rows = scanRunBytes(csv, head.next, plan, base, this.#nodeOfName, scratch);
     if (rows !== this.#size) return false;
     const rowNode = scratch.rowNode;
     const slow = scratch.slowCells;
@@ -481,7 +485,7 @@ export class RunLoader {
         const start = slot < 0 ? 0 : (textStart[r * slots + slot] as number);
         const end = slot < 0 ? 0 : (textEnd[r * slots + slot] as number);
         if (end === start) arena.length[row] = -1;
-        else putUtf8Bytes(arena, row, bytes, start, end);
+        else putUtf8Bytes(arena, row, csv, start, end);
       }
     }
     const anomalySource = columnIndex.get('anomaly_type');
@@ -549,13 +553,18 @@ export class RunLoader {
       const source = columnIndex.get(name);
       if (source !== undefined) textSlot[source] = textSlots++;
     }
+    const longText = new Uint8Array(width);
+    for (const name of this.#uniqueText.keys()) {
+      const source = columnIndex.get(name);
+      if (source !== undefined) longText[source] = 1;
+    }
     const intervals: Array<[Float64Array, Float64Array]> = [];
     for (const [start, end] of INTERVALS) {
       const starts = this.#numeric.find((column) => column.name === start);
       const ends = this.#numeric.find((column) => column.name === end);
       if (starts && ends && columnIndex.has(start) && columnIndex.has(end)) intervals.push([starts.data, ends.data]);
     }
-    return { width, numeric, nonNegative, textSlot, textSlots, columnIndex, absentNumeric, intervals };
+    return { width, numeric, nonNegative, textSlot, textSlots, longText, columnIndex, absentNumeric, intervals };
   }
 
   /**
@@ -706,6 +715,11 @@ export class RunLoader {
       derivedColumns: derived,
     });
     this.#runIds.push(file.replace(/\.csv$/i, ''));
+    if (this.runs.length === 1) {
+      // Size the path/argv arenas from the first run, so they are not regrown (and copied) run after run.
+      for (const arena of this.#uniqueText.values())
+        reserveUtf8(arena, Math.ceil(arena.used * this.#capacityRuns * 1.1));
+    }
   }
 
   #checkHeader(header: readonly string[], problems: RunProblem[]): Map<string, number> {

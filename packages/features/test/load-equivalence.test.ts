@@ -110,6 +110,7 @@ describe.skipIf(!hasSharedDatasets)('loadFlowBench byte path', () => {
         bytes[bytes.indexOf(0xc3)] = 0xff;
         return bytes;
       },
+      (text) => text.replace(/,(\/mnt\/[^,]*pegasus-transfer),/, ',"$1\nx,y",'),
       (text) => text.replace(/\n[^\n]*\n$/, '\n'),
       (text) => text.replace(/\n([^,\n]*),/, '\n$1x,'),
     ];

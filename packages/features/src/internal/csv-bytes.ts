@@ -16,6 +16,9 @@ const ZERO = 48;
 const NEWLINE = 10;
 const RETURN = 13;
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
+/** 1 for the bytes that end or quote a cell: one table load per byte instead of four compares. */
+const SPECIAL = new Uint8Array(256);
+for (const b of [QUOTE, COMMA, NEWLINE, RETURN]) SPECIAL[b] = 1;
 
 /** Where each CSV column of a run goes. Index 0 is the job name. */
 export interface ByteRunPlan {
@@ -29,6 +32,8 @@ export interface ByteRunPlan {
   textSlot: Int32Array;
   /** How many text slots a row has. */
   textSlots: number;
+  /** Per CSV column: 1 for long text (paths, argv), whose end is found with a native search. */
+  longText: Uint8Array;
 }
 
 /** Per-run scratch, grown as needed and reused across runs. */
@@ -93,9 +98,12 @@ export function scanRunBytes(
   scratch: ByteRunScratch,
 ): number {
   const length = bytes.length;
-  const { width, numeric, nonNegative, textSlot, textSlots } = plan;
+  const { width, numeric, nonNegative, textSlot, textSlots, longText } = plan;
   const slow = scratch.slowCells;
   slow.length = 0;
+  // Long cells are searched natively for their comma, within the row's line; a CR anywhere turns that off.
+  const native = bytes.indexOf(RETURN, from) === -1;
+  let nextQuote = from - 1;
   let rows = 0;
   let i = from;
   while (i < length) {
@@ -122,12 +130,10 @@ export function scanRunBytes(
       scratch.textEnd = grow(scratch.textEnd, (rows + 1) * textSlots);
     }
     const nameStart = i;
-    while (i < length) {
-      b = bytes[i] as number;
-      if (b === COMMA || b === NEWLINE || b === RETURN) break;
-      if (b === QUOTE) return FALLBACK;
-      i++;
-    }
+    let rowEnd = native ? bytes.indexOf(NEWLINE, i) : length;
+    if (rowEnd === -1) rowEnd = length;
+    while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
+    if (bytes[i] === QUOTE) return FALLBACK;
     const node = nodeOfName(bytes, nameStart, i);
     if (node < 0) return FALLBACK;
     scratch.rowNode[rows] = node;
@@ -177,14 +183,10 @@ export function scanRunBytes(
             break;
           }
         }
-        let plain = true;
-        while (i < length) {
-          b = bytes[i] as number;
-          if (b === COMMA || b === NEWLINE || b === RETURN) break;
-          if (b === QUOTE) return FALLBACK;
-          plain = false;
-          i++;
-        }
+        const stop = i;
+        while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
+        if (bytes[i] === QUOTE) return FALLBACK;
+        const plain = i === stop;
         if (i === start) {
           target[at] = Number.NaN;
         } else if (!plain || digits === 0 || digits > 15) {
@@ -210,13 +212,24 @@ export function scanRunBytes(
             b = bytes[i] as number;
             if (b !== COMMA && b !== NEWLINE && b !== RETURN) return FALLBACK;
           }
-        } else {
-          while (i < length) {
-            b = bytes[i] as number;
-            if (b === COMMA || b === NEWLINE || b === RETURN) break;
-            if (b === QUOTE) return FALLBACK;
-            i++;
+        } else if (native && longText[column] === 1) {
+          if (rowEnd < i) {
+            // A quoted cell held a line break: the row goes on past the line found at its start.
+            rowEnd = bytes.indexOf(NEWLINE, i);
+            if (rowEnd === -1) rowEnd = length;
           }
+          let end = bytes.indexOf(COMMA, i);
+          if (end === -1 || end > rowEnd) end = rowEnd;
+          if (nextQuote < i) {
+            nextQuote = bytes.indexOf(QUOTE, i);
+            if (nextQuote === -1) nextQuote = length;
+          }
+          if (nextQuote < end) return FALLBACK;
+          i = end;
+          cellEnd = end;
+        } else {
+          while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
+          if (bytes[i] === QUOTE) return FALLBACK;
           cellEnd = i;
         }
         const slot = textSlot[column] as number;

@@ -36,6 +36,8 @@ export interface TraceArchive {
 }
 
 const WHERE = 'features/loadFlowBench';
+/** The largest single inflate output chunk asked for (a lying header cannot make zlib allocate more up front). */
+const MAX_CHUNK = 64 * 1024 * 1024;
 
 /**
  * Opens a Flow-Bench zip or an extracted folder. fflate reads the zip structure; each entry is inflated by Node's
@@ -128,13 +130,21 @@ class NativeInflate implements UnzipDecoder {
   static compression = 8;
   ondata: AsyncFlateStreamHandler = () => undefined;
   readonly #chunks: Uint8Array[] = [];
+  readonly #originalSize: number | undefined;
+
+  constructor(_name: string, _size?: number, originalSize?: number) {
+    this.#originalSize = originalSize;
+  }
 
   push(data: Uint8Array, final: boolean): void {
     if (data.length > 0) this.#chunks.push(data);
     if (!final) return;
     const input = this.#chunks.length === 1 ? (this.#chunks[0] as Uint8Array) : Buffer.concat(this.#chunks);
     this.#chunks.length = 0;
-    this.ondata(null, inflateRawSync(input), true);
+    // One output chunk of the entry's size: zlib's default 16 KiB chunks would be concatenated (a copy) afterwards.
+    const size = this.#originalSize;
+    const chunkSize = size !== undefined && size <= MAX_CHUNK ? size + 64 : undefined;
+    this.ondata(null, inflateRawSync(input, chunkSize === undefined ? {} : { chunkSize }), true);
   }
 }
 
