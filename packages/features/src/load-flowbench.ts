@@ -477,15 +477,18 @@ export class RunLoader {
         codes[base + (rowNode[r] as number)] = code;
       }
     }
+    // Paths and argv go to their arenas in node order, so the arenas end up in table row order (no reordering copy).
+    const rowOfNode = scratch.rowOfNode;
+    for (let r = 0; r < rows; r++) rowOfNode[rowNode[r] as number] = r;
     for (const [name, arena] of this.#uniqueText) {
       const source = columnIndex.get(name);
       const slot = source === undefined ? -1 : (plan.textSlot[source] as number);
-      for (let r = 0; r < rows; r++) {
-        const row = base + (rowNode[r] as number);
+      for (let node = 0; node < rows; node++) {
+        const r = rowOfNode[node] as number;
         const start = slot < 0 ? 0 : (textStart[r * slots + slot] as number);
         const end = slot < 0 ? 0 : (textEnd[r * slots + slot] as number);
-        if (end === start) arena.length[row] = -1;
-        else putUtf8Bytes(arena, row, csv, start, end);
+        if (end === start) arena.length[base + node] = -1;
+        else putUtf8Bytes(arena, base + node, csv, start, end);
       }
     }
     const anomalySource = columnIndex.get('anomaly_type');

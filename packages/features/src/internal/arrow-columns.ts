@@ -82,21 +82,35 @@ export function putUtf8Bytes(arena: Utf8ArenaBuilder, row: number, bytes: Buffer
   arena.used = needed;
 }
 
-/** A utf8 vector of the first `rows` rows of an arena, in row order. */
+/**
+ * A utf8 vector of the first `rows` rows of an arena, in row order. An arena written in row order is used as is
+ * (no copy); otherwise its values are gathered into row order.
+ */
 export function utf8Vector(arena: Utf8ArenaBuilder, rows: number): Vector<Utf8> {
   const offsets = new Int32Array(rows + 1);
   let total = 0;
+  let inOrder = true;
   for (let row = 0; row < rows; row++) {
     offsets[row] = total;
-    total += Math.max(0, arena.length[row] as number);
-  }
-  offsets[rows] = total;
-  const data = new Uint8Array(total);
-  for (let row = 0; row < rows; row++) {
     const length = arena.length[row] as number;
     if (length > 0) {
-      const start = arena.start[row] as number;
-      data.set(arena.bytes.subarray(start, start + length), offsets[row] as number);
+      if (arena.start[row] !== total) inOrder = false;
+      total += length;
+    }
+  }
+  offsets[rows] = total;
+  let data: Uint8Array;
+  if (inOrder) {
+    data = arena.bytes.subarray(0, total);
+  } else {
+    data = new Uint8Array(total);
+    const source = Buffer.from(arena.bytes.buffer, arena.bytes.byteOffset, arena.bytes.byteLength);
+    for (let row = 0; row < rows; row++) {
+      const length = arena.length[row] as number;
+      if (length > 0) {
+        const start = arena.start[row] as number;
+        source.copy(data, offsets[row] as number, start, start + length);
+      }
     }
   }
   const { nullCount, nullBitmap } = validityOf(arena.length, rows);

@@ -40,6 +40,8 @@ export interface ByteRunPlan {
 export interface ByteRunScratch {
   /** Node per data row. */
   rowNode: Int32Array;
+  /** Data row per node (filled by the caller once the rows are known to cover every node). */
+  rowOfNode: Int32Array;
   /** Job-name byte range per data row. */
   nameStart: Int32Array;
   nameEnd: Int32Array;
@@ -54,6 +56,7 @@ export interface ByteRunScratch {
 export function createByteRunScratch(): ByteRunScratch {
   return {
     rowNode: new Int32Array(1024),
+    rowOfNode: new Int32Array(1024),
     nameStart: new Int32Array(1024),
     nameEnd: new Int32Array(1024),
     textStart: new Int32Array(8192),
@@ -122,6 +125,7 @@ export function scanRunBytes(
     }
     if (rows === scratch.rowNode.length) {
       scratch.rowNode = grow(scratch.rowNode, rows + 1);
+      scratch.rowOfNode = grow(scratch.rowOfNode, rows + 1);
       scratch.nameStart = grow(scratch.nameStart, rows + 1);
       scratch.nameEnd = grow(scratch.nameEnd, rows + 1);
     }
@@ -268,10 +272,13 @@ export class ByteKeyedMap<T> {
   }
 }
 
+/** A cheap hash (length and up to 8 sampled bytes; the compare that follows is exact), kept a small integer. */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
-  return hash;
+  const length = end - start;
+  let hash = Math.imul(length, 0x01000193);
+  const step = length > 8 ? length >> 3 : 1;
+  for (let i = end - 1; i >= start; i -= step) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  return hash & 0x3fffffff;
 }
 
 function equalBytes(key: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
