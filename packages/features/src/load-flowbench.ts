@@ -39,7 +39,7 @@ import {
   scanRunBytes,
 } from './internal/csv-bytes.js';
 import { CsvSyntaxError, parseCsv } from './internal/parse-csv.js';
-import { openTraceArchive, type TraceEntry } from './internal/read-archive.js';
+import { openTraceArchive, readEntries, type TraceEntry } from './internal/read-archive.js';
 import { NORMAL_LABEL, normalizeJobLabel } from './labels.js';
 import {
   derivableColumns,
@@ -185,11 +185,15 @@ export async function loadFlowBench(path: string, options: LoadFlowBenchOptions 
   const loader = new RunLoader(graph, generation, archive.entries.length);
   const skipped: SkippedRun[] = [];
   const total = archive.entries.length;
-  for (let i = 0; i < total; i++) {
+  let i = -1;
+  for await (const read of readEntries(archive.entries)) {
+    i++;
     throwIfAborted(signal, WHERE);
-    const entry = archive.entries[i] as TraceEntry;
-    const problems = await loader.load(entry);
-    entry.release();
+    const entry = read.entry;
+    const problems =
+      read.error === undefined
+        ? loader.loadBytes(entry.file, entry.folder, read.bytes)
+        : [{ code: read.error.code, message: read.error.message }];
     if (problems.length > 0) {
       const first = problems[0] as RunProblem;
       if (strict) {

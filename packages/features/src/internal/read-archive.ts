@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { ProteusError } from '@proteus-wf/core';
+import { isProteusError, ProteusError } from '@proteus-wf/core';
 import {
   type AsyncFlateStreamHandler,
   Unzip,
@@ -55,6 +55,33 @@ export async function openTraceArchive(path: string): Promise<TraceArchive> {
   const workflow = basename(path, extname(path));
   if (info.isDirectory()) return openFolder(path, workflow);
   return openZip(path, workflow, await readFile(path));
+}
+
+/** One entry as `readEntries` hands it over: its bytes, or the coded error that kept them from being read. */
+export type EntryRead =
+  | { entry: TraceEntry; bytes: Uint8Array; error?: undefined }
+  | { entry: TraceEntry; bytes?: undefined; error: ProteusError };
+
+/**
+ * Reads entries one at a time, in order: an entry is inflated only when the consumer asks for it, and released
+ * (the archive drops its copy) before the next one is read, so one run's bytes are held at a time.
+ * @throws whatever an entry's read throws that is not a ProteusError (a coded error is handed over as `error`)
+ */
+export async function* readEntries(entries: readonly TraceEntry[]): AsyncGenerator<EntryRead, void, undefined> {
+  for (const entry of entries) {
+    let read: EntryRead;
+    try {
+      read = { entry, bytes: await entry.read() };
+    } catch (error) {
+      if (!isProteusError(error)) throw error;
+      read = { entry, error };
+    }
+    try {
+      yield read;
+    } finally {
+      entry.release();
+    }
+  }
 }
 
 function isCsv(name: string): boolean {
