@@ -465,7 +465,9 @@ export class RunLoader {
         const start = textStart[r * slots + slot] as number;
         const end = textEnd[r * slots + slot] as number;
         let code = -1;
-        if (end > start) {
+        if (start < 0) {
+          code = codeOf(column, this.#quotedCell(csv, start, end));
+        } else if (end > start) {
           if (end - start === lastEnd - lastStart && sameBytes(bytes, start, lastStart, end - start)) code = lastCode;
           else {
             code = cache.get(bytes, start, end) ?? -1;
@@ -491,7 +493,8 @@ export class RunLoader {
         const r = rowOfNode[node] as number;
         const start = slot < 0 ? 0 : (textStart[r * slots + slot] as number);
         const end = slot < 0 ? 0 : (textEnd[r * slots + slot] as number);
-        if (end === start) arena.length[base + node] = -1;
+        if (start < 0) putUtf8(arena, base + node, this.#quotedCell(csv, start, end));
+        else if (end === start) arena.length[base + node] = -1;
         else putUtf8Bytes(arena, base + node, csv, start, end);
       }
     }
@@ -506,7 +509,10 @@ export class RunLoader {
       if (this.#generation === 2) {
         const start = anomalySlot < 0 ? 0 : (textStart[r * slots + anomalySlot] as number);
         const end = anomalySlot < 0 ? 0 : (textEnd[r * slots + anomalySlot] as number);
-        let found = this.#jobLabels.get(bytes, start, end);
+        let found =
+          start < 0
+            ? { label: normalizeJobLabel(this.#quotedCell(csv, start, end)), code: -1 }
+            : this.#jobLabels.get(bytes, start, end);
         if (found === undefined) {
           found = { label: normalizeJobLabel(this.#decoder.decode(bytes.subarray(start, end))), code: -1 };
           this.#jobLabels.set(bytes, start, end, found);
@@ -525,6 +531,11 @@ export class RunLoader {
     }
     this.#finishRun(file, base, columnIndex, label, labelCounts, anomalous);
     return true;
+  }
+
+  /** The text of a quoted cell with escaped quotes (its start negated by the scan). */
+  #quotedCell(bytes: Uint8Array, negatedStart: number, end: number): string {
+    return this.#decoder.decode(bytes.subarray(~negatedStart, end)).replaceAll('""', '"');
   }
 
   /** Maps a job name's bytes to its node; -1 for a name not in the DAG or seen before in this run. */

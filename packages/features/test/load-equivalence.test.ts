@@ -90,8 +90,8 @@ describe.skipIf(!hasSharedDatasets)('loadFlowBench byte path', () => {
     await expectSameAsText(await loadFlowBench(WIND_GEN1));
   });
 
-  it('hands every unusual or bad run to the text path: same rows, same problems, same codes', async () => {
-    const runs = firstRuns(EHT_IMAGING, 16);
+  it('loads unusual runs (BOM, CRLF, quotes, escaped quotes, exponents) and rejects bad ones exactly as the text path', async () => {
+    const runs = firstRuns(EHT_IMAGING, 18);
     const names = Object.keys(runs).sort();
     const edits: Array<(text: string) => string | Uint8Array> = [
       (text) => `\ufeff${text}`,
@@ -99,6 +99,7 @@ describe.skipIf(!hasSharedDatasets)('loadFlowBench byte path', () => {
       (text) => `\n\n${text}\n\n`,
       (text) => text.replace(/,auxiliary,/, ',"aux""iliary",'),
       (text) => text.replace(/,auxiliary,/, ',"auxiliary",'),
+      (text) => text.replaceAll(/,(pegasus-kickstart[^,\n]*),/g, ',"$1 --label ""a,b""",'),
       (text) => text.replace(/,1\.0,/, ',1e0,'),
       (text) => text.replace(/,1\.0,/, ',1.00000000000000001,'),
       (text) => text.replace(/,1\.0,/, ', 1.0 ,'),

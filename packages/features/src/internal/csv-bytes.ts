@@ -45,7 +45,7 @@ export interface ByteRunScratch {
   /** Job-name byte range per data row. */
   nameStart: Int32Array;
   nameEnd: Int32Array;
-  /** Text byte ranges, `[row * textSlots + slot]`. */
+  /** Text byte ranges, `[row * textSlots + slot]`; a negative start `~start` marks a cell with escaped quotes. */
   textStart: Int32Array;
   textEnd: Int32Array;
   /** Numbers the fast path does not take (`1e-05`, 16+ digits, spaces): flat (row, column, start, end). */
@@ -206,10 +206,16 @@ export function scanRunBytes(
         let cellStart = start;
         let cellEnd: number;
         if (i < length && bytes[i] === QUOTE) {
-          // A quoted cell (argv): its bytes up to the closing quote; an escaped quote ("") takes the text path.
-          const close = bytes.indexOf(QUOTE, i + 1);
-          if (close === -1 || bytes[close + 1] === QUOTE) return FALLBACK;
-          cellStart = i + 1;
+          // A quoted cell (argv): its bytes up to the closing quote. One holding escaped quotes ("") is marked by a
+          // negated start (`~start`): its reader unescapes it.
+          let close = bytes.indexOf(QUOTE, i + 1);
+          let escaped = false;
+          while (close !== -1 && bytes[close + 1] === QUOTE) {
+            escaped = true;
+            close = bytes.indexOf(QUOTE, close + 2);
+          }
+          if (close === -1) return FALLBACK;
+          cellStart = escaped ? ~(i + 1) : i + 1;
           cellEnd = close;
           i = close + 1;
           if (i < length) {
