@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import { ProteusError } from '@proteus-wf/core';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { openSession, type SessionOptions } from './internal/open-session.js';
-import { type AnyModelMetadata, checkModelMetadata, type ModelMetadata } from './model-metadata.js';
+import {
+  type AnyModelMetadata,
+  checkModelMetadata,
+  type ModelMetadata,
+  type SslModelMetadata,
+  type TrainedSslModel,
+} from './model-metadata.js';
 import { createOrtTensor } from './onnx/session.js';
 import { MODEL_FILES } from './save-model.js';
-import type { LoadedSslModel, TrainedSslModel } from './ssl/ssl-model.js';
 import type { TrainedModel } from './train.js';
 
 /** Options of {@link loadModel}. */
@@ -26,11 +31,23 @@ export interface LoadedClassifier {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** A loaded SSL detector (`metadata.model` `ssl`) with an onnxruntime session. Release it when done. */
+export interface LoadedSslModel {
+  readonly metadata: SslModelMetadata;
+  /**
+   * Per-job anomaly scores `[runs * jobs]` for scaled features `x` (`[runs, jobs, features]` row-major).
+   * @throws ProteusError PROTEUS_MODELS_INVALID_INPUT when `x` does not hold runs*jobs*features values
+   */
+  score(x: Float32Array, runs: number): Promise<Float32Array>;
+  release(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
 /** Any loaded model: a classifier (`metadata.model` `gcn` / `mlp`, `predict`) or an SSL detector (`ssl`, `score`). */
 export type LoadedModel = LoadedClassifier | LoadedSslModel;
 
 /**
- * Loads a model folder written by `saveModel` / `saveSslModel` (or `proteus train --out`), or opens an in-memory
+ * Loads a model folder written by `saveModel` (or `proteus train --out`), or opens an in-memory
  * trained model. Dispatches on the sidecar's `model`: `gcn` / `mlp` give a classifier, `ssl` an SSL detector; both
  * score with `scoreJobs`, `scoreRuns` and `evaluateModel`.
  * @example

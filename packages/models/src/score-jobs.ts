@@ -10,8 +10,7 @@ import {
 } from '@proteus-wf/features';
 import { adjacencyHash } from '@proteus-wf/workflow-graph';
 import { isFeatureSet } from './internal/training-inputs.js';
-import type { LoadedClassifier, LoadedModel } from './load-model.js';
-import type { LoadedSslModel } from './ssl/ssl-model.js';
+import type { LoadedClassifier, LoadedModel, LoadedSslModel } from './load-model.js';
 import { type ClassificationSummary, summarizeClassification, summarizeDecisions } from './summarize-classification.js';
 
 /** Options of {@link scoreJobs}, {@link scoreRuns} and {@link evaluateModel}. */
