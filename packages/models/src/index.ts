@@ -16,6 +16,7 @@ export { summarizeClassification } from './summarize-classification.js';
 // Training, saving, loading, scoring
 export type { EpochRecord, SelectBy } from './internal/fit.js';
 export type { LoadedClassifier, LoadedModel, LoadModelOptions } from './load-model.js';
+export type { UnknownJobTypes } from './internal/retarget-classifier.js';
 export { loadModel } from './load-model.js';
 export type { AnyModelMetadata, ModelMetadata } from './model-metadata.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './model-metadata.js';

@@ -62,6 +62,17 @@ export interface ModelMetadata extends ModelSidecarCommon {
   };
   versions: { models: string; onnxruntime: string; node: string };
   onnx: { file: string; sha256: string; input: string; output: string };
+  /**
+   * Set when `loadModel(dir, { graph })` moved the model to another instance of its workflow: the DAG it was trained
+   * on, the job types (transformation -> jobs) it saw there, and the job types of this DAG it never saw.
+   */
+  trainedOn?: {
+    workflow: string;
+    jobs: number;
+    adjacencyHash: string;
+    jobTypes: Record<string, number>;
+    unknownJobTypes: string[];
+  };
 }
 
 /** The sidecar of a saved SSL detector (`model.json`). */
