@@ -17,6 +17,7 @@ import {
   splitByJob,
   splitByRun,
 } from '@proteus-wf/features';
+import type { ExecutionProvider, OptimizerSpec } from '@proteus-wf/onnx-train';
 import { gcnAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import type { ModelSpec } from './graphs/model-spec.js';
 import {
@@ -30,8 +31,6 @@ import { type EpochRecord, type FitData, fit, PART, predictRuns, type SelectBy, 
 import { describeTrainingData, isFeatureSet } from './internal/training-inputs.js';
 import { packageVersions } from './internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model-metadata.js';
-import type { OptimizerSpec } from './onnx/optimizers.js';
-import type { ExecutionProvider } from './onnx/session.js';
 import { type ClassificationSummary, summarizeClassification } from './summarize-classification.js';
 
 /** Options of {@link train}. Defaults: `DEFAULTS` below. */

@@ -3,7 +3,8 @@
 // Layout: the GCN works node-major ([N, batch, D]) so the adjacency product is one MatMul or one gather/scatter over
 // edges for the whole batch, with no per-run loop.
 import { ProteusError } from '@proteus-wf/core';
-import type { GraphBuilder, Value } from '../onnx/graph-builder.js';
+import type { Dim, GraphBuilder, Value } from '@proteus-wf/onnx-train';
+import { type CsrMatrix, toDenseAdjacency } from '@proteus-wf/workflow-graph';
 import { type ResolvedModelSpec, weightShapes } from './model-spec.js';
 
 /** The batch dimension name used in every model graph. */
@@ -59,9 +60,21 @@ export interface EdgeList {
   weight: number[];
 }
 
-/** The non-zeros of a dense row-major adjacency (`A[i*N+j]` weighs j -> i). */
-export function adjacencyEdges(adjacency: Float32Array, nodes: number): EdgeList {
+/** The non-zeros of an adjacency, dense row-major (`A[i*N+j]` weighs j -> i) or CSR (row i lists i's sources). */
+export function adjacencyEdges(adjacency: Float32Array | CsrMatrix, nodes: number): EdgeList {
   const edges: EdgeList = { src: [], dst: [], weight: [] };
+  if (!(adjacency instanceof Float32Array)) {
+    for (let i = 0; i < nodes; i++) {
+      for (let k = adjacency.indptr[i] as number; k < (adjacency.indptr[i + 1] as number); k++) {
+        const w = adjacency.values[k] as number;
+        if (w === 0) continue;
+        edges.src.push(adjacency.indices[k] as number);
+        edges.dst.push(i);
+        edges.weight.push(w);
+      }
+    }
+    return edges;
+  }
   for (let i = 0; i < nodes; i++) {
     for (let j = 0; j < nodes; j++) {
       const w = adjacency[i * nodes + j] as number;
@@ -136,30 +149,54 @@ export function appendModelForward(
   const linear = (h: Value, i: number) => g.add(g.matMul(h, weight(`mlp${i}.weight`)), weight(`mlp${i}.bias`));
 
   let h: Value;
+  let embedding: Value;
   const layers = spec.kind === 'gcn' ? spec.mlpLayers : spec.layers;
+  let logitsView = (logits: Value): Value => logits;
+  let dropRows = maybeDropout;
   if (spec.kind === 'gcn') {
-    const aggregate = buildAggregation(g, spec.adjacency, spec.nodes, { mode: spec.aggregation });
-    h = g.transpose(x, [1, 0, 2]);
+    // Node-major rows [N·batch, D]: each weight product is one 2-D Gemm with its bias (onnxruntime fuses the ReLU),
+    // and the aggregation views the same buffer as [N, batch·D] without a copy.
+    const n = spec.nodes;
+    const batch = x.shape[0] as Dim;
+    const times = (d: Dim, k: number): Dim => (typeof d === 'number' ? d * k : `${d}*${k}`);
+    const aggregateNodes = buildNodeAggregation(g, spec.adjacency, n, spec.aggregation);
+    const aggregate = (rows: Value) => {
+      const width = rows.shape[1] as number;
+      return g.view(aggregateNodes(g.view(rows, [n, times(batch, width)])), rows.shape);
+    };
+    const nodeMajor = (value: Value) => g.view(value, [n, batch, value.shape[1] as number]);
+    if (options.dropout && spec.dropout > 0) {
+      // Masks stay [N, batch, D] inputs (the trainer fills them by shape); viewing them costs two reshapes per layer.
+      dropRows = (value) => (value.shape.length === 2 ? g.view(maybeDropout(nodeMajor(value)), value.shape) : value);
+    }
+    h = g.view(g.transpose(x, [1, 0, 2]), [times(batch, n), spec.features]);
     let width = spec.features;
     for (let i = 0; i < spec.gcnLayers; i++) {
       const w = weight(`gcn${i}.weight`);
+      const bias = weight(`gcn${i}.bias`);
       // Â (h W) == (Â h) W: aggregate on the narrower side.
-      let z = width <= spec.hidden ? g.matMul(aggregate(h), w) : aggregate(g.matMul(h, w));
-      if (spec.rootWeight) z = g.add(z, g.matMul(h, weight(`gcn${i}.root`)));
-      h = maybeDropout(g.relu(g.add(z, weight(`gcn${i}.bias`))));
+      let z = width <= spec.hidden ? g.gemm(aggregate(h), w, bias) : g.add(aggregate(g.matMul(h, w)), bias);
+      if (spec.rootWeight) z = g.gemm(h, weight(`gcn${i}.root`), z);
+      h = dropRows(g.relu(z));
       width = spec.hidden;
     }
-    if (spec.level === 'graph') h = g.reduceMean(h, [0]);
+    if (spec.level === 'graph') {
+      h = g.reduceMean(nodeMajor(h), [0]);
+      embedding = h;
+      dropRows = maybeDropout;
+    } else {
+      embedding = nodeMajor(h);
+      logitsView = (logits) => g.transpose(nodeMajor(logits), [1, 0, 2]);
+    }
   } else {
     h = x;
+    embedding = h;
   }
-  const embedding = h;
   for (let i = 0; i < layers; i++) {
-    h = linear(h, i);
-    if (i < layers - 1) h = maybeDropout(g.relu(h));
+    h = h.shape.length === 2 ? g.gemm(h, weight(`mlp${i}.weight`), weight(`mlp${i}.bias`)) : linear(h, i);
+    if (i < layers - 1) h = dropRows(g.relu(h));
   }
-  const logits = spec.kind === 'gcn' && spec.level === 'node' ? g.transpose(h, [1, 0, 2]) : h;
-  return { logits, embedding, dropoutMasks };
+  return { logits: logitsView(h), embedding, dropoutMasks };
 }
 
 function assertForwardInputs(spec: ResolvedModelSpec, weights: Record<string, Value>, x: Value): void {
@@ -209,11 +246,21 @@ export function buildAggregation(
       { details: { nodes, length: adjacency.length } },
     );
   }
-  const n = nodes;
+  const aggregateNodes = buildNodeAggregation(g, adjacency, nodes, options.mode ?? 'sparse');
+  return (h) => g.reshapeLike(aggregateNodes(g.reshape(h, [nodes, -1])), h);
+}
+
+/** The adjacency product over `[N, X]` values (one row per node), same shape out. */
+function buildNodeAggregation(
+  g: GraphBuilder,
+  adjacency: Float32Array | CsrMatrix,
+  n: number,
+  mode: 'sparse' | 'dense',
+): (rows: Value) => Value {
   const edges = adjacencyEdges(adjacency, n);
-  if (options.mode === 'dense' || edges.src.length === 0) {
-    const a = g.constant(adjacency, [n, n]);
-    return (h) => g.reshapeTo(g.matMul(a, g.reshape(h, [n, -1])), g.shapeOf(h));
+  if (mode === 'dense' || edges.src.length === 0) {
+    const a = g.constant(adjacency instanceof Float32Array ? adjacency : toDenseAdjacency(adjacency), [n, n]);
+    return (rows) => g.matMul(a, rows);
   }
   const e = edges.src.length;
   const src = g.constant(edges.src, [e], 'int64');
@@ -221,8 +268,5 @@ export function buildAggregation(
   const w = g.constant(edges.weight, [e, 1]);
   // Rows of [N, batch*D]: the edge weight is one scalar per row, which onnxruntime's Mul broadcasts fast; a
   // [E, batch, D] * [E, 1, 1] product takes its slow general-broadcast path (10x slower, measured).
-  return (h) => {
-    const rows = g.reshape(h, [n, -1]);
-    return g.reshapeTo(g.scatterNdAdd(g.fillLike(rows, 0), dst, g.mul(g.gather(rows, src, 0), w)), g.shapeOf(h));
-  };
+  return (rows) => g.scatterNdAdd(g.fillLike(rows, 0), dst, g.mul(g.gather(rows, src, 0), w));
 }

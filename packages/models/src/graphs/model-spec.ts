@@ -1,6 +1,7 @@
 // Model specs (GCN and MLP baseline) and seeded weight initialisation.
 // Reference: Jin et al., WORKS 2022 (FlowGAD GNN), ../shared/reference/ml.md §2.1.
 import { ProteusError, type Rng } from '@proteus-wf/core';
+import type { CsrMatrix } from '@proteus-wf/workflow-graph';
 import { assertWeightShapes } from '../internal/assert-weight-shapes.js';
 
 /** The WORKS'22 GCN: GCN(F->h)-ReLU-...-GCN(h->h)-ReLU, [mean pool], Linear(h,h)-ReLU-...-Linear(h,C). */
@@ -14,8 +15,12 @@ export interface GcnSpec {
   features: number;
   /** Classes (C >= 2; binary is 2 classes with softmax cross-entropy). */
   classes: number;
-  /** Dense normalized adjacency, row-major [N*N]: `adjacency[i*N+j]` weighs the message j -> i (self loops included). */
-  adjacency: Float32Array;
+  /**
+   * Normalized adjacency (self loops included): dense row-major [N*N], `adjacency[i*N+j]` weighs the message j -> i,
+   * or the same matrix sparse (`gcnAdjacency(graph)`'s CSR: row i lists what job i aggregates), which large
+   * workflows need: the sparse path never holds N×N values.
+   */
+  adjacency: Float32Array | CsrMatrix;
   /** Hidden width (default 64). */
   hidden?: number;
   /** GCN layers (default 2). */
@@ -106,9 +111,11 @@ export function defineModelSpec(spec: ModelSpec): ResolvedModelSpec {
     throw invalidSpec(`level must be "graph" or "node", got ${String(spec.level)}`, spec);
   }
   const nodes = positiveInt(spec.nodes, 'nodes', spec);
-  if (!(spec.adjacency instanceof Float32Array) || spec.adjacency.length !== nodes * nodes) {
+  const adjacency = spec.adjacency;
+  const denseLength = adjacency instanceof Float32Array ? adjacency.length : undefined;
+  if (denseLength === undefined ? !isCsr(adjacency, nodes) : denseLength !== nodes * nodes) {
     throw invalidSpec(
-      `adjacency must be a Float32Array of nodes*nodes = ${nodes * nodes} values, got ${spec.adjacency?.length ?? 'none'}`,
+      `adjacency must be a Float32Array of nodes*nodes = ${nodes * nodes} values or a CSR matrix of size ${nodes}, got ${denseLength === undefined ? 'neither' : `${denseLength} values`}`,
       { ...spec, adjacency: undefined },
     );
   }
@@ -138,10 +145,27 @@ function rootWeightOf(spec: GcnSpec): boolean {
   return value;
 }
 
+function isCsr(value: unknown, nodes: number): value is CsrMatrix {
+  const csr = value as Partial<CsrMatrix> | undefined;
+  return (
+    csr?.size === nodes &&
+    csr.indptr instanceof Int32Array &&
+    csr.indptr.length === nodes + 1 &&
+    csr.indices instanceof Int32Array &&
+    csr.values instanceof Float32Array &&
+    csr.indices.length === csr.values.length &&
+    csr.indptr[nodes] === csr.indices.length
+  );
+}
+
 /** Sparse gather/scatter wins unless the adjacency is dense (measured in docs/engine.md). */
-function chooseAggregation(adjacency: Float32Array, nodes: number): 'sparse' | 'dense' {
+function chooseAggregation(adjacency: Float32Array | CsrMatrix, nodes: number): 'sparse' | 'dense' {
   let nonZero = 0;
-  for (const v of adjacency) if (v !== 0) nonZero++;
+  if (adjacency instanceof Float32Array) {
+    for (const v of adjacency) if (v !== 0) nonZero++;
+  } else {
+    nonZero = adjacency.values.length;
+  }
   return nonZero <= 0.25 * nodes * nodes ? 'sparse' : 'dense';
 }
 

@@ -1,8 +1,13 @@
 // The one-run training step: forward + softmax cross-entropy + backward + optimizer update in a single ONNX graph.
 // Weights and optimizer state are graph inputs; their updated values are graph outputs (`<name>.next`).
-import { addGradients } from '../onnx/gradients.js';
-import { createGraphBuilder, type Dim, type Value } from '../onnx/graph-builder.js';
-import { appendOptimizerStep, type ResolvedOptimizer } from '../onnx/optimizers.js';
+import {
+  addGradients,
+  appendOptimizerStep,
+  createGraphBuilder,
+  type Dim,
+  type ResolvedOptimizer,
+  type Value,
+} from '@proteus-wf/onnx-train';
 import { buildForward, outputShape } from './model-graph.js';
 import type { ModelWeights, ResolvedModelSpec } from './model-spec.js';
 import { assertWeights, weightShapes } from './model-spec.js';
@@ -45,7 +50,7 @@ export function buildTrainingGraph(spec: ResolvedModelSpec, optimizer: ResolvedO
 
   const paramValues = shapes.map(([name]) => params[name] as Value);
   const grads = addGradients(g, loss, paramValues);
-  const update = appendOptimizerStep(g, paramValues, grads, optimizer, { step, lr });
+  const update = appendOptimizerStep(g, paramValues, grads, optimizer, { step, lr }, { flat: true });
   g.output(loss, 'loss');
   paramValues.forEach((p, i) => {
     g.output(update.updated[i] as Value, `${p.name}.next`);

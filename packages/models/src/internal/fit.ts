@@ -11,12 +11,11 @@ import {
   reportProgress,
   throwIfAborted,
 } from '@proteus-wf/core';
+import type { ExecutionProvider, OptimizerSpec } from '@proteus-wf/onnx-train';
 import type { ModelSpec, ModelWeights } from '../graphs/model-spec.js';
 import { createTrainer, type Trainer } from '../graphs/trainer.js';
 import { precisionRecallF1 } from '../metrics/precision-recall-f1.js';
 import { rocAuc } from '../metrics/roc-auc.js';
-import type { OptimizerSpec } from '../onnx/optimizers.js';
-import type { ExecutionProvider } from '../onnx/session.js';
 
 /** Tensors of one task: `x` [runs, N, F]; `y` per run (graph level) or per job (node level); `part` per item. */
 export interface FitData {

@@ -1,8 +1,8 @@
 // Weights and optimizer state of a trainer, kept as onnxruntime tensors between steps: the outputs `<name>.next` of
 // step k become the inputs of step k+1 and are never copied in JS.
 
+import { createTensor, type OnnxSession, type Tensor } from '@proteus-wf/onnx-train';
 import type { ModelWeights } from '../graphs/model-spec.js';
-import { createTensor, type OnnxSession, type Tensor } from '../onnx/session.js';
 
 /** The mutable tensors and lifetime of a trainer (GCN/MLP or SSL). */
 export interface TrainerState {
@@ -34,6 +34,8 @@ export function createTrainerState(
   initial: ModelWeights,
   sessions: readonly OnnxSession[],
 ): TrainerState {
+  let flatSize = 0;
+  for (const shape of shapes.values()) flatSize += shape.reduce((p, d) => p * d, 1);
   let params: Record<string, Tensor> = {};
   let state: Record<string, Tensor> = {};
   let stepCount = 0;
@@ -64,7 +66,8 @@ export function createTrainerState(
     resetState() {
       state = {};
       for (const name of graph.stateNames) {
-        const shape = shapes.get(name.slice(0, name.lastIndexOf('.'))) ?? [];
+        // `<param>.<slot>` is shaped like its param; any other state is a flat buffer over all params in order.
+        const shape = shapes.get(name.slice(0, name.lastIndexOf('.'))) ?? [flatSize];
         state[name] = createTensor('float32', new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
       }
       stepCount = 0;

@@ -22,6 +22,7 @@ import {
   type SplitRatios,
   splitByRun,
 } from '@proteus-wf/features';
+import { createSession, createTensor, type ExecutionProvider, runGraph, type Tensor } from '@proteus-wf/onnx-train';
 import { meanAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
 import {
   checkNumberOption,
@@ -33,7 +34,6 @@ import {
 import { describeTrainingData, isFeatureSet } from '../internal/training-inputs.js';
 import { packageVersions } from '../internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
-import { createSession, createTensor, type ExecutionProvider, runSession, type Tensor } from '../onnx/session.js';
 import { type ClassificationSummary, summarizeDecisions } from '../summarize-classification.js';
 import type { AugmentJobsOptions } from './augment-jobs.js';
 import type { SslScoreCalibration } from './ssl-graph.js';
@@ -301,7 +301,7 @@ export async function trainSsl(
       for (let start = 0; start < runs.length; start += 256) {
         const chunk = runs.slice(start, start + 256);
         const feeds = { x: createTensor('float32', gather(chunk), [chunk.length, nodes, width]) };
-        const out = await runSession(exported.session, feeds, 'trainSsl');
+        const out = await runGraph(exported, feeds, { where: 'models/trainSsl' });
         scores.set((out.scores as Tensor).data as Float32Array, start * nodes);
       }
       return scores;

@@ -48,7 +48,7 @@ export interface GemmOptions {
 type Operand = Value | number;
 
 function invalid(where: string, message: string, details?: unknown): ProteusError {
-  return new ProteusError('PROTEUS_MODELS_GRAPH_INVALID', `models/${where}: ${message}`, { details });
+  return new ProteusError('PROTEUS_ONNX_TRAIN_GRAPH_INVALID', `onnx-train/${where}: ${message}`, { details });
 }
 
 function formatShape(shape: readonly Dim[]): string {
@@ -191,12 +191,27 @@ export class GraphBuilder {
     return this.initializers.get(value.name)?.data;
   }
 
-  /** Marks a value as a graph output under `name` (an Identity is inserted when the names differ). */
+  /**
+   * Marks a value as a graph output under `name`. A node's output that is not yet a graph output is renamed in place
+   * (no copy); an Identity is inserted only for graph inputs, initializers and values already output under another
+   * name.
+   */
   output(value: Value, name: string = value.name): Value {
     let out = value;
     if (name !== value.name || this.outputs.some((o) => o.value.name === value.name)) {
       this.claim(name, 'GraphBuilder.output');
-      out = this.emit('Identity', [value], [], { dtype: value.dtype, shape: value.shape }, name);
+      const producer = this.outputs.some((o) => o.value === value)
+        ? undefined
+        : this.nodes.find((node) => node.outputs.includes(value));
+      if (producer) {
+        // Every node holds this same Value object, so renaming it renames every use.
+        this.usedNames.delete(value.name);
+        const shape = this.shapeValues.get(value.name);
+        if (shape) this.shapeValues.set(name, shape);
+        (value as { name: string }).name = name;
+      } else {
+        out = this.emit('Identity', [value], [], { dtype: value.dtype, shape: value.shape }, name);
+      }
     }
     this.outputs.push({ value: out, name });
     return out;
@@ -417,6 +432,28 @@ export class GraphBuilder {
     return this.emit('Reshape', [x, this.ints(shape)], [], { dtype: x.dtype, shape: out });
   }
 
+  /**
+   * Reshape to `dims`, which may name at most one symbolic dim: it becomes `-1` of a constant target, so no `Shape`
+   * kernel runs, and the result carries `dims` exactly (e.g. `view(h, [137, 'batch', 64])` of an `h` of 137·batch rows).
+   */
+  view(x: Value, dims: readonly Dim[]): Value {
+    const symbolic = dims.filter((d) => typeof d === 'string');
+    if (symbolic.length > 1) throw invalid('view', `at most one symbolic dim, got [${dims.join(', ')}]`);
+    const total = staticSize(x.shape);
+    const target = staticSize(dims);
+    if (total !== undefined && target !== undefined && total !== target) {
+      throw invalid('view', `${x.name} ${formatShape(x.shape)} cannot be viewed as ${formatShape(dims)}`);
+    }
+    const shape = this.ints(dims.map((d) => (typeof d === 'number' ? d : -1)));
+    return this.emit('Reshape', [x, shape], [], { dtype: x.dtype, shape: dims });
+  }
+
+  /** Reshape to `like`'s shape: a constant target when it has at most one symbolic dim, else a `Shape` node. */
+  reshapeLike(x: Value, like: Value): Value {
+    if (like.shape.filter((d) => typeof d === 'string').length <= 1) return this.view(x, like.shape);
+    return this.reshapeTo(x, this.shapeOf(like));
+  }
+
   /** Reshape to a runtime shape tensor (from `shapeOf`). */
   reshapeTo(x: Value, shape: Value): Value {
     const target = this.shapeValue(shape);
@@ -457,6 +494,28 @@ export class GraphBuilder {
     }
     const shape = first.shape.map((d, i) => (i === a ? total : d));
     return this.emit('Concat', xs, [{ name: 'axis', type: 'int', value: a }], { dtype: first.dtype, shape });
+  }
+
+  /**
+   * ONNX Split of a 1-D value into consecutive parts of static `sizes` (one kernel instead of one Slice per part).
+   * Not differentiable: use it after the backward pass (e.g. to hand a flat optimizer update back per parameter).
+   */
+  split(x: Value, sizes: readonly number[]): Value[] {
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    if (x.shape.length !== 1 || (typeof x.shape[0] === 'number' && x.shape[0] !== total)) {
+      throw invalid('split', `sizes [${sizes.join(', ')}] do not cover ${x.name} ${formatShape(x.shape)}`);
+    }
+    const outputs: Value[] = sizes.map((size) => {
+      const name = this.fresh('split');
+      return { name, dtype: x.dtype, shape: [size] };
+    });
+    this.nodes.push({
+      op: 'Split',
+      inputs: [x, this.ints(sizes)],
+      outputs,
+      attributes: [{ name: 'axis', type: 'int', value: 0 }],
+    });
+    return outputs;
   }
 
   /** Static slice (numpy `x[start:end:step]` on `axes`). Sliced axes must have static sizes. */
@@ -550,7 +609,7 @@ export class GraphBuilder {
     return encodeModel({
       irVersion: IR_VERSION,
       opset: OPSET,
-      producerName: '@proteus-wf/models',
+      producerName: '@proteus-wf/onnx-train',
       producerVersion: '0.0.0',
       graph: {
         name: this.name,

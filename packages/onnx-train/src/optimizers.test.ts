@@ -90,15 +90,85 @@ describe('appendOptimizerStep', () => {
     expect(resolveOptimizer({ kind: 'adamw' })).toMatchObject({ lr: 5e-4, weightDecay: 1e-4 });
   });
 
-  it('throws PROTEUS_MODELS_INVALID_OPTIMIZER for a bad hyperparameter or kind', () => {
+  it('throws PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER for a bad hyperparameter or kind', () => {
     expect(() => resolveOptimizer({ kind: 'adam', lr: -1 })).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_OPTIMIZER' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER' }),
     );
     expect(() => resolveOptimizer({ kind: 'sgd', lr: 0.1, momentum: 1 })).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_OPTIMIZER' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER' }),
     );
     expect(() => resolveOptimizer({ kind: 'rmsprop' } as unknown as OptimizerSpec)).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_OPTIMIZER' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER' }),
     );
   });
+});
+
+/** Runs `steps` updates of three parameters (a matrix, a bias, a column) per tensor or flat; returns the final values. */
+async function threeParameterSteps(spec: OptimizerSpec, flat: boolean, steps: number) {
+  const shapes = [[2, 3], [4], [3, 1]] as const;
+  const g = createGraphBuilder();
+  const params = shapes.map((shape, i) => g.input(`p${i}`, 'float32', shape));
+  const grads = shapes.map((shape, i) => g.input(`g${i}`, 'float32', shape));
+  const scalars = { step: g.input('step', 'float32', []), lr: g.input('lr', 'float32', []) };
+  const resolved = resolveOptimizer(spec);
+  const out = appendOptimizerStep(g, params, grads, resolved, scalars, { flat });
+  out.updated.forEach((value, i) => {
+    g.output(value, `p${i}.next`);
+  });
+  out.stateOutputs.forEach((value, i) => {
+    g.output(value, `${out.stateInputs[i]?.name}.next`);
+  });
+  const bytes = g.toModel();
+  const { session } = await createSession(bytes);
+  const rng = createRng(11);
+  const tensor = (shape: readonly number[], fill: () => number) =>
+    new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, fill), [...shape]);
+  const feeds: Record<string, ort.Tensor> = {};
+  shapes.forEach((shape, i) => {
+    feeds[`p${i}`] = tensor(shape, () => rng.normal());
+  });
+  for (const s of out.stateInputs) feeds[s.name] = tensor(s.shape as number[], () => 0);
+  for (let k = 1; k <= steps; k++) {
+    shapes.forEach((shape, i) => {
+      feeds[`g${i}`] = tensor(shape, () => rng.normal());
+    });
+    const result = await session.run({
+      ...feeds,
+      step: tensor([], () => k),
+      lr: tensor([], () => resolved.lr),
+    });
+    shapes.forEach((_, i) => {
+      feeds[`p${i}`] = result[`p${i}.next`] as ort.Tensor;
+    });
+    for (const s of out.stateInputs) feeds[s.name] = result[`${s.name}.next`] as ort.Tensor;
+  }
+  await session.release();
+  return {
+    values: shapes.map((_, i) => Array.from((feeds[`p${i}`] as ort.Tensor).data as Float32Array)),
+    stateNames: out.stateInputs.map((s) => s.name),
+    ops: g.nodes.map((node) => node.op),
+  };
+}
+
+describe('appendOptimizerStep with { flat: true }', () => {
+  for (const spec of [
+    { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.01 },
+    { kind: 'adam', lr: 0.01, weightDecay: 0.1 },
+    { kind: 'adamw', lr: 0.02 },
+  ] as OptimizerSpec[]) {
+    it(`gives the per-tensor update for ${spec.kind}, with one state tensor per slot`, async () => {
+      const perTensor = await threeParameterSteps(spec, false, 5);
+      const flat = await threeParameterSteps(spec, true, 5);
+      flat.values.forEach((values, i) => {
+        values.forEach((value, j) => {
+          expect(value).toBeCloseTo(perTensor.values[i]?.[j] as number, 6);
+        });
+      });
+      expect(flat.stateNames).toEqual(spec.kind === 'sgd' ? ['optimizer.momentum'] : ['optimizer.m', 'optimizer.v']);
+      // The elementwise update runs once, not once per parameter.
+      const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
+      expect(count(flat.ops, 'Split')).toBe(1);
+      expect(count(flat.ops, 'Sub')).toBeLessThan(count(perTensor.ops, 'Sub'));
+    });
+  }
 });

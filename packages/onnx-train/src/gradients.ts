@@ -8,7 +8,7 @@ import type { AttributeLiteral } from './onnx-proto.js';
 type Rule = (g: GraphBuilder, node: GraphNode, grad: Value, wanted: readonly boolean[]) => (Value | undefined)[];
 
 function invalid(message: string, details?: unknown): ProteusError {
-  return new ProteusError('PROTEUS_MODELS_GRAPH_INVALID', `models/addGradients: ${message}`, { details });
+  return new ProteusError('PROTEUS_ONNX_TRAIN_GRAPH_INVALID', `onnx-train/addGradients: ${message}`, { details });
 }
 
 function isFloat(v: Value | undefined): v is Value {
@@ -50,6 +50,8 @@ export function unbroadcast(g: GraphBuilder, grad: Value, target: readonly Dim[]
     else if (target[i - lead] === 1 && d !== 1) axes.push(i);
   });
   if (axes.length === 0) return grad;
+  // Only leading axes to drop (a bias over rows): one ReduceSum without keepdims, no Squeeze.
+  if (axes.length === lead) return g.reduceSum(grad, axes, false);
   let reduced = g.reduceSum(grad, axes, true);
   if (lead > 0)
     reduced = g.squeeze(
@@ -165,9 +167,9 @@ const RULES: Record<string, Rule> = {
     const ties = g.reduceSum(mask, axes, true);
     return [g.div(g.mul(expandReduced(g, n, grad), mask), ties)];
   },
-  Reshape: (g, n, grad) => [g.reshapeTo(grad, g.shapeOf(input(n, 0)))],
-  Unsqueeze: (g, n, grad) => [g.reshapeTo(grad, g.shapeOf(input(n, 0)))],
-  Squeeze: (g, n, grad) => [g.reshapeTo(grad, g.shapeOf(input(n, 0)))],
+  Reshape: (g, n, grad) => [g.reshapeLike(grad, input(n, 0))],
+  Unsqueeze: (g, n, grad) => [g.reshapeLike(grad, input(n, 0))],
+  Squeeze: (g, n, grad) => [g.reshapeLike(grad, input(n, 0))],
   Expand: (g, n, grad) => [unbroadcast(g, grad, input(n, 0).shape)],
   Transpose: (g, n, grad) => {
     const perm = attribute(n, 'perm');
@@ -290,7 +292,7 @@ export interface AddGradientsOptions {
  * (same shape; zeros when `loss` does not depend on it).
  * @example
  * const [dw] = addGradients(g, loss, [w]);
- * @throws ProteusError PROTEUS_MODELS_GRAPH_INVALID when the loss is not scalar (without `seed`) or a node on the
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_GRAPH_INVALID when the loss is not scalar (without `seed`) or a node on the
  * path has no gradient rule
  */
 export function addGradients(

@@ -16,23 +16,37 @@ describe('createGraphBuilder', () => {
     expect(g.unsqueeze(w, [0]).shape).toEqual([1, 24, 64]);
   });
 
-  it('throws PROTEUS_MODELS_GRAPH_INVALID for shapes that do not broadcast or multiply', () => {
+  it('throws PROTEUS_ONNX_TRAIN_GRAPH_INVALID for shapes that do not broadcast or multiply', () => {
     const g = createGraphBuilder();
     const a = g.input('a', 'float32', [2, 3]);
     const b = g.input('b', 'float32', [4, 3]);
-    expect(() => g.add(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }));
-    expect(() => g.matMul(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }));
+    expect(() => g.add(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }));
+    expect(() => g.matMul(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }));
     expect(() => g.input('a', 'float32', [1])).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }),
     );
     expect(() => broadcastShapes(['n'], ['m'])).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }),
     );
   });
 
-  it('throws PROTEUS_MODELS_GRAPH_INVALID for a graph without outputs', () => {
+  it('throws PROTEUS_ONNX_TRAIN_GRAPH_INVALID for a graph without outputs', () => {
     expect(() => createGraphBuilder().toModel()).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }),
     );
+  });
+});
+
+describe('GraphBuilder.output', () => {
+  it('renames a node output in place (no Identity copy) and copies only inputs or values output twice', () => {
+    const g = createGraphBuilder();
+    const x = g.input('x', 'float32', [2]);
+    const y = g.relu(g.add(x, 1));
+    g.output(y, 'y');
+    g.output(x, 'x.copy');
+    g.output(y, 'y.again');
+    expect(y.name).toBe('y');
+    expect(g.nodes.map((node) => node.op)).toEqual(['Add', 'Relu', 'Identity', 'Identity']);
+    expect(g.nodes[1]?.outputs[0]?.name).toBe('y');
   });
 });

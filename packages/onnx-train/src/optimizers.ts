@@ -48,11 +48,14 @@ const DEFAULTS = {
 /**
  * Validates an optimizer spec and fills its defaults.
  * @example resolveOptimizer({ kind: 'adamw' }) // { kind: 'adamw', lr: 5e-4, weightDecay: 1e-4, ... }
- * @throws ProteusError PROTEUS_MODELS_INVALID_OPTIMIZER for an unknown kind or a hyperparameter out of range
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER for an unknown kind or a hyperparameter out of range
  */
 export function resolveOptimizer(spec: OptimizerSpec): ResolvedOptimizer {
   const bad = (what: string) =>
-    new ProteusError('PROTEUS_MODELS_INVALID_OPTIMIZER', `models/optimizer: ${what} (got ${JSON.stringify(spec)})`);
+    new ProteusError(
+      'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER',
+      `onnx-train/optimizer: ${what} (got ${JSON.stringify(spec)})`,
+    );
   let resolved: ResolvedOptimizer;
   if (spec.kind === 'sgd') {
     resolved = { kind: 'sgd', lr: spec.lr, momentum: spec.momentum ?? 0, weightDecay: spec.weightDecay ?? 0 };
@@ -85,12 +88,27 @@ export interface OptimizerStep {
   stateOutputs: Value[];
 }
 
+/** Options of `appendOptimizerStep`. */
+export interface AppendOptimizerStepOptions {
+  /**
+   * Update all parameters as one flat buffer: the gradients and parameters are concatenated once, the optimizer state
+   * is one 1-D tensor per slot (`<flatName>.m`, `<flatName>.v`, `<flatName>.momentum`, parameters in the given order),
+   * and one Split hands the new values back. Same arithmetic, ~13 elementwise kernels per step instead of ~12 per
+   * parameter. Default false.
+   */
+  flat?: boolean;
+  /** Prefix of the flat state inputs (default `'optimizer'`). */
+  flatName?: string;
+}
+
 /**
  * Appends the optimizer update for `params` given their `grads`. `step` (1-based, float scalar input) drives Adam's
  * bias correction; `lr` is a float scalar input so schedules need no new graph.
- * State inputs are named `<param>.<slot>` (slots: `momentum` for SGD, `m` and `v` for Adam/AdamW).
+ * State inputs are named `<param>.<slot>` (slots: `momentum` for SGD, `m` and `v` for Adam/AdamW), or
+ * `<flatName>.<slot>` over all parameters with `{ flat: true }`.
  * @example
  * const { updated } = appendOptimizerStep(g, [w], [dw], resolveOptimizer({ kind: 'adam' }), { step, lr });
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_GRAPH_INVALID with `flat` when a parameter has a symbolic dim
  */
 export function appendOptimizerStep(
   g: GraphBuilder,
@@ -98,6 +116,61 @@ export function appendOptimizerStep(
   grads: readonly Value[],
   spec: ResolvedOptimizer,
   scalars: { step: Value; lr: Value },
+  options: AppendOptimizerStepOptions = {},
+): OptimizerStep {
+  if (!options.flat) {
+    return updateTensors(
+      g,
+      params,
+      grads,
+      spec,
+      scalars,
+      params.map((p) => p.name),
+    );
+  }
+  const sizes = params.map((p) => {
+    const size = p.shape.reduce<number | undefined>(
+      (product, d) => (product !== undefined && typeof d === 'number' ? product * d : undefined),
+      1,
+    );
+    if (size === undefined) {
+      throw new ProteusError(
+        'PROTEUS_ONNX_TRAIN_GRAPH_INVALID',
+        `onnx-train/appendOptimizerStep: a flat update needs static parameter shapes; ${p.name} is [${p.shape.join(', ')}]`,
+      );
+    }
+    return size;
+  });
+  const flatten = (values: readonly Value[]) =>
+    values.length === 1
+      ? g.reshape(values[0] as Value, [-1])
+      : g.concat(
+          values.map((v) => (v.shape.length === 1 ? v : g.reshape(v, [-1]))),
+          0,
+        );
+  const flatParam = flatten(params);
+  const flatGrad = flatten(grads);
+  const { updated, stateInputs, stateOutputs } = updateTensors(g, [flatParam], [flatGrad], spec, scalars, [
+    options.flatName ?? 'optimizer',
+  ]);
+  const parts = params.length === 1 ? [updated[0] as Value] : g.split(updated[0] as Value, sizes);
+  return {
+    updated: parts.map((part, i) => {
+      const shape = (params[i] as Value).shape as number[];
+      return shape.length === 1 ? part : g.reshape(part, shape);
+    }),
+    stateInputs,
+    stateOutputs,
+  };
+}
+
+function updateTensors(
+  g: GraphBuilder,
+  params: readonly Value[],
+  grads: readonly Value[],
+  spec: ResolvedOptimizer,
+  scalars: { step: Value; lr: Value },
+  stateNames: readonly string[],
 ): OptimizerStep {
   const { step, lr } = scalars;
   const updated: Value[] = [];
@@ -108,7 +181,7 @@ export function appendOptimizerStep(
       let grad = grads[i] as Value;
       if (spec.weightDecay > 0) grad = g.add(grad, g.mul(p, spec.weightDecay));
       if (spec.momentum > 0) {
-        const buffer = g.input(`${p.name}.momentum`, p.dtype, p.shape);
+        const buffer = g.input(`${stateNames[i]}.momentum`, p.dtype, p.shape);
         // torch initialises the buffer with the first gradient; with a zero buffer mu * 0 + g is the same.
         grad = g.add(g.mul(buffer, spec.momentum), grad);
         stateInputs.push(buffer);
@@ -127,8 +200,8 @@ export function appendOptimizerStep(
     let base = p;
     if (spec.kind === 'adam' && weightDecay > 0) grad = g.add(grad, g.mul(p, weightDecay));
     if (spec.kind === 'adamw' && weightDecay > 0) base = g.sub(p, g.mul(p, g.mul(lr, weightDecay)));
-    const m = g.input(`${p.name}.m`, p.dtype, p.shape);
-    const v = g.input(`${p.name}.v`, p.dtype, p.shape);
+    const m = g.input(`${stateNames[i]}.m`, p.dtype, p.shape);
+    const v = g.input(`${stateNames[i]}.v`, p.dtype, p.shape);
     const mNext = g.add(g.mul(m, beta1), g.mul(grad, 1 - beta1));
     const vNext = g.add(g.mul(v, beta2), g.mul(g.mul(grad, grad), 1 - beta2));
     const denom = g.add(g.mul(g.sqrt(vNext), denomScale), eps);
