@@ -8,7 +8,8 @@
 //    GCN trained on those CSVs (`train`, default recipe, `--epochs`).
 // 2. An evaluation campaign of `--runs` runs (half normal, half anomalous). The controller runs each on the testbed;
 //    the moment the run's submit directory appears, `proteus watch <submit-dir> --model <model> --json` (the CLI, a
-//    child process) follows it. A job's latency is from its kickstart record's mtime (the record appearing) to its
+//    child process) follows it, alerting above the highest run score of a normal training run (`--threshold`). A
+//    job's latency is from its kickstart record's mtime (the record appearing) to its
 //    watch line being read here. An alert is a run-level `alert` line.
 // A job whose record appeared before the watcher's first line waited for the CLI to start (node + onnxruntime): the
 // summary gives the latency over every job and over the jobs after start-up.
@@ -22,7 +23,7 @@ import { parseArgs, promisify } from 'node:util';
 import { createController, parseCampaignConfig } from '@proteus-wf/controller';
 import { loadFlowBench } from '@proteus-wf/features';
 import { createInjector } from '@proteus-wf/injector';
-import { saveModel, train } from '@proteus-wf/models';
+import { loadModel, saveModel, scoreRuns, train } from '@proteus-wf/models';
 import { createLocalTestbed } from '@proteus-wf/testbed-local';
 
 const root = resolve(import.meta.dirname, '..');
@@ -72,6 +73,7 @@ function campaign(runs) {
 const config = campaign(trainRuns);
 const ledgerPath = join(folder, 'ledger.jsonl');
 const modelDir = join(folder, 'model');
+let threshold = Number.NaN;
 const testbed = createLocalTestbed({
   workers: config.infrastructure.workers.map((worker) => ({ name: worker.name, cores: worker.cores })),
   workDir: join(folder, 'testbed'),
@@ -90,6 +92,11 @@ try {
     seed: Number(values.seed),
   });
   await saveModel(result.model, modelDir);
+  // The alert threshold, from the training runs only: the highest run score (its most anomalous job) of a normal run.
+  const saved = await loadModel(modelDir);
+  const trainScores = await scoreRuns(saved, dataset);
+  await saved.release();
+  threshold = Math.max(...dataset.runs.flatMap((run, i) => (run.label === 'normal' ? [trainScores.scores[i]] : [])));
   console.log(
     JSON.stringify({
       phase: 'train',
@@ -97,6 +104,7 @@ try {
       failed: trained.failed,
       jobs: dataset.jobsPerRun,
       testRocAuc: result.test?.rocAuc ?? null,
+      threshold,
       load: load(),
     }),
   );
@@ -179,7 +187,7 @@ try {
         max: warm.at(-1) ?? null,
         withinOneSecond: warm.length > 0 ? warm.filter((ms) => ms <= 1000).length / warm.length : null,
       },
-      model: { trainRuns: trained.done, testRocAuc: result.test?.rocAuc ?? null },
+      model: { trainRuns: trained.done, testRocAuc: result.test?.rocAuc ?? null, threshold },
       load: loadavg().map((l) => l.toFixed(1)),
       folder,
     })}`,
@@ -199,9 +207,13 @@ async function watchRun(submitDir, isSettled) {
     if (isSettled()) return { ...seen, error: 'no submit directory' };
     await new Promise((r) => setTimeout(r, 20));
   }
-  const child = spawn(process.execPath, [cli, 'watch', submitDir, '--model', modelDir, '--json', '--poll-ms', '100'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'watch', submitDir, '--model', modelDir, '--threshold', String(threshold), '--json', '--poll-ms', '100'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
