@@ -26,6 +26,7 @@ import { lockCampaignFolder } from './internal/campaign-lock.js';
 import { chooseInjection } from './internal/choose-injection.js';
 import { type AnomalyHandle, type CampaignInjector, readAnomalyWindows } from './internal/injector-port.js';
 import { loadWorkflowDag as defaultLoadWorkflowDag } from './internal/load-workflow-dag.js';
+import { readBackRun } from './internal/read-back-run.js';
 import { type AnomalyWindow, labelJobs, NONE_LABEL } from './label-jobs.js';
 import { type CampaignPlan, type PlannedRun, planCampaign } from './plan-campaign.js';
 
@@ -378,6 +379,9 @@ export function createController(options: CreateControllerOptions): Controller {
       );
     }
 
+    const csv = csvPathOf(outDir, run);
+    await mkdir(join(outDir, run.workflow), { recursive: true });
+    result = (await readBackRun(workDir, result, csv.replace(/\.csv$/, '.submit'), WHERE)).result;
     const unknownJobs = result.jobs.filter((job) => !(job.job in dag)).map((job) => job.job);
     if (unknownJobs.length > 0) {
       throw new ProteusError(
@@ -392,7 +396,6 @@ export function createController(options: CreateControllerOptions): Controller {
     const labels = labelJobs(result.jobs, windows);
     const sites = new Map([...workers.values()].map((worker) => [worker.name, worker.site]));
     await writeAdjacency(outDir, run.workflow, dag);
-    const csv = csvPathOf(outDir, run);
     await writeFileAtomic(csv, formatRunCsv(result, { labels, dag, sites, user }));
     const anomalousJobs = [...labels.values()].filter((label) => label !== NONE_LABEL).length;
     await appendRunDone(log, plan.id, run, {

@@ -12,6 +12,7 @@ import {
   readAnomalyCounters,
   readLedger,
 } from '@proteus-wf/injector';
+import { readSubmitDir } from '@proteus-wf/pegasus';
 import { createLocalTestbed } from '@proteus-wf/testbed-local';
 import { describe, expect, it } from 'vitest';
 import { createController, parseCampaignConfig } from '../src/index.js';
@@ -89,6 +90,18 @@ describe.skipIf(!hasYaml)('a campaign on testbed-local (e2e)', () => {
         const rows = await readLabels(result.csvPaths[index] as string);
         for (const row of rows)
           expect(row.label).toBe(run.anomalousWorkers.includes(row.worker) ? run.anomaly : 'None');
+      }
+      // The controller read each run back through the Pegasus reader and kept its submit directory beside the CSV:
+      // the CSV's rows are the submit directory's jobs (worker, runtime), as for a real Pegasus run.
+      for (const csv of result.csvPaths) {
+        const submit = await readSubmitDir(csv.replace(/\.csv$/, '.submit'));
+        expect(submit.result.succeeded).toBe(true);
+        const rows = new Map((await readLabels(csv)).map((row) => [row.job, row]));
+        expect(submit.result.jobs.map((job) => job.job).sort()).toEqual([...rows.keys()].sort());
+        for (const job of submit.result.jobs) {
+          expect(rows.get(job.job)?.worker).toBe(job.worker);
+          expect(rows.get(job.job)?.runtime).toBeCloseTo(job.executeEnd - job.executeStart, 3);
+        }
       }
       // The anomalies acted on the anomalous worker, as the kernel accounts it (never timed: issue 12). Without root
       // the anomalies are host-wide stressors (controller decision "the anomaly name is mapped to the worker's

@@ -27,8 +27,15 @@ export { loadFlowBench } from './load-flowbench.js';
 export type { LoadWfInstancesOptions, WfInstanceRun } from './load-wf-instances.js';
 export { loadWfInstances, readWfInstance } from './load-wf-instances.js';
 // Scalers, splits, labels, tensors
-export type { FitScalerOptions, Scaler, ScalerKind } from './scaler.js';
-export { applyScaler, fitScaler } from './scaler.js';
+export type {
+  ApplyJobTypeScalerOptions,
+  FitJobTypeScalerOptions,
+  FitScalerOptions,
+  JobTypeScaler,
+  Scaler,
+  ScalerKind,
+} from './scaler.js';
+export { applyJobTypeScaler, applyScaler, fitJobTypeScaler, fitScaler } from './scaler.js';
 export type { JobSplit, RunSplit, SplitByRunOptions, SplitOptions, SplitRatios, SplitSource } from './split.js';
 export { splitByJob, splitByRun } from './split.js';
 export type { DatasetSummary } from './summarize-dataset.js';

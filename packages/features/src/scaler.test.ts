@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EHT_IMAGING, hasSharedDatasets } from '../test/support.js';
 import { extractFeatures, type FeatureSet } from './extract-features.js';
 import { loadFlowBench } from './load-flowbench.js';
-import { applyScaler, fitScaler } from './scaler.js';
+import { applyJobTypeScaler, applyScaler, fitJobTypeScaler, fitScaler } from './scaler.js';
 import { splitByRun } from './split.js';
 
 describe.skipIf(!hasSharedDatasets)('fitScaler', () => {
@@ -98,6 +98,61 @@ describe.skipIf(!hasSharedDatasets)('fitScaler', () => {
       expect.objectContaining({ code: 'PROTEUS_FEATURES_SCALER_INVALID' }),
     );
     expect(() => applyScaler(features, { ...scaler, offset: [1] })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_FEATURES_SCALER_INVALID' }),
+    );
+  });
+});
+
+describe.skipIf(!hasSharedDatasets)('fitJobTypeScaler / applyJobTypeScaler', () => {
+  it('standardizes each job type over the fitted runs only (mean 0, std 1 per type and feature), other runs untouched', async () => {
+    const features = extractFeatures(await loadFlowBench(EHT_IMAGING), { pipeline: 'flowbench-v1' });
+    const width = features.featureNames.length;
+    const split = splitByRun(features, { seed: 3 });
+    const scaler = fitJobTypeScaler(features, { runs: split.train });
+    expect(scaler.fittedOn).toEqual({ runs: split.train.length, jobs: split.train.length * features.jobsPerRun });
+    const types = features.graph.jobs().map((job) => job.transformation);
+    expect(Object.keys(scaler.types).sort()).toEqual([...new Set(types)].sort());
+    const scaled = applyJobTypeScaler(features, JSON.parse(JSON.stringify(scaler)));
+    for (const type of Object.keys(scaler.types)) {
+      const nodes = types.flatMap((t, node) => (t === type ? [node] : []));
+      for (let f = 0; f < width; f++) {
+        const raw: number[] = [];
+        const out: number[] = [];
+        for (const run of split.train)
+          for (const node of nodes) {
+            raw.push(features.values[(run * features.jobsPerRun + node) * width + f] as number);
+            out.push(scaled.values[(run * features.jobsPerRun + node) * width + f] as number);
+          }
+        const mean = out.reduce((a, b) => a + b, 0) / out.length;
+        const variance = out.reduce((a, b) => a + (b - mean) ** 2, 0) / out.length;
+        expect(Math.abs(mean)).toBeLessThan(1e-4);
+        if (Math.min(...raw) === Math.max(...raw)) expect(variance).toBe(0);
+        else expect(variance).toBeCloseTo(1, 3);
+      }
+    }
+    // Fitted on the training runs only: the test runs are scaled with the same statistics, not their own.
+    const onTest = fitJobTypeScaler(features, { runs: split.test });
+    expect(onTest.types).not.toEqual(scaler.types);
+  });
+
+  it('throws PROTEUS_FEATURES_UNKNOWN_JOB_TYPE for a job type without statistics, unless { unknownJobTypes: "zero" }', async () => {
+    const features = extractFeatures(await loadFlowBench(EHT_IMAGING), { pipeline: 'flowbench-v1' });
+    const scaler = fitJobTypeScaler(features, { runs: [0, 1] });
+    const [dropped] = Object.keys(scaler.types);
+    const partial = { ...scaler, types: { ...scaler.types } };
+    delete partial.types[dropped as string];
+    expect(() => applyJobTypeScaler(features, partial)).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_FEATURES_UNKNOWN_JOB_TYPE' }),
+    );
+    const zeroed = applyJobTypeScaler(features, partial, { unknownJobTypes: 'zero' });
+    const node = features.graph.jobs().findIndex((job) => job.transformation === dropped);
+    const width = features.featureNames.length;
+    expect(Array.from(zeroed.values.subarray(node * width, (node + 1) * width))).toEqual(new Array(width).fill(0));
+    expect(() => fitJobTypeScaler(features, { runs: [] })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_FEATURES_INVALID_OPTION' }),
+    );
+    const works22 = extractFeatures(await loadFlowBench(EHT_IMAGING), { pipeline: 'works22' });
+    expect(() => applyJobTypeScaler(works22, scaler)).toThrow(
       expect.objectContaining({ code: 'PROTEUS_FEATURES_SCALER_INVALID' }),
     );
   });

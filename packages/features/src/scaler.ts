@@ -198,3 +198,136 @@ function checkedJobs(jobs: ArrayLike<number>, total: number): ArrayLike<number> 
   }
   return jobs;
 }
+
+/**
+ * Per-job-type statistics as plain JSON: every job is standardized with the mean and std of its job type
+ * (transformation) over the runs it was fitted on. Jobs of one type do the same work in every instance of a workflow
+ * family, so a job type's statistics describe it whatever the DAG's size; a model trained on per-type scaled features
+ * reads another instance's jobs on the same scale.
+ */
+export interface JobTypeScaler {
+  kind: 'per-job-type';
+  pipeline: string;
+  pipelineVersion: number;
+  featureNames: string[];
+  /** Per job type: mean and std (population; 0 for a constant feature) of each feature. */
+  types: Record<string, { offset: number[]; divisor: number[]; jobs: number }>;
+  fittedOn: { runs: number; jobs: number };
+}
+
+/** Options of {@link fitJobTypeScaler}. */
+export interface FitJobTypeScalerOptions {
+  /** Run indices to fit on (training runs, or unlabelled runs of another instance). */
+  runs: readonly number[];
+}
+
+/** Options of {@link applyJobTypeScaler}. */
+export interface ApplyJobTypeScalerOptions {
+  /**
+   * Jobs whose type the scaler has no statistics for: `error` (default) throws PROTEUS_FEATURES_UNKNOWN_JOB_TYPE;
+   * `zero` maps their features to 0 (the mean of a known type).
+   */
+  unknownJobTypes?: 'error' | 'zero';
+}
+
+/**
+ * Fits per-job-type standardization (mean, std per job type and feature) on the given runs only.
+ * @example
+ * const scaler = fitJobTypeScaler(features, { runs: splitByRun(features, { seed: 1 }).train });
+ * const scaled = applyJobTypeScaler(features, scaler); // then train / score the scaled feature set
+ * @throws ProteusError PROTEUS_FEATURES_INVALID_OPTION for no runs or a run index out of range
+ */
+export function fitJobTypeScaler(features: FeatureSet, options: FitJobTypeScalerOptions): JobTypeScaler {
+  const where = 'features/fitJobTypeScaler';
+  const runs = [...new Set(options.runs)];
+  if (runs.length === 0) throw new ProteusError('PROTEUS_FEATURES_INVALID_OPTION', `${where}: no runs to fit on`);
+  const rows = rowsOfRuns(runs, features.runs.length, features.jobsPerRun);
+  const width = features.featureNames.length;
+  const typeOf = jobTypesOf(features);
+  const sums = new Map<string, { n: number; sum: Float64Array; squares: Float64Array }>();
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as number;
+    const type = typeOf[row % features.jobsPerRun] as string;
+    let acc = sums.get(type);
+    if (!acc) {
+      acc = { n: 0, sum: new Float64Array(width), squares: new Float64Array(width) };
+      sums.set(type, acc);
+    }
+    acc.n++;
+    for (let f = 0; f < width; f++) {
+      const x = features.values[row * width + f] as number;
+      acc.sum[f] = (acc.sum[f] as number) + x;
+      acc.squares[f] = (acc.squares[f] as number) + x * x;
+    }
+  }
+  const types: JobTypeScaler['types'] = {};
+  for (const [type, acc] of [...sums].sort(([a], [b]) => a.localeCompare(b))) {
+    const offset = Array.from(acc.sum, (s) => s / acc.n);
+    const divisor = offset.map((mean, f) => {
+      const std = Math.sqrt(Math.max(0, (acc.squares[f] as number) / acc.n - mean * mean));
+      return std > 1e-6 * Math.max(1, Math.abs(mean)) ? std : 0;
+    });
+    types[type] = { offset, divisor, jobs: acc.n };
+  }
+  return {
+    kind: 'per-job-type',
+    pipeline: features.pipeline,
+    pipelineVersion: features.pipelineVersion,
+    featureNames: features.featureNames.slice(),
+    types,
+    fittedOn: { runs: runs.length, jobs: rows.length },
+  };
+}
+
+/**
+ * Standardizes every job's features with its job type's statistics (a copy; `features` is unchanged).
+ * @example const scaled = applyJobTypeScaler(otherInstance, fitJobTypeScaler(otherInstance, { runs: calibration }));
+ * @throws ProteusError PROTEUS_FEATURES_SCALER_INVALID when the scaler was fitted on other features
+ * @throws ProteusError PROTEUS_FEATURES_UNKNOWN_JOB_TYPE for a job type the scaler never saw (unless `zero`)
+ */
+export function applyJobTypeScaler(
+  features: FeatureSet,
+  scaler: JobTypeScaler,
+  options: ApplyJobTypeScalerOptions = {},
+): FeatureSet {
+  const where = 'features/applyJobTypeScaler';
+  const width = features.featureNames.length;
+  if (
+    scaler?.kind !== 'per-job-type' ||
+    scaler.featureNames.length !== width ||
+    scaler.featureNames.some((name, i) => name !== features.featureNames[i])
+  ) {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_SCALER_INVALID',
+      `${where}: the scaler is not a per-job-type scaler of this feature set's ${width} features (pipeline "${features.pipeline}"). Fit one with fitJobTypeScaler on this pipeline.`,
+    );
+  }
+  const typeOf = jobTypesOf(features);
+  const unknown = [...new Set(typeOf.filter((type) => scaler.types[type] === undefined))];
+  if (unknown.length > 0 && options.unknownJobTypes !== 'zero') {
+    throw new ProteusError(
+      'PROTEUS_FEATURES_UNKNOWN_JOB_TYPE',
+      `${where}: job type(s) ${unknown.join(', ')} of "${features.workflow}" have no statistics in the scaler (it knows ${Object.keys(scaler.types).join(', ')}). Fit the scaler on runs of this workflow, or pass { unknownJobTypes: 'zero' }.`,
+      { details: { unknown } },
+    );
+  }
+  const perNode = typeOf.map((type) => {
+    const stats = scaler.types[type];
+    return stats ? { offset: stats.offset, inverse: stats.divisor.map((d) => (d === 0 ? 0 : 1 / d)) } : null;
+  });
+  const out = new Float32Array(features.values.length);
+  for (let row = 0; row < features.values.length / width; row++) {
+    const stats = perNode[row % features.jobsPerRun];
+    if (!stats) continue;
+    for (let f = 0; f < width; f++) {
+      const i = row * width + f;
+      out[i] = ((features.values[i] as number) - (stats.offset[f] as number)) * (stats.inverse[f] as number);
+    }
+  }
+  return { ...features, values: out };
+}
+
+/** Each node's job type (its transformation), in node-index order. */
+function jobTypesOf(features: FeatureSet): string[] {
+  return features.graph.jobs().map((job) => job.transformation);
+}

@@ -16,6 +16,7 @@ export { summarizeClassification } from './summarize-classification.js';
 // Training, saving, loading, scoring
 export type { EpochRecord, SelectBy } from './internal/fit.js';
 export type { LoadedClassifier, LoadedModel, LoadModelOptions } from './load-model.js';
+export type { UnknownJobTypes } from './internal/retarget-classifier.js';
 export { loadModel } from './load-model.js';
 export type { AnyModelMetadata, ModelMetadata } from './model-metadata.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './model-metadata.js';
@@ -61,12 +62,10 @@ export { buildInferenceGraph, buildTrainingGraph } from './graphs/training-graph
 // Self-supervised detector (SSL: GraphSAGE encoder, Gumbel-softmax latent, reconstruction + contrastive margin)
 export type { AugmentedJobs, AugmentJobsOptions } from './ssl/augment-jobs.js';
 export { augmentJobs } from './ssl/augment-jobs.js';
-export type { SslJobScores } from './ssl/score-ssl-jobs.js';
-export { scoreSslJobs } from './ssl/score-ssl-jobs.js';
 export type { SslForward, SslTrainingGraph } from './ssl/ssl-graph.js';
 export { buildSslInferenceGraph, buildSslTrainingGraph } from './ssl/ssl-graph.js';
 export type { LoadedSslModel, SslModelMetadata, TrainedSslModel } from './ssl/ssl-model.js';
-export { isSslModelMetadata, loadSslModel, readSslModel, saveSslModel } from './ssl/ssl-model.js';
+export { isSslModelMetadata, readSslModel } from './ssl/ssl-model.js';
 export type { ResolvedSslSpec, SslSpec } from './ssl/ssl-spec.js';
 export { defineSslSpec, initSslWeights, sslWeightShapes } from './ssl/ssl-spec.js';
 export type { CreateSslTrainerOptions, SslStepResult, SslTrainer } from './ssl/ssl-trainer.js';

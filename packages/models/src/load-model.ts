@@ -3,14 +3,33 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProteusError } from '@proteus-wf/core';
 import { createTensor, type OnnxSession, type Tensor } from '@proteus-wf/onnx-train';
+import { adjacencyHash, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import { openSession, type SessionOptions } from './internal/open-session.js';
-import { type AnyModelMetadata, checkModelMetadata, type ModelMetadata } from './model-metadata.js';
+import { retargetClassifier, type UnknownJobTypes } from './internal/retarget-classifier.js';
+import {
+  type AnyModelMetadata,
+  checkModelMetadata,
+  type ModelMetadata,
+  type SslModelMetadata,
+  type TrainedSslModel,
+} from './model-metadata.js';
 import { MODEL_FILES } from './save-model.js';
-import type { LoadedSslModel, TrainedSslModel } from './ssl/ssl-model.js';
 import type { TrainedModel } from './train.js';
 
 /** Options of {@link loadModel}. */
-export interface LoadModelOptions extends SessionOptions {}
+export interface LoadModelOptions extends SessionOptions {
+  /**
+   * Another instance of the model's workflow family to score (e.g. `casa_nowcast_full` for a model trained on
+   * `casa_nowcast_small`): a GCN/MLP is rebuilt over this DAG with its saved weights, jobs matched by job type
+   * (transformation). Default: the DAG the model was trained on. The same DAG as the model's changes nothing.
+   */
+  graph?: WorkflowGraph;
+  /**
+   * Jobs of `graph` whose type the model never saw: `error` (default) throws PROTEUS_MODELS_UNKNOWN_JOB_TYPE; `score`
+   * scores them like the other jobs (their features still pass the same weights, which never learned that type).
+   */
+  unknownJobTypes?: UnknownJobTypes;
+}
 
 /** A GCN/MLP classifier ready to score: its sidecar and an onnxruntime-node session. Release it when done. */
 export interface LoadedClassifier {
@@ -25,19 +44,35 @@ export interface LoadedClassifier {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** A loaded SSL detector (`metadata.model` `ssl`) with an onnxruntime session. Release it when done. */
+export interface LoadedSslModel {
+  readonly metadata: SslModelMetadata;
+  /**
+   * Per-job anomaly scores `[runs * jobs]` for scaled features `x` (`[runs, jobs, features]` row-major).
+   * @throws ProteusError PROTEUS_MODELS_INVALID_INPUT when `x` does not hold runs*jobs*features values
+   */
+  score(x: Float32Array, runs: number): Promise<Float32Array>;
+  release(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
 /** Any loaded model: a classifier (`metadata.model` `gcn` / `mlp`, `predict`) or an SSL detector (`ssl`, `score`). */
 export type LoadedModel = LoadedClassifier | LoadedSslModel;
 
 /**
- * Loads a model folder written by `saveModel` / `saveSslModel` (or `proteus train --out`), or opens an in-memory
+ * Loads a model folder written by `saveModel` (or `proteus train --out`), or opens an in-memory
  * trained model. Dispatches on the sidecar's `model`: `gcn` / `mlp` give a classifier, `ssl` an SSL detector; both
- * score with `scoreJobs`, `scoreRuns` and `evaluateModel`.
+ * score with `scoreJobs`, `scoreRuns` and `evaluateModel`. With `{ graph }`, a GCN/MLP scores another instance of
+ * its workflow family (another job count, same job types): `metadata.trainedOn` then names the DAG it was trained on.
  * @example
  * await using model = await loadModel('models/montage-gcn'); // or an SSL folder
  * const scores = await scoreJobs(model, dataset);
+ * await using large = await loadModel('models/casa-small', { graph: largeDataset.graph });
  * @throws ProteusError PROTEUS_MODELS_MODEL_NOT_FOUND when `model.json` or `model.onnx` is missing
  * @throws ProteusError PROTEUS_MODELS_BAD_METADATA when `model.json` is not a Proteus sidecar
  * @throws ProteusError PROTEUS_MODELS_BAD_ONNX when `model.onnx` is corrupt, altered, or not loadable
+ * @throws ProteusError PROTEUS_MODELS_UNKNOWN_JOB_TYPE when `graph` has job types the model never saw
+ * @throws ProteusError PROTEUS_MODELS_NOT_PORTABLE for an SSL detector and a `graph` other than its own
  */
 export async function loadModel(source: TrainedModel, options?: LoadModelOptions): Promise<LoadedClassifier>;
 export async function loadModel(source: TrainedSslModel, options?: LoadModelOptions): Promise<LoadedSslModel>;
@@ -49,8 +84,13 @@ export async function loadModel(
   source: string | TrainedModel | TrainedSslModel,
   options: LoadModelOptions = {},
 ): Promise<LoadedModel> {
-  const model = typeof source === 'string' ? await readModel(source) : source;
-  const label = typeof source === 'string' ? join(source, model.metadata.onnx.file) : 'the trained model';
+  const saved = typeof source === 'string' ? await readModel(source) : source;
+  const { graph } = options;
+  const model =
+    graph === undefined || adjacencyHash(graph) === saved.metadata.adjacencyHash
+      ? saved
+      : retargetClassifier(saved.metadata, saved.onnx, graph, options.unknownJobTypes ?? 'error');
+  const label = typeof source === 'string' ? join(source, saved.metadata.onnx.file) : 'the trained model';
   const session = await openChecked(model.metadata, model.onnx, label, options);
   let released = false;
   const release = async (): Promise<void> => {

@@ -1,7 +1,6 @@
 import { ProteusError } from '@proteus-wf/core';
 import type { Scaler } from '@proteus-wf/features';
 import type { SelectBy } from './internal/fit.js';
-import type { SslModelMetadata } from './ssl/ssl-model.js';
 import type { ClassificationSummary } from './summarize-classification.js';
 
 /** The sidecar format name and version (shared by classifiers and SSL detectors); `loadModel` refuses anything else. */
@@ -63,6 +62,78 @@ export interface ModelMetadata extends ModelSidecarCommon {
   };
   versions: { models: string; onnxruntime: string; node: string };
   onnx: { file: string; sha256: string; input: string; output: string };
+  /**
+   * Set when `loadModel(dir, { graph })` moved the model to another instance of its workflow: the DAG it was trained
+   * on, the job types (transformation -> jobs) it saw there, and the job types of this DAG it never saw.
+   */
+  trainedOn?: {
+    workflow: string;
+    jobs: number;
+    adjacencyHash: string;
+    jobTypes: Record<string, number>;
+    unknownJobTypes: string[];
+  };
+}
+
+/** The sidecar of a saved SSL detector (`model.json`). */
+export interface SslModelMetadata extends ModelSidecarCommon {
+  model: 'ssl';
+  /** Always `node`: one anomaly score per job. */
+  task: 'node';
+  architecture: {
+    hidden: number;
+    groups: number;
+    categories: number;
+    dropout: number;
+    eta: number;
+    margin: number;
+    denoise: boolean;
+    /** `per-job`: `scores` are the errors standardized per job with training-run statistics (baked into the graph). */
+    calibration: 'per-job' | 'none';
+    /** `per-job`: inputs standardized per job inside the graph (initializers `input.mean`, `input.std`). */
+    inputNormalization?: 'per-job' | 'none';
+    undirected: boolean;
+    /** Gumbel-softmax temperature baked into the scoring graph (the last training epoch's). */
+    temperature: number;
+  };
+  training: {
+    protocol: 'deployable';
+    seed: number;
+    epochs: number;
+    batchSize: number;
+    optimizer: string;
+    lr: number;
+    weightDecay: number;
+    /** Fraction of each batch's highest-error jobs left out of the reconstruction term (0: none). */
+    trim?: number;
+    runs: { train: number; validation: number; test: number };
+    trainSeconds: number;
+    /**
+     * Metrics on the test runs' jobs (labels used for evaluation only): ranking metrics on the score, threshold
+     * metrics at `threshold.value`.
+     */
+    test: ClassificationSummary | null;
+  };
+  /**
+   * The decision threshold: a job is predicted anomalous when its score is above `value`, the (1 - `contamination`)
+   * quantile of the scores of the training runs' jobs (linear interpolation; PyOD's `threshold_` convention). Fixed at
+   * training time from unlabelled scores, so accuracy/precision/recall/F1 need no labels to choose it.
+   */
+  threshold: { value: number; contamination: number };
+  versions: { models: string; onnxruntime: string; node: string };
+  onnx: { file: string; sha256: string; input: 'x'; output: 'scores' };
+}
+
+/** A trained SSL detector in memory. */
+export interface TrainedSslModel {
+  metadata: SslModelMetadata;
+  onnx: Uint8Array;
+}
+
+/** A trained SSL detector in memory (`trainSsl`'s model): what `saveModel` writes and `loadModel` opens. */
+export interface TrainedSslModel {
+  metadata: SslModelMetadata;
+  onnx: Uint8Array;
 }
 
 /** The sidecar of any saved model: a GCN/MLP classifier (`ModelMetadata`) or an SSL detector (`SslModelMetadata`). */
@@ -77,7 +148,7 @@ export function checkModelMetadata(value: unknown, source: string, where = 'mode
   const fail = (what: string): never => {
     throw new ProteusError(
       'PROTEUS_MODELS_BAD_METADATA',
-      `${where}: ${source} is not a Proteus model sidecar: ${what}. Save models with saveModel, saveSslModel or \`proteus train --out\`.`,
+      `${where}: ${source} is not a Proteus model sidecar: ${what}. Save models with saveModel or \`proteus train --out\`.`,
     );
   };
   if (typeof value !== 'object' || value === null) return fail('expected a JSON object');

@@ -19,6 +19,12 @@ export interface OnlineDetectorOptions {
   startedAt?: number;
   /** Names the run in errors. Default `online`. */
   runId?: string;
+  /**
+   * Decide a job (node level, SSL) or the run (graph level) anomalous when its score is above this, instead of the
+   * model's own decision (arg-max, or the SSL detector's saved threshold); e.g. a quantile of the run scores of normal
+   * training runs. Default: the model's decision.
+   */
+  threshold?: number;
 }
 
 /** What {@link OnlineDetector.observe} returns for one finished job. */
@@ -28,7 +34,10 @@ export interface OnlineObservation {
   known: boolean;
   /** The job's anomaly score (higher = more anomalous); null for a graph-level model or an unknown job. */
   score: number | null;
-  /** The job's decided class (`normal` or an anomaly); null for a graph-level model or an unknown job. */
+  /**
+   * The job's decided class (`normal` or an anomaly; with `threshold`: `normal` or `anomalous`); null for a
+   * graph-level model or an unknown job.
+   */
   predicted: string | null;
   /** The run's score so far: the highest finished job's score (node level, SSL) or the run's (graph level). */
   runScore: number;
@@ -62,7 +71,8 @@ export interface OnlineDetector {
  * for await (const event of followSubmitDir(submitDir)) {
  *   if (event.kind === 'job') console.log(await detector.observe(event.record));
  * }
- * @throws ProteusError PROTEUS_MODELS_INVALID_INPUT (a graph of another size than the model's); observe throws the
+ * @throws ProteusError PROTEUS_MODELS_INVALID_INPUT (a graph of another size than the model's),
+ *   PROTEUS_MODELS_INVALID_OPTION (a threshold that is not a finite number); observe throws the
  *   codes of scoreJobs / scoreRuns (PROTEUS_MODELS_WORKFLOW_MISMATCH for a DAG the model was not trained on, ...)
  */
 export function createOnlineDetector(options: OnlineDetectorOptions): OnlineDetector {
@@ -82,6 +92,15 @@ export function createOnlineDetector(options: OnlineDetectorOptions): OnlineDete
     );
   }
   const runId = options.runId ?? 'online';
+  const custom = options.threshold;
+  if (custom !== undefined && !Number.isFinite(custom)) {
+    throw new ProteusError(
+      'PROTEUS_MODELS_INVALID_OPTION',
+      `models/createOnlineDetector: threshold must be a finite number, got ${String(custom)}.`,
+    );
+  }
+  const isAnomalous = (score: number, predicted: string): boolean =>
+    custom === undefined ? predicted !== NORMAL_LABEL : score > custom;
   const records = new Map<string, JobRecord>();
   const jobScores = new Map<string, { score: number; anomalous: boolean }>();
   let runScore = 0;
@@ -104,7 +123,7 @@ export function createOnlineDetector(options: OnlineDetectorOptions): OnlineDete
           alert: false,
           finishedJobs: finishedJobs(),
           totalJobs: graph.size,
-          threshold: meta.model === 'ssl' ? meta.threshold.value : null,
+          threshold: custom ?? (meta.model === 'ssl' ? meta.threshold.value : null),
         };
       }
       records.set(record.job, record);
@@ -119,22 +138,28 @@ export function createOnlineDetector(options: OnlineDetectorOptions): OnlineDete
       if (graphLevel) {
         const scores = await scoreRuns(model, dataset);
         runScore = scores.scores[0] as number;
-        runAnomalous = scores.classes[scores.predicted[0] as number] !== NORMAL_LABEL;
-        threshold = scores.threshold;
+        runAnomalous = isAnomalous(runScore, scores.classes[scores.predicted[0] as number] as string);
+        threshold = custom ?? scores.threshold;
       } else {
         const scores = await scoreJobs(model, dataset);
-        threshold = scores.threshold;
+        threshold = custom ?? scores.threshold;
         // Every finished job is rescored: its neighbours' features may have arrived since.
         for (const name of records.keys()) {
           const node = graph.indexOf(name);
+          const score = scores.scores[node] as number;
           jobScores.set(name, {
-            score: scores.scores[node] as number,
-            anomalous: scores.classes[scores.predicted[node] as number] !== NORMAL_LABEL,
+            score,
+            anomalous: isAnomalous(score, scores.classes[scores.predicted[node] as number] as string),
           });
         }
         const node = graph.indexOf(record.job);
         score = scores.scores[node] as number;
-        predicted = scores.classes[scores.predicted[node] as number] as string;
+        predicted =
+          custom === undefined
+            ? (scores.classes[scores.predicted[node] as number] as string)
+            : score > custom
+              ? 'anomalous'
+              : NORMAL_LABEL;
         runScore = Math.max(...[...jobScores.values()].map((s) => s.score));
         runAnomalous = [...jobScores.values()].some((s) => s.anomalous);
       }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
-import type { TrainedSslModel } from './ssl/ssl-model.js';
+import type { TrainedSslModel } from './model-metadata.js';
 import type { TrainedModel } from './train.js';
 
 /** The file names of a saved model folder. */

@@ -10,8 +10,7 @@ import {
 } from '@proteus-wf/features';
 import { adjacencyHash } from '@proteus-wf/workflow-graph';
 import { isFeatureSet } from './internal/training-inputs.js';
-import type { LoadedClassifier, LoadedModel } from './load-model.js';
-import type { LoadedSslModel } from './ssl/ssl-model.js';
+import type { LoadedClassifier, LoadedModel, LoadedSslModel } from './load-model.js';
 import { type ClassificationSummary, summarizeClassification, summarizeDecisions } from './summarize-classification.js';
 
 /** Options of {@link scoreJobs}, {@link scoreRuns} and {@link evaluateModel}. */
@@ -182,7 +181,7 @@ async function runAll(
   if (hash !== meta.adjacencyHash) {
     throw new ProteusError(
       'PROTEUS_MODELS_WORKFLOW_MISMATCH',
-      `models/${where}: the model was trained on workflow "${meta.workflow}" (${meta.jobs} jobs) but the data is "${data.workflow}" (${graph.size} jobs) with a different DAG (adjacency hash ${hash.slice(0, 12)}…, expected ${meta.adjacencyHash.slice(0, 12)}…). Score traces of the workflow the model was trained on.`,
+      `models/${where}: the model was trained on workflow "${meta.workflow}" (${meta.jobs} jobs) but the data is "${data.workflow}" (${graph.size} jobs) with a different DAG (adjacency hash ${hash.slice(0, 12)}…, expected ${meta.adjacencyHash.slice(0, 12)}…). Score traces of the workflow the model was trained on; for another instance of the same workflow (other job count, same job types) open the model with loadModel(dir, { graph: data.graph }) (CLI: --adjacency).`,
       {
         details: {
           expected: { workflow: meta.workflow, jobs: meta.jobs },

@@ -79,6 +79,28 @@ describe('createOnlineDetector', () => {
     expect(await alertsOf(makeRun(202, true))).toEqual(['b']);
   });
 
+  it('decides with { threshold } instead of the model when given: above it a job is anomalous and the run alerts', async () => {
+    const run = makeRun(202, true);
+    const scores = (await scoreJobs(model, buildDataset([run], { graph }))).scores;
+    const alertsAt = async (threshold: number) => {
+      const detector = createOnlineDetector({ model, startedAt: 1000, threshold });
+      const alerts: string[] = [];
+      for (const record of run.jobs) {
+        const observed = await detector.observe(record);
+        expect(observed.threshold).toBe(threshold);
+        expect(observed.predicted).toBe((observed.score as number) > threshold ? 'anomalous' : 'normal');
+        if (observed.alert) alerts.push(record.job);
+      }
+      return alerts;
+    };
+    // Above every final score: no alert. Just below the highest: an alert, once.
+    expect(await alertsAt(Math.max(...scores) + 1e-3)).toEqual([]);
+    expect(await alertsAt(Math.max(...scores) - 1e-3)).toHaveLength(1);
+    expect(() => createOnlineDetector({ model, threshold: Number.NaN })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_OPTION' }),
+    );
+  });
+
   it('does not score a job outside the model DAG, and rejects a graph of another size', async () => {
     const detector = createOnlineDetector({ model });
     const stranger = { ...(makeRun(7, false).jobs[0] as JobRecord), job: 'sub/x' };

@@ -11,15 +11,14 @@ import { loadModel } from '../src/load-model.js';
 import { accuracy } from '../src/metrics/accuracy.js';
 import { saveModel } from '../src/save-model.js';
 import { evaluateModel, scoreJobs, scoreRuns } from '../src/score-jobs.js';
-import { scoreSslJobs } from '../src/ssl/score-ssl-jobs.js';
-import { loadSslModel, saveSslModel } from '../src/ssl/ssl-model.js';
+import { readSslModel } from '../src/ssl/ssl-model.js';
 import { fitJobStatistics, type TrainSslResult, trainSsl } from '../src/ssl/train-ssl.js';
 import { train } from '../src/train.js';
 import { readOnnxInitializers } from '../src/uncertainty/internal/read-onnx-initializers.js';
 import { uncertaintyScores } from '../src/uncertainty/uncertainty-scores.js';
 
 describe.skipIf(!hasSharedDatasets)(
-  'trainSsl, saveSslModel, loadSslModel, scoreSslJobs, uncertaintyScores (eht_imaging)',
+  'trainSsl, saveModel, loadModel, scoreJobs on SSL detectors, uncertaintyScores (eht_imaging)',
   () => {
     let features: FeatureSet;
     let result: TrainSslResult;
@@ -54,10 +53,10 @@ describe.skipIf(!hasSharedDatasets)(
 
     it('saves and loads a model that scores the test runs exactly as training reported', async () => {
       const dir = join(temp.path, 'ssl');
-      await saveSslModel(result.model, dir);
-      await using model = await loadSslModel(dir);
+      await saveModel(result.model, dir);
+      await using model = await loadModel(dir);
       const split = splitByRun(features, { seed: 2 });
-      const scored = await scoreSslJobs(model, features);
+      const scored = await scoreJobs(model, features);
       const labels: number[] = [];
       const scores: number[] = [];
       for (const run of split.test) {
@@ -71,7 +70,7 @@ describe.skipIf(!hasSharedDatasets)(
       expect(again.rocAuc).toBeCloseTo(result.test?.rocAuc as number, 4);
       expect(again.averagePrecision).toBeCloseTo(result.test?.averagePrecision as number, 4);
       // Deterministic scoring: the same trace scores the same way twice.
-      expect((await scoreSslJobs(model, features)).scores).toEqual(scored.scores);
+      expect((await scoreJobs(model, features)).scores).toEqual(scored.scores);
     });
 
     it("saves the decision threshold: the (1 - contamination) quantile of the training runs' job scores", async () => {
@@ -113,8 +112,7 @@ describe.skipIf(!hasSharedDatasets)(
       const jobs = await scoreJobs(model, features, { batchSize: 64 });
       expect(jobs).toMatchObject({ model: 'ssl', classes: ['normal', 'anomalous'], probabilities: null });
       expect(jobs.threshold).toBe(result.model.metadata.threshold.value);
-      await using typed = await loadSslModel(dir);
-      expect((await scoreSslJobs(typed, features, { batchSize: 64 })).scores).toEqual(jobs.scores);
+      expect((await scoreJobs(model, features, { batchSize: 64 })).scores).toEqual(jobs.scores);
       const nodes = features.jobsPerRun;
       for (let k = 0; k < jobs.scores.length; k += 211)
         expect(jobs.predicted[k]).toBe((jobs.scores[k] as number) > (jobs.threshold as number) ? 1 : 0);
@@ -145,7 +143,7 @@ describe.skipIf(!hasSharedDatasets)(
       await expect(scoreRuns(model, works22)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_FEATURE_MISMATCH' });
       const gcnDir = join(temp.path, 'gcn-not-ssl');
       await saveModel((await train(features, { model: 'mlp', task: 'node', epochs: 1, seed: 1 })).model, gcnDir);
-      await expect(loadSslModel(gcnDir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_METADATA' });
+      await expect(readSslModel(gcnDir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_METADATA' });
       const old = join(temp.path, 'ssl-old');
       await saveModel(result.model, old);
       const { threshold: _dropped, ...sidecar } = result.model.metadata;
@@ -156,9 +154,9 @@ describe.skipIf(!hasSharedDatasets)(
     it('standardizes the error of each job with its training-run statistics (calibration per-job: mean 0, std 1 over the training runs)', async () => {
       const calibrated = await trainSsl(features, { epochs: 2, seed: 2, calibration: 'per-job' });
       expect(calibrated.model.metadata.architecture.calibration).toBe('per-job');
-      await using model = await loadSslModel(calibrated.model);
+      await using model = await loadModel(calibrated.model);
       const split = splitByRun(features, { seed: 2 });
-      const scored = await scoreSslJobs(model, features);
+      const scored = await scoreJobs(model, features);
       const nodes = features.jobsPerRun;
       for (const job of [0, nodes - 1]) {
         const values = split.train.map((run) => scored.scores[run * nodes + job] as number);
@@ -172,16 +170,16 @@ describe.skipIf(!hasSharedDatasets)(
 
     it('throws PROTEUS_MODELS_BAD_ONNX for an altered model file and PROTEUS_MODELS_WORKFLOW_MISMATCH for another DAG', async () => {
       const dir = join(temp.path, 'altered');
-      await saveSslModel(result.model, dir);
+      await saveModel(result.model, dir);
       const bytes = await readFile(join(dir, 'model.onnx'));
       bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
       await writeFile(join(dir, 'model.onnx'), bytes);
-      await expect(loadSslModel(dir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_ONNX' });
-      await using model = await loadSslModel(result.model);
+      await expect(loadModel(dir)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_BAD_ONNX' });
+      await using model = await loadModel(result.model);
       const other = extractFeatures(await loadFlowBench(sharedDataset('flowbench/eht_smili.zip')), {
         pipeline: 'flowbench-v1',
       });
-      await expect(scoreSslJobs(model, other)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH' });
+      await expect(scoreJobs(model, other)).rejects.toMatchObject({ code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH' });
       await expect(uncertaintyScores(result.model, other)).rejects.toMatchObject({
         code: 'PROTEUS_MODELS_WORKFLOW_MISMATCH',
       });
@@ -189,7 +187,7 @@ describe.skipIf(!hasSharedDatasets)(
 
     it('gives per-job SSL confidences in [0, 1] from input gradients, with per-run and per-anomaly-type aggregates', async () => {
       const dir = join(temp.path, 'ssl-u');
-      await saveSslModel(result.model, dir);
+      await saveModel(result.model, dir);
       const scores = await uncertaintyScores(dir, features, { batchSize: 50 });
       const jobs = features.runs.length * features.jobsPerRun;
       expect(scores.loss).toBe('reconstruction');

@@ -13,7 +13,7 @@ import {
   scoreRuns,
   train,
 } from '@proteus-wf/models';
-import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
+import { adjacencyHash, parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { loadDatasetInput } from '../load-dataset-input.js';
@@ -67,6 +67,7 @@ interface ModelArgs {
   model: string;
   dataset: string;
   adjacency?: string;
+  unknownJobTypes: 'error' | 'score';
   batchSize: number;
   json: boolean;
 }
@@ -118,6 +119,8 @@ export interface EvaluateSummary extends MetricsVerdict {
   workflow: string;
   task: 'graph' | 'node';
   runs: number;
+  /** Set when `--adjacency` moved the model to another instance of its workflow: the DAG it was trained on. */
+  trainedOn?: { workflow: string; jobs: number; unknownJobTypes: string[] };
   test: TestMetrics;
 }
 
@@ -261,8 +264,9 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
       (y) => withModelOptions(y),
       async (argv) => {
         const args = argv as unknown as ModelArgs;
-        await using model = await loadModel(resolve(io.cwd, args.model));
-        const dataset = await loadForModel(model, args, io);
+        const opened = await openForDataset(args, io);
+        await using model = opened.model;
+        const { dataset } = opened;
         const summary = await evaluateModel(model, dataset, {
           batchSize: args.batchSize,
           signal: io.signal,
@@ -275,6 +279,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           workflow: dataset.workflow,
           task: model.metadata.task,
           runs: dataset.runs.length,
+          ...trainedOnOf(model),
           test,
           ...judgeMetrics(io, test, model.metadata.task === 'graph' ? 'runs' : 'jobs'),
         };
@@ -290,8 +295,9 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
       (y) => withModelOptions(y, 'A Flow-Bench zip or folder, or one run as a CSV file'),
       async (argv) => {
         const args = argv as unknown as ModelArgs;
-        await using model = await loadModel(resolve(io.cwd, args.model));
-        const dataset = await loadForModel(model, args, io);
+        const opened = await openForDataset(args, io);
+        await using model = opened.model;
+        const { dataset } = opened;
         const meta = model.metadata;
         const options = { batchSize: args.batchSize, signal: io.signal, onProgress: createProgressReporter(io) };
         const base = {
@@ -346,10 +352,43 @@ function withModelOptions(y: Argv, datasetHelp = 'A labelled Flow-Bench zip or f
     .option('dataset', { type: 'string', demandOption: true, describe: datasetHelp })
     .option('adjacency', {
       type: 'string',
-      describe: 'Adjacency JSON (default: beside the dataset, else the model’s own DAG)',
+      describe:
+        'Adjacency JSON (default: beside the dataset, else the model’s own DAG); another instance of the model’s workflow (other job count, same job types) moves a gcn/mlp model to it',
+    })
+    .option('unknown-job-types', {
+      choices: ['error', 'score'] as const,
+      default: 'error' as const,
+      describe: 'Jobs of --adjacency whose job type the model never saw: refuse, or score them anyway',
     })
     .option('batch-size', { type: 'number', default: 256, describe: 'Runs per inference call' })
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' });
+}
+
+/**
+ * Opens the saved model and its traces. With `--adjacency` naming another DAG than the model's, the model is rebuilt
+ * over that DAG (another instance of its workflow family: jobs matched by job type).
+ */
+async function openForDataset(args: ModelArgs, io: CliIo): Promise<{ model: LoadedModel; dataset: FlowBenchDataset }> {
+  const dir = resolve(io.cwd, args.model);
+  const own = await loadModel(dir);
+  let dataset: FlowBenchDataset;
+  try {
+    dataset = await loadForModel(own, args, io);
+  } catch (error) {
+    await own.release();
+    throw error;
+  }
+  if (args.adjacency === undefined || adjacencyHash(dataset.graph) === own.metadata.adjacencyHash) {
+    return { model: own, dataset };
+  }
+  await own.release();
+  return { model: await loadModel(dir, { graph: dataset.graph, unknownJobTypes: args.unknownJobTypes }), dataset };
+}
+
+function trainedOnOf(model: LoadedModel): Pick<EvaluateSummary, 'trainedOn'> {
+  if (model.metadata.model === 'ssl' || model.metadata.trainedOn === undefined) return {};
+  const { workflow, jobs, unknownJobTypes } = model.metadata.trainedOn;
+  return { trainedOn: { workflow, jobs, unknownJobTypes } };
 }
 
 /**

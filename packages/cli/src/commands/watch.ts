@@ -10,6 +10,7 @@ interface WatchArgs {
   state?: string;
   pollMs: number;
   timeoutMs?: number;
+  threshold?: number;
   json: boolean;
 }
 
@@ -63,13 +64,21 @@ export function registerWatchCommands(cli: Argv, io: CliIo): Argv {
           describe: 'Progress file for resuming after a restart (default: <submit-dir>/proteus-watch.json)',
         })
         .option('poll-ms', { type: 'number', default: 200, describe: 'How often jobstate.log is read' })
+        .option('threshold', {
+          type: 'number',
+          describe: "Alert when a job's (graph level: the run's) score is above this, instead of the model's decision",
+        })
         .option('timeout-ms', { type: 'number', describe: 'Give up after this long without DAGMAN_FINISHED' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object per line' }),
     async (argv) => {
       const args = argv as unknown as WatchArgs;
       const submitDir = resolve(io.cwd, args.submitDir);
       await using model = await loadModel(resolve(io.cwd, args.model));
-      const detector = createOnlineDetector({ model, runId: submitDir });
+      const detector = createOnlineDetector({
+        model,
+        runId: submitDir,
+        ...(args.threshold !== undefined ? { threshold: args.threshold } : {}),
+      });
       const print = (line: WatchLine): void => io.stdout(`${args.json ? JSON.stringify(line) : renderLine(line)}\n`);
       const events = followSubmitDir(submitDir, {
         stateFile: args.state ? resolve(io.cwd, args.state) : resolve(submitDir, 'proteus-watch.json'),

@@ -1,5 +1,4 @@
 import { ProteusError } from '@proteus-wf/core';
-import type { ModelWeights } from '../graphs/model-spec.js';
 
 /**
  * Checks that `weights` hold exactly the tensors of `expected` (name and shape), collecting every problem.
@@ -7,7 +6,7 @@ import type { ModelWeights } from '../graphs/model-spec.js';
  */
 export function assertWeightShapes(
   expected: readonly [string, number[]][],
-  weights: ModelWeights,
+  weights: Readonly<Record<string, { shape: readonly number[]; data: ArrayLike<number> }>>,
   where: string,
   specName: string,
 ): void {

@@ -168,7 +168,7 @@ export function temperatureAt(schedule: Required<TemperatureSchedule>, epoch: nu
  * @example
  * const dataset = await loadFlowBench('../shared/datasets/flowbench/1000genome.zip');
  * const { model, test } = await trainSsl(dataset, { epochs: 50, seed: 1 });
- * test?.rocAuc; await saveSslModel(model, 'models/1000genome-ssl');
+ * test?.rocAuc; await saveModel(model, 'models/1000genome-ssl');
  * @throws ProteusError PROTEUS_MODELS_INVALID_OPTION for a bad option; PROTEUS_MODELS_NON_FINITE_LOSS when the loss
  * diverges; PROTEUS_MODELS_EP_UNAVAILABLE; PROTEUS_CORE_ABORTED; PROTEUS_FEATURES_* (splits, scaler)
  */
