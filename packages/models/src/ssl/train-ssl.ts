@@ -4,7 +4,6 @@
  * Reference: Krishnan et al., arXiv 2310.01247; ../shared/reference/ml.md §3 and §7.10 (the reference's scores came
  * from train-mode Gumbel samples over all nodes; here the test runs are scored deterministically).
  */
-import { createHash } from 'node:crypto';
 import {
   createRng,
   type LongOperationOptions,
@@ -13,14 +12,12 @@ import {
   throwIfAborted,
 } from '@proteus-wf/core';
 import {
-  applyScaler,
   extractFeatures,
   type FeaturePipelineName,
   type FeatureSet,
   type FlowBenchDataset,
-  fitScaler,
+  type RunSplit,
   type SplitRatios,
-  splitByRun,
 } from '@proteus-wf/features';
 import { meanAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
 import {
@@ -31,6 +28,7 @@ import {
   type NumberRule,
 } from '../internal/check-option.js';
 import { describeTrainingData, isFeatureSet } from '../internal/training-inputs.js';
+import { describeOnnx, type GivenSplit, runEpochs, scaleFeatures, splitRuns } from '../internal/training-run.js';
 import { packageVersions } from '../internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
 import { createSession, createTensor, type ExecutionProvider, runSession, type Tensor } from '../onnx/session.js';
@@ -95,6 +93,8 @@ export interface TrainSslOptions extends LongOperationOptions {
   trim?: number;
   /** Split fractions by run (default 0.6 / 0.2 / 0.2, stratified by run label, as `train`). */
   ratios?: SplitRatios;
+  /** A given split by run (run ids or trace file names, e.g. from `readSplitFile`), as `train`'s; `ratios` is then ignored. */
+  split?: GivenSplit;
   /**
    * Expected fraction of anomalous jobs, in (0, 0.5] (PyOD's `contamination`, default 0.1): the saved decision
    * threshold is the (1 - contamination) quantile of the training runs' job scores.
@@ -180,11 +180,14 @@ export async function trainSsl(
   const settings = resolveOptions(options);
   throwIfAborted(options.signal, WHERE);
   const features = isFeatureSet(data) ? data : extractFeatures(data, { pipeline: settings.pipeline });
-  const split = splitByRun(features, { seed: settings.seed, ratios: settings.ratios });
+  const split = splitRuns(
+    features,
+    { seed: settings.seed, ratios: settings.ratios, ...(settings.split ? { split: settings.split } : {}) },
+    WHERE,
+  ) as RunSplit;
   if (split.train.length === 0)
     throw invalidOption(`the split has no training run (${features.runs.length} runs); lower ratios.test/validation`);
-  const scaler = fitScaler(features, { kind: 'minmax', runs: split.train });
-  const x = applyScaler(features, scaler).values;
+  const { scaler, x } = scaleFeatures(features, split.train);
   const nodes = features.jobsPerRun;
   const width = features.featureNames.length;
   const block = nodes * width;
@@ -221,14 +224,6 @@ export async function trainSsl(
       });
       return out;
     };
-    // One reused buffer for the training batches (the last, partial batch is a prefix view of it).
-    const batch = new Float32Array(Math.min(settings.batchSize, split.train.length) * block);
-    const gatherInto = (runs: readonly number[], out: Float32Array): Float32Array => {
-      runs.forEach((run, i) => {
-        out.set(x.subarray(run * block, (run + 1) * block), i * block);
-      });
-      return runs.length * block === out.length ? out : out.subarray(0, runs.length * block);
-    };
     // Jobs differ in how well they can be reconstructed at all; standardizing each job's error against its own
     // training distribution makes scores of different jobs comparable (docs/decisions/models-ssl.md).
     const fitCalibration = async (runs: readonly number[]): Promise<SslScoreCalibration> => {
@@ -256,38 +251,37 @@ export async function trainSsl(
       const cut = sorted[Math.min(sorted.length - 1, Math.floor((1 - settings.trim) * sorted.length))] as number;
       return errors.map((e) => (e < cut ? 1 : 0));
     };
-    const steps = Math.ceil(split.train.length / settings.batchSize);
     let temperature = settings.temperature.initial;
-    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      temperature = temperatureAt(settings.temperature, epoch);
-      const order = rng.shuffle(split.train);
-      const sums = { loss: 0, reconstructionLoss: 0, contrastLoss: 0 };
-      for (let step = 0; step < steps; step++) {
-        throwIfAborted(options.signal, WHERE);
-        const runs = order.slice(step * settings.batchSize, (step + 1) * settings.batchSize);
-        const xBatch = gatherInto(runs, batch);
+    await runEpochs({
+      x,
+      block,
+      trainRuns: split.train,
+      batchSize: settings.batchSize,
+      epochs: settings.epochs,
+      rng,
+      where: WHERE,
+      ...(options.signal ? { signal: options.signal } : {}),
+      step: async (xBatch, _runs, at) => {
+        if (at.step === 1) temperature = temperatureAt(settings.temperature, at.epoch);
         const jobWeight = settings.trim > 0 ? await trimmedWeights(xBatch) : undefined;
-        const result = await trainer.step(xBatch, { temperature, ...(jobWeight ? { jobWeight } : {}) });
-        sums.loss += result.loss * runs.length;
-        sums.reconstructionLoss += result.reconstructionLoss * runs.length;
-        sums.contrastLoss += result.contrastLoss * runs.length;
-      }
-      const n = split.train.length;
-      const record = {
-        epoch,
-        temperature,
-        loss: sums.loss / n,
-        reconstructionLoss: sums.reconstructionLoss / n,
-        contrastLoss: sums.contrastLoss / n,
-      };
-      history.push(record);
-      reportProgress(options.onProgress, {
-        phase: 'train',
-        ratio: epoch / settings.epochs,
-        message: `epoch ${epoch}/${settings.epochs}`,
-        data: { ...record },
-      });
-    }
+        const { loss, reconstructionLoss, contrastLoss } = await trainer.step(xBatch, {
+          temperature,
+          ...(jobWeight ? { jobWeight } : {}),
+        });
+        return { loss, reconstructionLoss, contrastLoss };
+      },
+      endEpoch: (epoch, means) => {
+        const record = { epoch, temperature, ...means };
+        history.push(record);
+        reportProgress(options.onProgress, {
+          phase: 'train',
+          ratio: epoch / settings.epochs,
+          message: `epoch ${epoch}/${settings.epochs}`,
+          data: { ...record },
+        });
+        return false;
+      },
+    });
     // Metrics come from the exported scoring model itself, so they are exactly what the saved model reproduces.
     if (settings.scoreTemperature !== undefined) temperature = settings.scoreTemperature;
     const calibration = settings.calibration === 'per-job' ? await fitCalibration(split.train) : undefined;
@@ -364,12 +358,7 @@ export async function trainSsl(
       },
       threshold: { value: threshold, contamination: settings.contamination },
       versions: packageVersions(),
-      onnx: {
-        file: 'model.onnx',
-        sha256: createHash('sha256').update(onnx).digest('hex'),
-        input: 'x',
-        output: 'scores',
-      },
+      onnx: describeOnnx(onnx, 'scores'),
     };
     reportProgress(options.onProgress, { phase: 'train', ratio: 1, message: 'done' });
     return { model: { metadata, onnx }, test, validation, runs, history, trainSeconds };
@@ -379,6 +368,7 @@ export async function trainSsl(
 }
 
 type Settings = typeof DEFAULTS & {
+  split?: GivenSplit;
   scoreTemperature?: number;
   augmentation?: AugmentJobsOptions;
   executionProviders?: readonly ExecutionProvider[];
@@ -439,6 +429,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
     inputNormalization: checkPerJob(options.inputNormalization ?? DEFAULTS.inputNormalization, 'inputNormalization'),
     temperature,
     ratios: { ...(options.ratios ?? DEFAULTS.ratios) },
+    ...(options.split !== undefined ? { split: options.split } : {}),
     ...(options.scoreTemperature !== undefined
       ? { scoreTemperature: checkScoreTemperature(options.scoreTemperature) }
       : {}),
