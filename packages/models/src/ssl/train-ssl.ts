@@ -30,6 +30,7 @@ import {
 import { describeTrainingData, isFeatureSet } from '../internal/training-inputs.js';
 import { describeOnnx, type GivenSplit, runEpochs, scaleFeatures, splitRuns } from '../internal/training-run.js';
 import { packageVersions } from '../internal/versions.js';
+import { aggregateJobScores } from '../metrics/aggregate-job-scores.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
 import { createSession, createTensor, type ExecutionProvider, runSession, type Tensor } from '../onnx/session.js';
 import { type ClassificationSummary, summarizeDecisions } from '../summarize-classification.js';
@@ -91,6 +92,14 @@ export interface TrainSslOptions extends LongOperationOptions {
    * learning to rebuild them). Default 0 (every job counts, as the reference). Costs one scoring pass per step.
    */
   trim?: number;
+  /**
+   * Train on what looks normal before any training: the `screen` fraction of training jobs (`screenBy: 'job'`) or
+   * training runs (`'run'`, ranked by the mean of their 10% highest job scores) with the largest training-free score
+   * (the norm of the job's features standardized with its own training-run mean and std) are left out of the
+   * reconstruction term (jobs) or of training altogether (runs). Default 0 (train on everything).
+   */
+  screen?: number;
+  screenBy?: 'job' | 'run';
   /** Split fractions by run (default 0.6 / 0.2 / 0.2, stratified by run label, as `train`). */
   ratios?: SplitRatios;
   /** A given split by run (run ids or trace file names, e.g. from `readSplitFile`), as `train`'s; `ratios` is then ignored. */
@@ -146,6 +155,8 @@ const DEFAULTS = {
   inputNormalization: 'per-job' as 'per-job' | 'none',
   undirected: true,
   trim: 0,
+  screen: 0,
+  screenBy: 'job' as 'job' | 'run',
   contamination: 0.1,
   temperature: { initial: 1, min: 0.1, decay: 1e-3 },
   ratios: { train: 0.6, validation: 0.2, test: 0.2 },
@@ -244,6 +255,16 @@ export async function trainSsl(
       );
       return { mean, std };
     };
+    const screened = settings.screen > 0 ? screenTrainingJobs(x, split.train, nodes, width, settings) : null;
+    const trainRuns = screened?.runs ?? split.train;
+    const screenWeights = (runs: readonly number[]): Float32Array | undefined => {
+      if (!screened?.jobWeight) return undefined;
+      const weights = new Float32Array(runs.length * nodes);
+      runs.forEach((run, i) => {
+        weights.set((screened.jobWeight as Float32Array).subarray(run * nodes, (run + 1) * nodes), i * nodes);
+      });
+      return weights;
+    };
     // Weight 0 for the batch's jobs above the (1 - trim) quantile of their current reconstruction error.
     const trimmedWeights = async (xBatch: Float32Array): Promise<Float32Array> => {
       const errors = await trainer.score(xBatch, { temperature });
@@ -255,15 +276,17 @@ export async function trainSsl(
     await runEpochs({
       x,
       block,
-      trainRuns: split.train,
+      trainRuns,
       batchSize: settings.batchSize,
       epochs: settings.epochs,
       rng,
       where: WHERE,
       ...(options.signal ? { signal: options.signal } : {}),
-      step: async (xBatch, _runs, at) => {
+      step: async (xBatch, runs, at) => {
         if (at.step === 1) temperature = temperatureAt(settings.temperature, at.epoch);
-        const jobWeight = settings.trim > 0 ? await trimmedWeights(xBatch) : undefined;
+        const trimmed = settings.trim > 0 ? await trimmedWeights(xBatch) : undefined;
+        const kept = screenWeights(runs);
+        const jobWeight = trimmed && kept ? trimmed.map((w, k) => w * (kept[k] as number)) : (trimmed ?? kept);
         const { loss, reconstructionLoss, contrastLoss } = await trainer.step(xBatch, {
           temperature,
           ...(jobWeight ? { jobWeight } : {}),
@@ -352,6 +375,7 @@ export async function trainSsl(
         lr: settings.lr,
         weightDecay: settings.weightDecay,
         trim: settings.trim,
+        ...(settings.screen > 0 ? { screen: settings.screen, screenBy: settings.screenBy } : {}),
         runs,
         trainSeconds,
         test,
@@ -389,6 +413,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
       | 'eta'
       | 'margin'
       | 'trim'
+      | 'screen'
       | 'contamination',
     rule: NumberRule,
   ) => checkNumberOption(WHERE, key, options[key] ?? DEFAULTS[key], rule);
@@ -419,6 +444,8 @@ function resolveOptions(options: TrainSslOptions): Settings {
     weightDecay: number('weightDecay', NUMBER_RULES.nonNegative),
     dropout: number('dropout', NUMBER_RULES.belowOne),
     trim: number('trim', NUMBER_RULES.belowOne),
+    screen: number('screen', NUMBER_RULES.belowOne),
+    screenBy: checkScreenBy(options.screenBy ?? DEFAULTS.screenBy),
     contamination: number('contamination', { test: (v) => v > 0 && v <= 0.5, rule: 'in (0, 0.5]' }),
     eta: number('eta', { test: (v) => v >= 0 && v <= 1, rule: 'in [0, 1]' }),
     margin: number('margin', NUMBER_RULES.nonNegative),
@@ -437,6 +464,48 @@ function resolveOptions(options: TrainSslOptions): Settings {
     ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   };
+}
+
+function checkScreenBy(value: 'job' | 'run'): 'job' | 'run' {
+  if (value !== 'job' && value !== 'run')
+    throw invalidOption(`screenBy must be "job" or "run", got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * The training jobs (or runs) kept by `screen`: ranked by the training-free score (norm of the per-job standardized
+ * features), the top `screen` fraction is dropped. Jobs: a 0/1 weight per job of `x` (0 = left out); runs: the kept
+ * training runs.
+ */
+function screenTrainingJobs(
+  x: Float32Array,
+  trainRuns: readonly number[],
+  nodes: number,
+  width: number,
+  settings: { screen: number; screenBy: 'job' | 'run' },
+): { jobWeight?: Float32Array; runs?: number[] } {
+  const { mean, std } = fitJobStatistics(x, trainRuns, nodes, width);
+  const block = nodes * width;
+  const norms = new Float32Array(trainRuns.length * nodes);
+  trainRuns.forEach((run, i) => {
+    for (let k = 0; k < block; k++) {
+      const z = ((x[run * block + k] as number) - (mean[k] as number)) / (std[k] as number);
+      const at = i * nodes + Math.floor(k / width);
+      norms[at] = (norms[at] as number) + z * z;
+    }
+  });
+  if (settings.screenBy === 'run') {
+    const runScores = aggregateJobScores(norms, nodes);
+    const cut = quantile(Float32Array.from(runScores), 1 - settings.screen);
+    const runs = trainRuns.filter((_, i) => (runScores[i] as number) <= cut);
+    return { runs: runs.length > 0 ? runs : [...trainRuns] };
+  }
+  const cut = quantile(norms, 1 - settings.screen);
+  const jobWeight = new Float32Array(x.length / width);
+  trainRuns.forEach((run, i) => {
+    for (let j = 0; j < nodes; j++) jobWeight[run * nodes + j] = (norms[i * nodes + j] as number) <= cut ? 1 : 0;
+  });
+  return { jobWeight };
 }
 
 function checkPerJob(value: 'per-job' | 'none', key: string): 'per-job' | 'none' {
