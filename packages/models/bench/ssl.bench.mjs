@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '@proteus-wf/core';
-import { buildUncertaintyGraph, createSession, createSslTrainer, defineSslSpec } from '@proteus-wf/models';
+import { buildUncertaintyGraph, createSslTrainer, defineSslSpec } from '@proteus-wf/models';
+import { createSession } from '@proteus-wf/onnx-train';
 import { meanAdjacency, parseFlowBenchAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
 import * as ort from 'onnxruntime-node';
 

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ProteusError } from '@proteus-wf/core';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { createTensor, type OnnxSession, type Tensor } from '@proteus-wf/onnx-train';
 import { openSession, type SessionOptions } from './internal/open-session.js';
-import { createOrtTensor } from './onnx/session.js';
 
 /**
  * How an imported model takes its graph:
@@ -113,7 +112,7 @@ export async function importOnnxModel(
 type Metadata = { name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> };
 
 function resolveInputs(
-  session: InferenceSession,
+  session: OnnxSession,
   options: ImportOnnxModelOptions,
   label: string,
 ): { x: string; adjacency?: string; edgeIndex?: string; batch?: string } {
@@ -169,7 +168,7 @@ function layoutError(label: string, what: string): ProteusError {
 }
 
 function createImportedModel(
-  session: InferenceSession,
+  session: OnnxSession,
   inputLayout: InputLayout,
   inputNames: { x: string; adjacency?: string; edgeIndex?: string; batch?: string },
   outputName: string,
@@ -199,8 +198,8 @@ function createImportedModel(
             `the dense layout needs graph.adjacency with ${nodes * nodes} values, got ${graph.adjacency?.length ?? 'none'}`,
           );
         }
-        feeds[inputNames.x] = createOrtTensor('float32', x, [batch, nodes, features]);
-        feeds[inputNames.adjacency as string] = createOrtTensor('float32', graph.adjacency, [nodes, nodes]);
+        feeds[inputNames.x] = createTensor('float32', x, [batch, nodes, features]);
+        feeds[inputNames.adjacency as string] = createTensor('float32', graph.adjacency, [nodes, nodes]);
       } else {
         const edges = graph.edges;
         if (!edges || edges.sources.length !== edges.targets.length) {
@@ -219,15 +218,15 @@ function createImportedModel(
             edgeIndex[count * batch + b * count + e] = BigInt(target + b * nodes);
           }
         }
-        feeds[inputNames.x] = createOrtTensor('float32', x, [batch * nodes, features]);
-        feeds[inputNames.edgeIndex as string] = createOrtTensor('int64', edgeIndex, [2, count * batch]);
+        feeds[inputNames.x] = createTensor('float32', x, [batch * nodes, features]);
+        feeds[inputNames.edgeIndex as string] = createTensor('int64', edgeIndex, [2, count * batch]);
         if (inputNames.batch !== undefined) {
           const runOfNode = new BigInt64Array(batch * nodes);
           for (let b = 0; b < batch; b++) runOfNode.fill(BigInt(b), b * nodes, (b + 1) * nodes);
-          feeds[inputNames.batch] = createOrtTensor('int64', runOfNode, [batch * nodes]);
+          feeds[inputNames.batch] = createTensor('int64', runOfNode, [batch * nodes]);
         }
       }
-      let results: InferenceSession.OnnxValueMapType;
+      let results: Record<string, Tensor>;
       try {
         results = await session.run(feeds, [outputName]);
       } catch (error) {

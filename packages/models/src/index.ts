@@ -38,39 +38,6 @@ export type {
 } from './import-onnx-model.js';
 export { importOnnxModel } from './import-onnx-model.js';
 
-// Compute engine: ONNX graph builder, reverse-mode autodiff, in-graph optimizers, sessions (docs/engine.md)
-export type { AddGradientsOptions } from './onnx/gradients.js';
-export { addGradients, DIFFERENTIABLE_OPS } from './onnx/gradients.js';
-export type {
-  Dim,
-  DType,
-  GemmOptions,
-  GraphBuilderOptions,
-  GraphNode,
-  TensorData,
-  Value,
-} from './onnx/graph-builder.js';
-export { broadcastShapes, createGraphBuilder, GraphBuilder, OPSET } from './onnx/graph-builder.js';
-export type {
-  AdamSpec,
-  AdamWSpec,
-  OptimizerSpec,
-  OptimizerStep,
-  ResolvedOptimizer,
-  SgdSpec,
-} from './onnx/optimizers.js';
-export { appendOptimizerStep, resolveOptimizer } from './onnx/optimizers.js';
-export type {
-  CreateSessionOptions,
-  ExecutionProvider,
-  OnnxSession,
-  ProteusSession,
-  RunGraphOptions,
-  Tensor,
-  TensorValues,
-} from './onnx/session.js';
-export { createSession, createTensor, runGraph } from './onnx/session.js';
-
 // Model graphs (GCN, MLP baseline), their layer builders, and the one-run training step
 export type {
   Aggregation,

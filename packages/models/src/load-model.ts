@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProteusError } from '@proteus-wf/core';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { createTensor, type OnnxSession, type Tensor } from '@proteus-wf/onnx-train';
 import { openSession, type SessionOptions } from './internal/open-session.js';
 import { type AnyModelMetadata, checkModelMetadata, type ModelMetadata } from './model-metadata.js';
-import { createOrtTensor } from './onnx/session.js';
 import { MODEL_FILES } from './save-model.js';
 import type { LoadedSslModel, TrainedSslModel } from './ssl/ssl-model.js';
 import type { TrainedModel } from './train.js';
@@ -116,7 +115,7 @@ async function openChecked(
   bytes: Uint8Array,
   label: string,
   options: SessionOptions,
-): Promise<InferenceSession> {
+): Promise<OnnxSession> {
   const session = await openSession(bytes, options, 'loadModel', label);
   const { input, output } = metadata.onnx;
   if (!session.inputNames.includes(input) || !session.outputNames.includes(output)) {
@@ -131,7 +130,7 @@ async function openChecked(
 
 /** One `session.run` over `runs` runs of `[runs, jobs, features]` input: the sidecar's output, flat. */
 function createRunner(
-  session: InferenceSession,
+  session: OnnxSession,
   metadata: AnyModelMetadata,
   where: string,
 ): (x: Float32Array, runs: number) => Promise<Float32Array> {
@@ -144,9 +143,9 @@ function createRunner(
         `models/${where}: x has ${x.length} values; expected runs*jobs*features = ${runs}*${metadata.jobs}*${features}.`,
       );
     }
-    let result: InferenceSession.ReturnType;
+    let result: Record<string, Tensor>;
     try {
-      result = await session.run({ [input]: createOrtTensor('float32', x, [runs, metadata.jobs, features]) }, [output]);
+      result = await session.run({ [input]: createTensor('float32', x, [runs, metadata.jobs, features]) }, [output]);
     } catch (error) {
       throw new ProteusError(
         'PROTEUS_MODELS_SESSION_FAILED',

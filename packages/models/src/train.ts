@@ -12,6 +12,7 @@ import {
   labelIndex,
   labelMapFor,
 } from '@proteus-wf/features';
+import type { ExecutionProvider, OptimizerSpec } from '@proteus-wf/onnx-train';
 import { gcnAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import type { ModelSpec } from './graphs/model-spec.js';
 import {
@@ -26,8 +27,6 @@ import { describeTrainingData, isFeatureSet } from './internal/training-inputs.j
 import { describeOnnx, type GivenSplit, scaleFeatures, splitRuns } from './internal/training-run.js';
 import { packageVersions } from './internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model-metadata.js';
-import type { OptimizerSpec } from './onnx/optimizers.js';
-import type { ExecutionProvider } from './onnx/session.js';
 import { type ClassificationSummary, summarizeClassification } from './summarize-classification.js';
 
 /** Options of {@link train}. Defaults: `DEFAULTS` below. */

@@ -24,7 +24,8 @@ const CONSUMER_TSCONFIG = {
     types: ['node'],
     skipLibCheck: false,
     noEmit: true,
-    paths: { '@proteus-wf/models': ['./bundle/index.d.ts'] },
+    // Both packages as published: onnx-train's sources import onnxruntime-node's types, its declarations do not.
+    paths: { '@proteus-wf/models': ['./bundle/index.d.ts'], '@proteus-wf/onnx-train': ['./onnx-train/index.d.ts'] },
   },
   files: ['consumer.ts'],
 };
@@ -35,6 +36,9 @@ describe('the published declarations of @proteus-wf/models', () => {
     try {
       // The same bundler and config as `npm run build`, declarations only.
       await promisify(execFile)(bin('tsup'), ['--dts-only', '--out-dir', join(dir, 'bundle')], { cwd: packageRoot });
+      await promisify(execFile)(bin('tsup'), ['--dts-only', '--out-dir', join(dir, 'onnx-train')], {
+        cwd: join(packageRoot, '..', 'onnx-train'),
+      });
       const declarations = await readFile(join(dir, 'bundle', 'index.d.ts'), 'utf8');
       const imported = [...declarations.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
       expect(imported.filter((specifier) => !/^(@proteus-wf\/|node:)/.test(specifier as string))).toEqual([]);
@@ -43,9 +47,9 @@ describe('the published declarations of @proteus-wf/models', () => {
       await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG));
       await writeFile(
         join(dir, 'consumer.ts'),
-        "import { createTensor, rocAuc, type Tensor } from '@proteus-wf/models';\n" +
+        "import { type LoadedModel, rocAuc } from '@proteus-wf/models';\n" +
           'export const auc: number = rocAuc([0, 1], [0.2, 0.8]);\n' +
-          "export const tensor: Tensor = createTensor('float32', new Float32Array(1), [1]);\n",
+          'export type Model = LoadedModel;\n',
       );
       const result = await promisify(execFile)(bin('tsc'), ['-p', dir]).then(
         () => '',

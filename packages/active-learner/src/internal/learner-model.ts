@@ -13,6 +13,7 @@
  * then dJ_M/dw evaluated at w + dw minus dJ_M/dw at w. Each term can be switched off (the paper's Figs. 9-10).
  */
 import { isProteusError, ProteusError, type Rng } from '@proteus-wf/core';
+import type { ModelWeights } from '@proteus-wf/models';
 import {
   addGradients,
   appendOptimizerStep,
@@ -20,13 +21,12 @@ import {
   createSession,
   createTensor,
   type GraphBuilder,
-  type ModelWeights,
   type ProteusSession,
   type ResolvedOptimizer,
   runGraph,
   type Tensor,
   type Value,
-} from '@proteus-wf/models';
+} from '@proteus-wf/onnx-train';
 import { BATCH, type ModelDefinition, type RunBatch } from './model-definitions.js';
 
 /** Which Eq. 6 terms the update uses, and their hyperparameters (resolved). */

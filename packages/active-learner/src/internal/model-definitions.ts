@@ -18,14 +18,13 @@ import {
   buildAggregation,
   defineModelSpec,
   defineSslSpec,
-  type GraphBuilder,
   initSslWeights,
   initWeights,
   type ModelWeights,
   sslWeightShapes,
-  type Value,
   weightShapes,
 } from '@proteus-wf/models';
+import type { GraphBuilder, Value } from '@proteus-wf/onnx-train';
 import { gcnAdjacency, meanAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 
 /** The symbolic batch (runs) dimension of every graph. */

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRng } from '@proteus-wf/core';
+import { createGraphBuilder, createSession, createTensor, runGraph, type Value } from '@proteus-wf/onnx-train';
 import { gcnAdjacency, parseFlowBenchAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
 import { describe, expect, it } from 'vitest';
 import { hasSharedDatasets, sharedDataset } from '../../../../tooling/test-utils/src/index.js';
-import { createGraphBuilder, type Value } from '../onnx/graph-builder.js';
-import { createSession, createTensor, runGraph } from '../onnx/session.js';
 import { appendModelForward, buildAggregation } from './model-graph.js';
 import { defineModelSpec, initWeights, type ModelWeights, type ResolvedModelSpec, weightShapes } from './model-spec.js';
 import { randomGcnAdjacency, referenceLogits } from './reference.test-helpers.js';

@@ -3,7 +3,7 @@
 // Layout: the GCN works node-major ([N, batch, D]) so the adjacency product is one MatMul or one gather/scatter over
 // edges for the whole batch, with no per-run loop.
 import { ProteusError } from '@proteus-wf/core';
-import type { GraphBuilder, Value } from '../onnx/graph-builder.js';
+import type { GraphBuilder, Value } from '@proteus-wf/onnx-train';
 import { type ResolvedModelSpec, weightShapes } from './model-spec.js';
 
 /** The batch dimension name used in every model graph. */

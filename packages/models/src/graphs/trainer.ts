@@ -1,17 +1,17 @@
 // The trainer: owns one training-step session and one evaluation session, keeps weights and optimizer state as
 // onnxruntime tensors between steps (the outputs of step k are fed as inputs of step k+1, never copied in JS).
 import { createRng, ProteusError, type Rng } from '@proteus-wf/core';
-import { createTrainerState } from '../internal/trainer-state.js';
-import type { OptimizerSpec, ResolvedOptimizer } from '../onnx/optimizers.js';
-import { resolveOptimizer } from '../onnx/optimizers.js';
+import type { OptimizerSpec, ResolvedOptimizer } from '@proteus-wf/onnx-train';
 import {
   type CreateSessionOptions,
   createSession,
   createTensor,
   type ExecutionProvider,
-  runSession,
+  resolveOptimizer,
+  runGraph,
   type Tensor,
-} from '../onnx/session.js';
+} from '@proteus-wf/onnx-train';
+import { createTrainerState } from '../internal/trainer-state.js';
 import { inputShape } from './model-graph.js';
 import {
   assertWeights,
@@ -187,7 +187,7 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
         fillMask(data, spec.dropout);
         feeds[mask.name] = createTensor('float32', data, dims);
       }
-      const out = await runSession(train.session, feeds, 'Trainer.step');
+      const out = await runGraph(train, feeds, { where: 'models/Trainer.step' });
       const loss = (out.loss as Tensor).data[0] as number;
       if (!Number.isFinite(loss)) {
         // Keep the last good weights and state: the caller can lower the learning rate and retry.
@@ -202,7 +202,11 @@ export async function createTrainer(options: CreateTrainerOptions): Promise<Trai
     },
     async evaluate(x) {
       const batch = batchOf(x, 'evaluate');
-      const out = await runSession(evaluation.session, { ...current.params, x: xTensor(x, batch) }, 'Trainer.evaluate');
+      const out = await runGraph(
+        evaluation,
+        { ...current.params, x: xTensor(x, batch) },
+        { where: 'models/Trainer.evaluate' },
+      );
       return (out.probabilities as Tensor).data as Float32Array;
     },
     weights() {

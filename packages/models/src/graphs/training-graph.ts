@@ -1,7 +1,6 @@
 // The one-run training step: forward + softmax cross-entropy + backward + optimizer update in a single ONNX graph.
 // Weights and optimizer state are graph inputs; their updated values are graph outputs (`<name>.next`).
-import { createGraphBuilder, type Dim } from '../onnx/graph-builder.js';
-import type { ResolvedOptimizer } from '../onnx/optimizers.js';
+import { createGraphBuilder, type Dim, type ResolvedOptimizer } from '@proteus-wf/onnx-train';
 import { buildForward, outputShape } from './model-graph.js';
 import type { ModelWeights, ResolvedModelSpec } from './model-spec.js';
 import { assertWeights, weightShapes } from './model-spec.js';

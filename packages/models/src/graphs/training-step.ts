@@ -1,9 +1,13 @@
 // What every training-step graph shares, whatever its model and loss (the GCN/MLP classifier and the SSL detector):
 // weights as graph inputs (or baked-in initializers), then backward + optimizer update of a scalar loss, with the
 // updated weights and optimizer state as outputs `<name>.next` that feed the next step.
-import { addGradients } from '../onnx/gradients.js';
-import type { GraphBuilder, Value } from '../onnx/graph-builder.js';
-import { appendOptimizerStep, type ResolvedOptimizer } from '../onnx/optimizers.js';
+import {
+  addGradients,
+  appendOptimizerStep,
+  type GraphBuilder,
+  type ResolvedOptimizer,
+  type Value,
+} from '@proteus-wf/onnx-train';
 import type { ModelWeights } from './model-spec.js';
 
 /** Names a training-step graph takes and gives back as `<name>.next`. */

@@ -4,12 +4,11 @@
  * last good weights. Works on plain tensors; `train()` prepares them from a feature set.
  */
 import { createRng, isProteusError, type ProgressEvent, ProteusError, reportProgress } from '@proteus-wf/core';
+import type { ExecutionProvider, OptimizerSpec } from '@proteus-wf/onnx-train';
 import type { ModelSpec, ModelWeights } from '../graphs/model-spec.js';
 import { createTrainer, type Trainer } from '../graphs/trainer.js';
 import { precisionRecallF1 } from '../metrics/precision-recall-f1.js';
 import { rocAuc } from '../metrics/roc-auc.js';
-import type { OptimizerSpec } from '../onnx/optimizers.js';
-import type { ExecutionProvider } from '../onnx/session.js';
 import { runEpochs } from './training-run.js';
 
 /** Tensors of one task: `x` [runs, N, F]; `y` per run (graph level) or per job (node level); `part` per item. */

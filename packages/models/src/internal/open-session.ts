@@ -1,6 +1,5 @@
 import { isProteusError, ProteusError } from '@proteus-wf/core';
-import type { InferenceSession } from 'onnxruntime-node';
-import { createOrtSession, type ExecutionProvider } from '../onnx/session.js';
+import { createSession, type ExecutionProvider, type OnnxSession } from '@proteus-wf/onnx-train';
 
 /** Where and how to run a model: onnxruntime execution providers in preference order, and intra-op threads. */
 export interface SessionOptions {
@@ -19,18 +18,18 @@ export async function openSession(
   options: SessionOptions,
   where: string,
   source: string,
-): Promise<InferenceSession> {
+): Promise<OnnxSession> {
   try {
-    const { session } = await createOrtSession(bytes, {
+    const { session } = await createSession(bytes, {
       ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
     });
     return session;
   } catch (error) {
-    if (isProteusError(error, 'PROTEUS_MODELS_SESSION_FAILED')) {
+    if (isProteusError(error, 'PROTEUS_ONNX_TRAIN_SESSION_FAILED')) {
       throw new ProteusError(
         'PROTEUS_MODELS_BAD_ONNX',
-        `models/${where}: onnxruntime could not load the model from ${source}: ${error.message.replace(/^models\/createSession: /, '')}. Is this an ONNX file?`,
+        `models/${where}: onnxruntime could not load the model from ${source}: ${error.message.replace(/^onnx-train\/createSession: /, '')}. Is this an ONNX file?`,
         { cause: error },
       );
     }

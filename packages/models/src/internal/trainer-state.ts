@@ -1,8 +1,8 @@
 // Weights and optimizer state of a trainer, kept as onnxruntime tensors between steps: the outputs `<name>.next` of
 // step k become the inputs of step k+1 and are never copied in JS.
 
+import { createTensor, type OnnxSession, type Tensor } from '@proteus-wf/onnx-train';
 import type { ModelWeights } from '../graphs/model-spec.js';
-import { createTensor, type OnnxSession, type Tensor } from '../onnx/session.js';
 
 /** The mutable tensors and lifetime of a trainer (GCN/MLP or SSL). */
 export interface TrainerState {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { onnxRuntime } from './onnx-runtime.js';
+import { onnxRuntimeVersion } from '@proteus-wf/onnx-train';
 
 const require = createRequire(import.meta.url);
 
@@ -18,5 +18,5 @@ export function packageVersions(): { models: string; onnxruntime: string; node: 
       // not at this depth
     }
   }
-  return { models, onnxruntime: onnxRuntime().env.versions.common, node: process.versions.node };
+  return { models, onnxruntime: onnxRuntimeVersion(), node: process.versions.node };
 }

@@ -1,8 +1,7 @@
 import { createRng } from '@proteus-wf/core';
+import { createSession, createTensor, resolveOptimizer, runGraph, type Tensor } from '@proteus-wf/onnx-train';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { resolveOptimizer } from '../onnx/optimizers.js';
-import { createSession, createTensor, runGraph, type Tensor } from '../onnx/session.js';
 import { buildUncertaintyGraph } from '../uncertainty/uncertainty-graph.js';
 import { buildSslInferenceGraph, buildSslTrainingGraph } from './ssl-graph.js';
 import { defineSslSpec, initSslWeights, type SslSpec, sslWeightShapes } from './ssl-spec.js';

@@ -5,11 +5,17 @@
  * the reference's intent, not its degenerate code (docs/decisions/models-ssl.md).
  * Layout: node-major [N, batch, D] inside the graph (one gather/scatter or MatMul aggregates the whole batch).
  */
+
+import {
+  createGraphBuilder,
+  type Dim,
+  type GraphBuilder,
+  type ResolvedOptimizer,
+  type Value,
+} from '@proteus-wf/onnx-train';
 import { adjacencyEdges } from '../graphs/model-graph.js';
 import type { ModelWeights } from '../graphs/model-spec.js';
 import { appendTrainingStep, type TrainingStepNames, weightValues } from '../graphs/training-step.js';
-import { createGraphBuilder, type Dim, type GraphBuilder, type Value } from '../onnx/graph-builder.js';
-import type { ResolvedOptimizer } from '../onnx/optimizers.js';
 import { assertSslWeights, type ResolvedSslSpec, sslLayers, sslWeightShapes } from './ssl-spec.js';
 
 const BATCH = 'batch';

@@ -4,17 +4,19 @@
  * dropout masks enter as input tensors drawn from streams seeded by the core Rng, so a seed fixes the whole run.
  */
 import { createRng, ProteusError } from '@proteus-wf/core';
-import type { ModelWeights } from '../graphs/model-spec.js';
-import { createTrainerState } from '../internal/trainer-state.js';
-import { type OptimizerSpec, type ResolvedOptimizer, resolveOptimizer } from '../onnx/optimizers.js';
 import {
   type CreateSessionOptions,
   createSession,
   createTensor,
   type ExecutionProvider,
-  runSession,
+  type OptimizerSpec,
+  type ResolvedOptimizer,
+  resolveOptimizer,
+  runGraph,
   type Tensor,
-} from '../onnx/session.js';
+} from '@proteus-wf/onnx-train';
+import type { ModelWeights } from '../graphs/model-spec.js';
+import { createTrainerState } from '../internal/trainer-state.js';
 import { type AugmentJobsOptions, augmentJobsInto, resolveAugmentJobsOptions } from './augment-jobs.js';
 import { createRandomFill } from './internal/random-fill.js';
 import { buildSslInferenceGraph, buildSslTrainingGraph, type SslScoreCalibration } from './ssl-graph.js';
@@ -183,7 +185,7 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
       const feeds: Record<string, Tensor> = { ...buffers.feeds, x: xTensor(x, runs) };
       for (const name of graph.paramNames) feeds[name] = current.params[name] as Tensor;
       for (const name of graph.stateNames) feeds[name] = current.state[name] as Tensor;
-      const out = await runSession(train.session, feeds, 'SslTrainer.step');
+      const out = await runGraph(train, feeds, { where: 'models/SslTrainer.step' });
       const read = (name: string) => (out[name] as Tensor).data[0] as number;
       const result = {
         loss: read('loss'),
@@ -208,7 +210,7 @@ export async function createSslTrainer(options: CreateSslTrainerOptions): Promis
         x: xTensor(x, runs),
         temperature: createTensor('float32', new Float32Array([scoreOptions.temperature]), []),
       };
-      const out = await runSession(evaluation.session, feeds, 'SslTrainer.score');
+      const out = await runGraph(evaluation, feeds, { where: 'models/SslTrainer.score' });
       return new Float32Array((out.errors as Tensor).data as Float32Array);
     },
     weights() {

@@ -19,6 +19,7 @@ import {
   type RunSplit,
   type SplitRatios,
 } from '@proteus-wf/features';
+import { createSession, createTensor, type ExecutionProvider, runGraph, type Tensor } from '@proteus-wf/onnx-train';
 import { meanAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
 import {
   checkNumberOption,
@@ -32,7 +33,6 @@ import { describeOnnx, type GivenSplit, runEpochs, scaleFeatures, splitRuns } fr
 import { packageVersions } from '../internal/versions.js';
 import { aggregateJobScores } from '../metrics/aggregate-job-scores.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
-import { createSession, createTensor, type ExecutionProvider, runSession, type Tensor } from '../onnx/session.js';
 import { type ClassificationSummary, summarizeDecisions } from '../summarize-classification.js';
 import type { AugmentJobsOptions } from './augment-jobs.js';
 import type { SslScoreCalibration } from './ssl-graph.js';
@@ -318,7 +318,7 @@ export async function trainSsl(
       for (let start = 0; start < runs.length; start += 256) {
         const chunk = runs.slice(start, start + 256);
         const feeds = { x: createTensor('float32', gather(chunk), [chunk.length, nodes, width]) };
-        const out = await runSession(exported.session, feeds, 'trainSsl');
+        const out = await runGraph(exported, feeds, { where: 'models/trainSsl' });
         scores.set((out.scores as Tensor).data as Float32Array, start * nodes);
       }
       return scores;

@@ -3,11 +3,11 @@
  * its input features. Reference: the active-learning paper's s_k = dH/dQ_k (§3.2, Eq. 5-6) and its code's per-job
  * input gradient (`run_SSL_samp.py` `generate_uncert_scores`, ml.md §5.2-5.4).
  */
+
+import { addGradients, createGraphBuilder, type GraphBuilder, type Value } from '@proteus-wf/onnx-train';
 import { buildForward } from '../graphs/model-graph.js';
 import type { ModelWeights, ResolvedModelSpec } from '../graphs/model-spec.js';
 import { assertWeights, weightShapes } from '../graphs/model-spec.js';
-import { addGradients } from '../onnx/gradients.js';
-import { createGraphBuilder, type GraphBuilder, type Value } from '../onnx/graph-builder.js';
 import { buildSslForward, sslWeightValues } from '../ssl/ssl-graph.js';
 import { assertSslWeights, type ResolvedSslSpec } from '../ssl/ssl-spec.js';
 

@@ -13,6 +13,7 @@ import {
   type FlowBenchDataset,
   type Scaler,
 } from '@proteus-wf/features';
+import { createSession, createTensor, type ExecutionProvider, runGraph, type Tensor } from '@proteus-wf/onnx-train';
 import {
   adjacencyHash,
   gcnAdjacency,
@@ -23,7 +24,6 @@ import {
 import { defineModelSpec, type ModelSpec, type ModelWeights } from '../graphs/model-spec.js';
 import { isFeatureSet } from '../internal/training-inputs.js';
 import { readModel } from '../load-model.js';
-import { createSession, createTensor, type ExecutionProvider, runSession, type Tensor } from '../onnx/session.js';
 import { INPUT_MEAN, INPUT_STD } from '../ssl/ssl-graph.js';
 import type { SslModelMetadata, TrainedSslModel } from '../ssl/ssl-model.js';
 import { defineSslSpec } from '../ssl/ssl-spec.js';
@@ -225,7 +225,7 @@ export async function uncertaintyScores(
   }
   const x = applyScaler(features, metadata.scaler as Scaler).values;
   const model = rebuildModel(metadata, onnx, features.graph, loss);
-  const { session } = await createSession(buildUncertaintyGraph(model), {
+  const session = await createSession(buildUncertaintyGraph(model), {
     ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   });
@@ -239,10 +239,10 @@ export async function uncertaintyScores(
       throwIfAborted(options.signal, WHERE);
       const count = Math.min(batchSize, runs - start);
       const batch = x.subarray(start * nodes * width, (start + count) * nodes * width);
-      const out = await runSession(
+      const out = await runGraph(
         session,
         { x: createTensor('float32', batch, [count, nodes, width]) },
-        'uncertaintyScores',
+        { where: 'models/uncertaintyScores' },
       );
       gradientNorm.set((out.gradientNorm as Tensor).data as Float32Array, start * nodes);
       const gradient = (out.gradient as Tensor).data as Float32Array;
@@ -258,7 +258,7 @@ export async function uncertaintyScores(
       });
     }
   } finally {
-    await session.release();
+    await session.session.release();
   }
   const confidence = toConfidence(gradientNorm, scale);
   const aggregate = (indices: Iterable<number>): ConfidenceAggregate => {

@@ -16,23 +16,23 @@ describe('createGraphBuilder', () => {
     expect(g.unsqueeze(w, [0]).shape).toEqual([1, 24, 64]);
   });
 
-  it('throws PROTEUS_MODELS_GRAPH_INVALID for shapes that do not broadcast or multiply', () => {
+  it('throws PROTEUS_ONNX_TRAIN_GRAPH_INVALID for shapes that do not broadcast or multiply', () => {
     const g = createGraphBuilder();
     const a = g.input('a', 'float32', [2, 3]);
     const b = g.input('b', 'float32', [4, 3]);
-    expect(() => g.add(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }));
-    expect(() => g.matMul(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }));
+    expect(() => g.add(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }));
+    expect(() => g.matMul(a, b)).toThrow(expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }));
     expect(() => g.input('a', 'float32', [1])).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }),
     );
     expect(() => broadcastShapes(['n'], ['m'])).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }),
     );
   });
 
-  it('throws PROTEUS_MODELS_GRAPH_INVALID for a graph without outputs', () => {
+  it('throws PROTEUS_ONNX_TRAIN_GRAPH_INVALID for a graph without outputs', () => {
     expect(() => createGraphBuilder().toModel()).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }),
     );
   });
 });

@@ -48,7 +48,7 @@ export interface GemmOptions {
 type Operand = Value | number;
 
 function invalid(where: string, message: string, details?: unknown): ProteusError {
-  return new ProteusError('PROTEUS_MODELS_GRAPH_INVALID', `models/${where}: ${message}`, { details });
+  return new ProteusError('PROTEUS_ONNX_TRAIN_GRAPH_INVALID', `onnx-train/${where}: ${message}`, { details });
 }
 
 function formatShape(shape: readonly Dim[]): string {
@@ -550,7 +550,7 @@ export class GraphBuilder {
     return encodeModel({
       irVersion: IR_VERSION,
       opset: OPSET,
-      producerName: '@proteus-wf/models',
+      producerName: '@proteus-wf/onnx-train',
       producerVersion: '0.0.0',
       graph: {
         name: this.name,

@@ -48,11 +48,14 @@ const DEFAULTS = {
 /**
  * Validates an optimizer spec and fills its defaults.
  * @example resolveOptimizer({ kind: 'adamw' }) // { kind: 'adamw', lr: 5e-4, weightDecay: 1e-4, ... }
- * @throws ProteusError PROTEUS_MODELS_INVALID_OPTIMIZER for an unknown kind or a hyperparameter out of range
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER for an unknown kind or a hyperparameter out of range
  */
 export function resolveOptimizer(spec: OptimizerSpec): ResolvedOptimizer {
   const bad = (what: string) =>
-    new ProteusError('PROTEUS_MODELS_INVALID_OPTIMIZER', `models/optimizer: ${what} (got ${JSON.stringify(spec)})`);
+    new ProteusError(
+      'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER',
+      `onnx-train/optimizer: ${what} (got ${JSON.stringify(spec)})`,
+    );
   let resolved: ResolvedOptimizer;
   if (spec.kind === 'sgd') {
     resolved = { kind: 'sgd', lr: spec.lr, momentum: spec.momentum ?? 0, weightDecay: spec.weightDecay ?? 0 };

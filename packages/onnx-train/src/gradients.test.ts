@@ -301,11 +301,11 @@ describe('addGradients', () => {
     expect(untested).toEqual([]);
   });
 
-  it('throws PROTEUS_MODELS_GRAPH_INVALID for a non-scalar loss', () => {
+  it('throws PROTEUS_ONNX_TRAIN_GRAPH_INVALID for a non-scalar loss', () => {
     const g = createGraphBuilder();
     const x = g.input('x', 'float32', [2]);
     expect(() => addGradients(g, g.relu(x), [x])).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_GRAPH_INVALID' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_GRAPH_INVALID' }),
     );
   });
 

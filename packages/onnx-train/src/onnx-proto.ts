@@ -1,6 +1,6 @@
 // A minimal protobuf writer for the subset of onnx.proto (IR version 8) that Proteus emits: ModelProto, GraphProto,
 // NodeProto, AttributeProto, TensorProto, ValueInfoProto. Field numbers follow onnx/onnx.proto3 (onnx 1.14).
-// Why hand-written and not protobufjs: see docs/decisions/models-engine.md.
+// Why hand-written and not protobufjs: see docs/decisions/models-engine.md in the repository.
 
 /** ONNX TensorProto.DataType numbers for the dtypes the builder uses. */
 export const ONNX_DATA_TYPE = { float32: 1, int64: 7, bool: 9, float64: 11 } as const;

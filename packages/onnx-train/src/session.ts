@@ -4,8 +4,8 @@
 // onnxruntime-common's (DOM-typed) ones, and onnxruntime-node is loaded on the first tensor or session only.
 import { ProteusError } from '@proteus-wf/core';
 import type * as ort from 'onnxruntime-node';
-import { onnxRuntime } from '../internal/onnx-runtime.js';
 import type { DType, TensorData } from './graph-builder.js';
+import { onnxRuntime } from './internal/onnx-runtime.js';
 
 /** The element arrays a tensor can hold (by element type: float32, float64, int64, bool/uint8, ...). */
 export type TensorValues =
@@ -35,20 +35,39 @@ export interface Tensor {
   dispose(): void;
 }
 
+/** What a session declares about one of its inputs (its element type and shape, symbolic dims as strings). */
+export interface InputMetadata {
+  readonly name: string;
+  readonly isTensor: boolean;
+  /** The element type, e.g. `'float32'` (absent for non-tensor inputs). */
+  readonly type?: string;
+  readonly shape?: ReadonlyArray<number | string>;
+}
+
 /** An open onnxruntime inference session (onnxruntime-node's `InferenceSession`, as far as Proteus uses it). */
 export interface OnnxSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the graph; prefer `runGraph`, which wraps failures in a `ProteusError`. */
+  /** Types and shapes of the inputs, in `inputNames` order. */
+  readonly inputMetadata: readonly InputMetadata[];
+  /**
+   * Runs the graph, computing only `fetches` when given (default: every output); prefer `runGraph`, which wraps
+   * failures in a `ProteusError`.
+   */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  run(feeds: Readonly<Record<string, Tensor>>, fetches: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Ends onnxruntime's profile of a session created with `profilePrefix` and writes it to `<prefix>_<time>.json`. */
+  endProfiling(): void;
   /** Releases the native session. */
   release(): Promise<void>;
 }
 
 /** Options of `runGraph`. */
 export interface RunGraphOptions {
-  /** Names the caller in an error message, `models/<where>: ...` (default `'runGraph'`). */
+  /** Names the caller at the start of an error message, e.g. `'models/Trainer.step'` (default `'onnx-train/runGraph'`). */
   where?: string;
+  /** Output names to compute (default: every output). */
+  fetches?: readonly string[];
 }
 
 /** Execution providers Proteus knows how to request. */
@@ -59,13 +78,18 @@ export interface CreateSessionOptions {
   /**
    * Providers in order of preference (default `['cpu']`). When a provider cannot be loaded (e.g. `cuda` without the
    * CUDA build of onnxruntime) and the list also names `cpu`, the session falls back to `cpu` and `providers` on the
-   * result says so; without `cpu` in the list it throws `PROTEUS_MODELS_EP_UNAVAILABLE`.
+   * result says so; without `cpu` in the list it throws `PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE`.
    */
   executionProviders?: readonly ExecutionProvider[];
   /** Intra-op threads (default 1: training steps here are small, and the machine is shared). */
   threads?: number;
   /** onnxruntime graph optimization level (default `'all'`). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Records onnxruntime's per-kernel profile (Chrome trace JSON), written to `<profilePrefix>_<time>.json` by
+   * `session.endProfiling()`. Default: no profile.
+   */
+  profilePrefix?: string;
 }
 
 /** A created session and the providers it actually runs on. */
@@ -79,8 +103,8 @@ const DEFAULTS = { executionProviders: ['cpu'] as readonly ExecutionProvider[], 
 /**
  * Creates an onnxruntime-node session for ONNX bytes.
  * @example const { session } = await createSession(g.toModel(), { threads: 2 });
- * @throws ProteusError PROTEUS_MODELS_EP_UNAVAILABLE when a requested provider cannot be loaded and `cpu` is not a
- * fallback; PROTEUS_MODELS_SESSION_FAILED when onnxruntime rejects the model
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE when a requested provider cannot be loaded and `cpu` is not a
+ * fallback; PROTEUS_ONNX_TRAIN_SESSION_FAILED when onnxruntime rejects the model
  */
 export async function createSession(bytes: Uint8Array, options: CreateSessionOptions = {}): Promise<ProteusSession> {
   return createOrtSession(bytes, options);
@@ -96,22 +120,22 @@ export async function createOrtSession(
   const threads = options.threads ?? DEFAULTS.threads;
   if (!Number.isInteger(threads) || threads < 0) {
     throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_OPTION',
-      `models/createSession: threads must be an integer >= 0, got ${threads}`,
+      'PROTEUS_ONNX_TRAIN_INVALID_OPTION',
+      `onnx-train/createSession: threads must be an integer >= 0, got ${threads}`,
     );
   }
   if (providers.length === 0) {
     throw new ProteusError(
-      'PROTEUS_MODELS_EP_UNAVAILABLE',
-      'models/createSession: executionProviders is empty; pass e.g. ["cpu"]',
+      'PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE',
+      'onnx-train/createSession: executionProviders is empty; pass e.g. ["cpu"]',
     );
   }
   const known = new Set(runtime.listSupportedBackends().map((b) => b.name));
   const unknown = providers.filter((p) => !known.has(p));
   if (unknown.length > 0) {
     throw new ProteusError(
-      'PROTEUS_MODELS_EP_UNAVAILABLE',
-      `models/createSession: execution provider(s) ${unknown.join(', ')} not known to onnxruntime-node ${runtime.env.versions.common} (available: ${[...known].join(', ')})`,
+      'PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE',
+      `onnx-train/createSession: execution provider(s) ${unknown.join(', ')} not known to onnxruntime-node ${runtime.env.versions.common} (available: ${[...known].join(', ')})`,
       { details: { requested: providers, available: [...known] } },
     );
   }
@@ -123,6 +147,7 @@ export async function createOrtSession(
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     // Provider load failures are reported through our error, not printed by the native logger.
     logSeverityLevel: 4,
+    ...(options.profilePrefix !== undefined ? { enableProfiling: true, profileFilePrefix: options.profilePrefix } : {}),
   });
   try {
     return { session: await runtime.InferenceSession.create(bytes, sessionOptions(providers)), providers };
@@ -139,8 +164,8 @@ export async function createOrtSession(
         }
       }
       throw new ProteusError(
-        'PROTEUS_MODELS_EP_UNAVAILABLE',
-        `models/createSession: execution provider ${nonCpu.join(', ')} could not be loaded (${message.split('\n')[0]}). Install the onnxruntime-node CUDA binaries, or add "cpu" to executionProviders to fall back.`,
+        'PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE',
+        `onnx-train/createSession: execution provider ${nonCpu.join(', ')} could not be loaded (${message.split('\n')[0]}). Install the onnxruntime-node CUDA binaries, or add "cpu" to executionProviders to fall back.`,
         { cause, details: { requested: providers } },
       );
     }
@@ -151,26 +176,27 @@ export async function createOrtSession(
 function sessionFailed(cause: unknown): ProteusError {
   const message = cause instanceof Error ? cause.message : String(cause);
   return new ProteusError(
-    'PROTEUS_MODELS_SESSION_FAILED',
-    `models/createSession: onnxruntime rejected the model: ${message}`,
+    'PROTEUS_ONNX_TRAIN_SESSION_FAILED',
+    `onnx-train/createSession: onnxruntime rejected the model: ${message}`,
     { cause },
   );
 }
 
 /**
  * Runs a session and wraps onnxruntime failures (the internal form of `runGraph`, over the bare onnxruntime session).
- * @throws ProteusError PROTEUS_MODELS_SESSION_FAILED when the run fails
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_SESSION_FAILED when the run fails
  */
 export async function runSession(
   session: OnnxSession,
   feeds: Readonly<Record<string, Tensor>>,
   where: string,
+  fetches?: readonly string[],
 ): Promise<Record<string, Tensor>> {
   try {
-    return await session.run(feeds);
+    return await (fetches === undefined ? session.run(feeds) : session.run(feeds, fetches));
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
-    throw new ProteusError('PROTEUS_MODELS_SESSION_FAILED', `models/${where}: onnxruntime run failed: ${message}`, {
+    throw new ProteusError('PROTEUS_ONNX_TRAIN_SESSION_FAILED', `${where}: onnxruntime run failed: ${message}`, {
       cause,
     });
   }
@@ -186,7 +212,7 @@ export async function runSession(
  * const { y } = await runGraph(session, { x: createTensor('float32', Float32Array.of(-1, 2), [1, 2]) });
  * // y.data: Float32Array [0, 2]
  * await session.session.release();
- * @throws ProteusError PROTEUS_MODELS_SESSION_FAILED when onnxruntime fails the run (a missing or mis-shaped feed, a
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_SESSION_FAILED when onnxruntime fails the run (a missing or mis-shaped feed, a
  * wrong dtype), with the onnxruntime error as `cause`
  */
 export async function runGraph(
@@ -194,7 +220,7 @@ export async function runGraph(
   feeds: Readonly<Record<string, Tensor>>,
   options: RunGraphOptions = {},
 ): Promise<Record<string, Tensor>> {
-  return runSession(session.session, feeds, options.where ?? 'runGraph');
+  return runSession(session.session, feeds, options.where ?? 'onnx-train/runGraph', options.fetches);
 }
 
 const ARRAY_TYPES = {
@@ -209,7 +235,7 @@ const ARRAY_TYPES = {
  * tensor). `data` must be the array type of `dtype`: Float32Array, Float64Array, BigInt64Array, or Uint8Array (0/1)
  * for `bool`. A scalar has `dims` `[]` and one value.
  * @example const x = createTensor('float32', new Float32Array(2 * 137 * 24), [2, 137, 24]);
- * @throws ProteusError PROTEUS_MODELS_INVALID_INPUT when a dim is not an integer >= 0, the array type does not match
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_INVALID_INPUT when a dim is not an integer >= 0, the array type does not match
  * `dtype`, or `data.length` differs from the product of `dims`
  */
 export function createTensor(dtype: DType, data: TensorData, dims: readonly number[]): Tensor {
@@ -221,8 +247,8 @@ export function createOrtTensor(dtype: DType, data: TensorData, dims: readonly n
   const arrayType = ARRAY_TYPES[dtype];
   if (arrayType === undefined || !(data instanceof arrayType)) {
     throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_INPUT',
-      `models/createTensor: a ${String(dtype)} tensor needs ${arrayType?.name ?? 'one of float32, float64, int64, bool'} data, got ${data?.constructor?.name ?? typeof data}`,
+      'PROTEUS_ONNX_TRAIN_INVALID_INPUT',
+      `onnx-train/createTensor: a ${String(dtype)} tensor needs ${arrayType?.name ?? 'one of float32, float64, int64, bool'} data, got ${data?.constructor?.name ?? typeof data}`,
       { details: { dtype, dims } },
     );
   }
@@ -230,8 +256,8 @@ export function createOrtTensor(dtype: DType, data: TensorData, dims: readonly n
   for (const d of dims) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ProteusError(
-        'PROTEUS_MODELS_INVALID_INPUT',
-        `models/createTensor: dims must be integers >= 0, got [${dims.join(', ')}]`,
+        'PROTEUS_ONNX_TRAIN_INVALID_INPUT',
+        `onnx-train/createTensor: dims must be integers >= 0, got [${dims.join(', ')}]`,
         { details: { dtype, dims } },
       );
     }
@@ -239,12 +265,17 @@ export function createOrtTensor(dtype: DType, data: TensorData, dims: readonly n
   }
   if (data.length !== size) {
     throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_INPUT',
-      `models/createTensor: dims [${dims.join(', ')}] hold ${size} values, got ${data.length}; pass dims whose product is the data length`,
+      'PROTEUS_ONNX_TRAIN_INVALID_INPUT',
+      `onnx-train/createTensor: dims [${dims.join(', ')}] hold ${size} values, got ${data.length}; pass dims whose product is the data length`,
       { details: { dtype, dims, length: data.length } },
     );
   }
   return new (onnxRuntime().Tensor)(dtype, data, dims);
+}
+
+/** The version of the onnxruntime-node build in use (loads it on the first call). */
+export function onnxRuntimeVersion(): string {
+  return onnxRuntime().env.versions.common;
 }
 
 /** Wraps a typed array as an onnxruntime tensor without copying (the dtype follows the array type). */

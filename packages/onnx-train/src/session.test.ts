@@ -24,7 +24,7 @@ describe('createSession', () => {
     await session.release();
   });
 
-  it('throws PROTEUS_MODELS_EP_UNAVAILABLE for CUDA alone without the CUDA binaries', async (context) => {
+  it('throws PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE for CUDA alone without the CUDA binaries', async (context) => {
     const attempt = createSession(tinyModel(), { executionProviders: ['cuda'] });
     const result = await attempt.then(
       async (s) => {
@@ -34,18 +34,18 @@ describe('createSession', () => {
       (error: unknown) => error,
     );
     if (result === 'loaded') context.skip('this onnxruntime-node has CUDA; nothing to check');
-    expect(result).toMatchObject({ code: 'PROTEUS_MODELS_EP_UNAVAILABLE' });
+    expect(result).toMatchObject({ code: 'PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE' });
   });
 
-  it('throws PROTEUS_MODELS_EP_UNAVAILABLE for a provider onnxruntime-node does not know', async () => {
+  it('throws PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE for a provider onnxruntime-node does not know', async () => {
     await expect(createSession(tinyModel(), { executionProviders: ['tpu' as 'cpu'] })).rejects.toMatchObject({
-      code: 'PROTEUS_MODELS_EP_UNAVAILABLE',
+      code: 'PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE',
     });
   });
 
-  it('throws PROTEUS_MODELS_SESSION_FAILED for bytes that are not a model', async () => {
+  it('throws PROTEUS_ONNX_TRAIN_SESSION_FAILED for bytes that are not a model', async () => {
     await expect(createSession(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({
-      code: 'PROTEUS_MODELS_SESSION_FAILED',
+      code: 'PROTEUS_ONNX_TRAIN_SESSION_FAILED',
     });
   });
 });
@@ -68,8 +68,8 @@ describe('createTensor', () => {
     ['data.length differs from the product of dims', () => createTensor('float32', new Float32Array(5), [2, 3])],
     ['a dim is negative', () => createTensor('float32', new Float32Array(0), [-1, 0])],
     ['a dim is not an integer', () => createTensor('int64', new BigInt64Array(1), [0.5])],
-  ])('throws PROTEUS_MODELS_INVALID_INPUT when %s', (_what, create) => {
-    expect(create).toThrow(expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_INPUT' }));
+  ])('throws PROTEUS_ONNX_TRAIN_INVALID_INPUT when %s', (_what, create) => {
+    expect(create).toThrow(expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_INVALID_INPUT' }));
   });
 });
 
@@ -95,11 +95,11 @@ describe('runGraph', () => {
     }
   });
 
-  it('throws PROTEUS_MODELS_SESSION_FAILED naming the caller when a feed is missing', async () => {
+  it('throws PROTEUS_ONNX_TRAIN_SESSION_FAILED naming the caller when a feed is missing', async () => {
     const session = await createSession(tinyModel());
     try {
-      const failure = await runGraph(session, {}, { where: 'scoreBatch' }).catch((error: unknown) => error);
-      expect(failure).toMatchObject({ code: 'PROTEUS_MODELS_SESSION_FAILED' });
+      const failure = await runGraph(session, {}, { where: 'models/scoreBatch' }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'PROTEUS_ONNX_TRAIN_SESSION_FAILED' });
       expect((failure as Error).message).toMatch(/^models\/scoreBatch: /);
       expect((failure as Error).cause).toBeInstanceOf(Error);
     } finally {

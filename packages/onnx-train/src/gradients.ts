@@ -8,7 +8,7 @@ import type { AttributeLiteral } from './onnx-proto.js';
 type Rule = (g: GraphBuilder, node: GraphNode, grad: Value, wanted: readonly boolean[]) => (Value | undefined)[];
 
 function invalid(message: string, details?: unknown): ProteusError {
-  return new ProteusError('PROTEUS_MODELS_GRAPH_INVALID', `models/addGradients: ${message}`, { details });
+  return new ProteusError('PROTEUS_ONNX_TRAIN_GRAPH_INVALID', `onnx-train/addGradients: ${message}`, { details });
 }
 
 function isFloat(v: Value | undefined): v is Value {
@@ -290,7 +290,7 @@ export interface AddGradientsOptions {
  * (same shape; zeros when `loss` does not depend on it).
  * @example
  * const [dw] = addGradients(g, loss, [w]);
- * @throws ProteusError PROTEUS_MODELS_GRAPH_INVALID when the loss is not scalar (without `seed`) or a node on the
+ * @throws ProteusError PROTEUS_ONNX_TRAIN_GRAPH_INVALID when the loss is not scalar (without `seed`) or a node on the
  * path has no gradient rule
  */
 export function addGradients(

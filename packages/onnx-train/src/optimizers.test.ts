@@ -90,15 +90,15 @@ describe('appendOptimizerStep', () => {
     expect(resolveOptimizer({ kind: 'adamw' })).toMatchObject({ lr: 5e-4, weightDecay: 1e-4 });
   });
 
-  it('throws PROTEUS_MODELS_INVALID_OPTIMIZER for a bad hyperparameter or kind', () => {
+  it('throws PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER for a bad hyperparameter or kind', () => {
     expect(() => resolveOptimizer({ kind: 'adam', lr: -1 })).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_OPTIMIZER' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER' }),
     );
     expect(() => resolveOptimizer({ kind: 'sgd', lr: 0.1, momentum: 1 })).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_OPTIMIZER' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER' }),
     );
     expect(() => resolveOptimizer({ kind: 'rmsprop' } as unknown as OptimizerSpec)).toThrow(
-      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_OPTIMIZER' }),
+      expect.objectContaining({ code: 'PROTEUS_ONNX_TRAIN_INVALID_OPTIMIZER' }),
     );
   });
 });
