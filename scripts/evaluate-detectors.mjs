@@ -93,12 +93,16 @@ const load1 = () => Number(loadavg()[0].toFixed(1));
 const store = existsSync(values.results)
   ? JSON.parse(readFileSync(values.results, 'utf8'))
   : { format: 'proteus-detector-leaderboard', version: 1, records: {} };
-// Re-read before writing, so two evaluations (say, other detectors) can share one results file.
-const save = async () => {
+// Re-read before each task and before writing, so several evaluations (other workflows or detectors) can share one
+// results file without repeating or losing each other's results.
+const refresh = () => {
   if (existsSync(values.results)) {
     const onDisk = JSON.parse(readFileSync(values.results, 'utf8'));
     store.records = { ...onDisk.records, ...store.records };
   }
+};
+const save = async () => {
+  refresh();
   await writeFileAtomic(values.results, `${JSON.stringify(store, null, 1)}\n`);
 };
 
@@ -234,6 +238,7 @@ async function featuresOf(workflow) {
 async function evaluate() {
   for (const seed of seeds) {
     for (const workflow of workflows) {
+      refresh();
       const pending = detectors.filter((d) => !store.records[keyOf(workflow, d, seed)]);
       if (pending.length === 0) continue;
       const features = await featuresOf(workflow);
@@ -260,6 +265,8 @@ async function evaluate() {
       };
       for (const detector of pending) {
         const key = keyOf(workflow, detector, seed);
+        refresh();
+        if (store.records[key]) continue;
         const started = performance.now();
         const loadBefore = load1();
         const result = await runDetector(detector, features, split, prepared, seed);
