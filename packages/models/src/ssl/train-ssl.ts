@@ -31,10 +31,11 @@ import {
 import { describeTrainingData, isFeatureSet } from '../internal/training-inputs.js';
 import { describeOnnx, type GivenSplit, runEpochs, scaleFeatures, splitRuns } from '../internal/training-run.js';
 import { packageVersions } from '../internal/versions.js';
-import { aggregateJobScores } from '../metrics/aggregate-job-scores.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
 import { type ClassificationSummary, summarizeDecisions } from '../summarize-classification.js';
 import type { AugmentJobsOptions } from './augment-jobs.js';
+import { fitJobStatistics, quantile } from './internal/job-statistics.js';
+import { screenTrainingJobs } from './internal/screen-training-jobs.js';
 import type { SslScoreCalibration } from './ssl-graph.js';
 import type { SslModelMetadata, TrainedSslModel } from './ssl-model.js';
 import { createSslTrainer } from './ssl-trainer.js';
@@ -161,6 +162,8 @@ const DEFAULTS = {
   temperature: { initial: 1, min: 0.1, decay: 1e-3 },
   ratios: { train: 0.6, validation: 0.2, test: 0.2 },
 };
+
+export { fitJobStatistics } from './internal/job-statistics.js';
 
 const WHERE = 'models/trainSsl';
 
@@ -472,88 +475,10 @@ function checkScreenBy(value: 'job' | 'run'): 'job' | 'run' {
   return value;
 }
 
-/**
- * The training jobs (or runs) kept by `screen`: ranked by the training-free score (norm of the per-job standardized
- * features), the top `screen` fraction is dropped. Jobs: a 0/1 weight per job of `x` (0 = left out); runs: the kept
- * training runs.
- */
-function screenTrainingJobs(
-  x: Float32Array,
-  trainRuns: readonly number[],
-  nodes: number,
-  width: number,
-  settings: { screen: number; screenBy: 'job' | 'run' },
-): { jobWeight?: Float32Array; runs?: number[] } {
-  const { mean, std } = fitJobStatistics(x, trainRuns, nodes, width);
-  const block = nodes * width;
-  const norms = new Float32Array(trainRuns.length * nodes);
-  trainRuns.forEach((run, i) => {
-    for (let k = 0; k < block; k++) {
-      const z = ((x[run * block + k] as number) - (mean[k] as number)) / (std[k] as number);
-      const at = i * nodes + Math.floor(k / width);
-      norms[at] = (norms[at] as number) + z * z;
-    }
-  });
-  if (settings.screenBy === 'run') {
-    const runScores = aggregateJobScores(norms, nodes);
-    const cut = quantile(Float32Array.from(runScores), 1 - settings.screen);
-    const runs = trainRuns.filter((_, i) => (runScores[i] as number) <= cut);
-    return { runs: runs.length > 0 ? runs : [...trainRuns] };
-  }
-  const cut = quantile(norms, 1 - settings.screen);
-  const jobWeight = new Float32Array(x.length / width);
-  trainRuns.forEach((run, i) => {
-    for (let j = 0; j < nodes; j++) jobWeight[run * nodes + j] = (norms[i * nodes + j] as number) <= cut ? 1 : 0;
-  });
-  return { jobWeight };
-}
-
 function checkPerJob(value: 'per-job' | 'none', key: string): 'per-job' | 'none' {
   if (value !== 'per-job' && value !== 'none')
     throw invalidOption(`${key} must be "per-job" or "none", got ${JSON.stringify(value)}`);
   return value;
-}
-
-/** Floor of the per-job standard deviation, in min-max units (1% of a feature's training range). */
-const MIN_JOB_STD = 0.01;
-
-/**
- * Mean and standard deviation of every (job, feature) over `runs` of `x` ([runs, N, F] row-major), std floored at
- * {@link MIN_JOB_STD}: the statistics of the per-job input standardization.
- * @example const { mean, std } = fitJobStatistics(x, split.train, 137, 7);
- */
-export function fitJobStatistics(
-  x: Float32Array,
-  runs: readonly number[],
-  nodes: number,
-  width: number,
-): { mean: Float32Array; std: Float32Array } {
-  const block = nodes * width;
-  const sum = new Float64Array(block);
-  const squares = new Float64Array(block);
-  for (const run of runs) {
-    const base = run * block;
-    for (let k = 0; k < block; k++) {
-      const v = x[base + k] as number;
-      sum[k] = (sum[k] as number) + v;
-      squares[k] = (squares[k] as number) + v * v;
-    }
-  }
-  const count = Math.max(runs.length, 1);
-  const mean = Float32Array.from(sum, (s) => s / count);
-  const std = Float32Array.from(squares, (q, k) =>
-    Math.max(Math.sqrt(Math.max(q / count - (mean[k] as number) ** 2, 0)), MIN_JOB_STD),
-  );
-  return { mean, std };
-}
-
-/** The q-quantile of `values` with linear interpolation between order statistics (numpy's default). */
-function quantile(values: Float32Array, q: number): number {
-  const sorted = Float64Array.from(values).sort();
-  const position = q * (sorted.length - 1);
-  const low = Math.floor(position);
-  const high = Math.min(low + 1, sorted.length - 1);
-  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (position - low);
 }
 
 function checkScoreTemperature(value: number): number {
