@@ -15,7 +15,7 @@
 // interrupted run resumes where it stopped; --table-only rewrites the tables from that file.
 // Usage: npm run evaluate:detectors -- [--workflows all|a,b] [--seeds 0,1,2] [--detectors gcn,mlp,...]
 //   [--gcn-options '{"epochs":100}'] [--ssl-options '{"epochs":20}'] [--results file.json] [--markdown file.md]
-//   [--table-only] [--threads 1] [--validation-max-jobs 20000]
+//   [--table-only] [--threads 1] [--validation-max-jobs 20000] [--readme packages/models/README.md]
 // Progress (with the load average) goes to stderr; the Markdown tables are written to --markdown and stdout.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -78,6 +78,7 @@ const { values } = parseArgs({
     'table-only': { type: 'boolean', default: false },
     threads: { type: 'string', default: '1' },
     'validation-max-jobs': { type: 'string', default: '20000' },
+    readme: { type: 'string' },
   },
 });
 const workflows = values.workflows === 'all' ? ALL_WORKFLOWS : values.workflows.split(',');
@@ -300,7 +301,8 @@ function stats(list) {
   const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
   return { mean, sd, n: v.length };
 }
-const fmt = (s) => (s ? `${s.mean.toFixed(3).replace(/^0/, '')} ± ${s.sd.toFixed(3).replace(/^0/, '')}` : '—');
+const short = (v) => v.toFixed(3).replace(/^0/, '');
+const fmt = (s) => (s ? (s.n > 1 ? `${short(s.mean)} ± ${short(s.sd)}` : short(s.mean)) : '—');
 
 function aggregate() {
   const table = {};
@@ -331,13 +333,13 @@ function markdown(table) {
       const any = Object.values(row)[0][0];
       const cells = present.map((d) => (row[d] ? metric(row[d], pick) : null));
       const best = Math.max(...cells.map((c) => c?.mean ?? -1));
-      const seedsDone = Math.min(...present.map((d) => row[d]?.length ?? 0));
+      const seedsDone = Math.max(...present.map((d) => row[d]?.length ?? 0));
       const ref = REFERENCE[workflow];
       lines.push(
-        `| ${workflow} (${any.test.count / any.test.runs}, ${any.test.runs})${seedsDone < seeds.length ? ` [${seedsDone} of ${seeds.length} seeds]` : ''} | ${cells
+        `| ${workflow} (${any.test.count / any.test.runs}, ${any.test.runs})${seedsDone < seeds.length ? ` [≤ ${seedsDone} of ${seeds.length} seeds]` : ''} | ${cells
           .map((c, i) => {
             const n = row[present[i]]?.length ?? 0;
-            const text = `${fmt(c)}${c && n < seeds.length ? ` (${n})` : ''}`;
+            const text = `${fmt(c)}${c && n < seedsDone ? ` (${n})` : ''}`;
             return c && c.mean === best ? `**${text}**` : text;
           })
           .join(
@@ -363,7 +365,35 @@ function markdown(table) {
         .join(', ') || '—';
     convergence.push(`| ${workflow} | ${cell('gcn')} | ${cell('gcn-plain')} | ${cell('mlp')} |`);
   }
+  const mean = (records) => stats((records ?? []).map((r) => r.test.rocAuc))?.mean ?? null;
+  const targets = [
+    '#### Targets (job-level ROC-AUC means of the seeds run)',
+    '',
+    '| workflow | best supervised | best classical (kNN, iforest, zscore) | supervised ≥ PyTorch ref. | supervised > every classical | SSL > kNN and iforest |',
+    '|---|---|---|---|---|---|',
+  ];
+  const yesNo = (v) => (v === null ? '—' : v ? 'yes' : 'no');
+  for (const workflow of workflows) {
+    const row = table[workflow];
+    if (!row) continue;
+    const best = (names) =>
+      names
+        .map((d) => ({ d, m: mean(row[d]) }))
+        .filter((c) => c.m !== null)
+        .sort((a, b) => b.m - a.m)[0] ?? null;
+    const supervised = best(['gcn', 'gcn-plain', 'mlp']);
+    const classical = best(['knn', 'iforest', 'zscore']);
+    const ref = REFERENCE[workflow];
+    const ssl = mean(row.ssl);
+    const knn = mean(row.knn);
+    const forest = mean(row.iforest);
+    const cell = (c) => (c ? `${c.d} ${c.m.toFixed(3)}` : '—');
+    targets.push(
+      `| ${workflow} | ${cell(supervised)} | ${cell(classical)} | ${ref && supervised ? yesNo(supervised.m >= ref.rocAuc) : '—'} | ${supervised && classical ? yesNo(supervised.m > classical.m) : '—'} | ${ssl !== null && knn !== null && forest !== null ? yesNo(ssl > knn && ssl > forest) : '—'} |`,
+    );
+  }
   return [
+    targets.join('\n'),
     block('Job-level ROC-AUC (test runs, mean ± sd over seeds)', (r) => r.test.rocAuc, true),
     block('Job-level average precision', (r) => r.test.averagePrecision),
     block('Job-level P@k (k = anomalous test jobs)', (r) => r.test.precisionAtK),
@@ -376,4 +406,14 @@ if (!values['table-only']) await evaluate();
 const table = aggregate();
 const text = `${markdown(table)}\n`;
 await writeFileAtomic(values.markdown, text);
+// --readme: the tables replace what stands between the leaderboard markers of that README.
+if (values.readme) {
+  const readme = readFileSync(values.readme, 'utf8');
+  const start = '<!-- leaderboard:start -->';
+  const end = '<!-- leaderboard:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${values.readme} has no ${start} ... ${end} markers`);
+  await writeFileAtomic(values.readme, `${readme.slice(0, from + start.length)}\n\n${text}\n${readme.slice(to)}`);
+}
 process.stdout.write(text);
