@@ -185,6 +185,7 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
     ['gcn', {}],
     ['ssl', {}],
     ['gcn', { runSelection: 'uncertain', typeScore: 'pool', classWeights: 'balanced', candidatesPerType: 8 }],
+    ['gcn', { training: { kind: 'converge', maxSteps: 20, minSteps: 10, checkEvery: 5, patience: 2 } }],
   ] as const)('resumes an interrupted %s run (%j) to the identical result', async (model, extra) => {
     const dir = await createTempDir();
     try {
@@ -243,5 +244,5 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
     } finally {
       await dir.dispose();
     }
-  });
+  }, 240_000);
 });
