@@ -95,6 +95,7 @@ async function runWorker(workflow, seeds) {
   const perIteration = Number(values['per-iteration']);
   const training = { kind: 'converge', maxSteps: Number(values['max-steps']) };
   for (const seed of seeds) {
+    if (existsSync(join(values.out, workflow, `seed-${seed}.json`))) continue;
     const started = Date.now();
     const loadBefore = load();
     const fresh = () => {
