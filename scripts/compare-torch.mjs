@@ -21,10 +21,13 @@ const say = (line) => process.stdout.write(`${line}\n`);
 const load = () => loadavg()[0].toFixed(1);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+// bench.py imports torch, and (through data.py) numpy, pandas and sklearn.
+const probe = spawnSync(python, ['-c', 'import torch, pandas, sklearn; print(torch.__version__)'], {
+  encoding: 'utf8',
+});
 if (probe.status !== 0 || !existsSync(join(torchRef, 'bench.py'))) {
   say(
-    `compare-torch: SKIPPED: ${probe.status !== 0 ? `PyTorch is not importable by ${python} (apt-get install -y python3-torch)` : `${torchRef}/bench.py is absent`}`,
+    `compare-torch: SKIPPED: ${probe.status !== 0 ? `PyTorch, pandas or sklearn is not importable by ${python} (apt-get install -y python3-torch python3-pandas python3-sklearn)` : `${torchRef}/bench.py is absent`}`,
   );
   process.exit(0);
 }

@@ -51,7 +51,8 @@ export function referenceLogits(spec: ResolvedModelSpec, weights: ModelWeights, 
       h = z.map((_, i) =>
         bias.reduce<number[]>((acc, bv, c) => {
           let s = bv + (root ? ((root[i] as number[])[c] as number) : 0);
-          for (let j = 0; j < n; j++) s += ((spec.adjacency as Float32Array)[i * n + j] as number) * ((z[j] as number[])[c] as number);
+          for (let j = 0; j < n; j++)
+            s += ((spec.adjacency as Float32Array)[i * n + j] as number) * ((z[j] as number[])[c] as number);
           acc.push(s);
           return acc;
         }, []),

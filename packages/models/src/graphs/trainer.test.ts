@@ -119,7 +119,8 @@ describe('createTrainer', () => {
     const labels = Array.from({ length: batch * N }, (_, item) => {
       const [b, i] = [Math.floor(item / N), item % N];
       let s = 0;
-      for (let j = 0; j < N; j++) s += ((spec.adjacency as Float32Array)[i * N + j] as number) * (x[(b * N + j) * F] as number);
+      for (let j = 0; j < N; j++)
+        s += ((spec.adjacency as Float32Array)[i * N + j] as number) * (x[(b * N + j) * F] as number);
       return s > 0 ? 1 : 0;
     });
     const mask = Float32Array.from({ length: batch * N }, (_, i) => (i % 4 === 0 ? 0 : 1));
