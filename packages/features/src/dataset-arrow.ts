@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
 import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
-import { type Field, Float32, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type Field, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { FeatureRun, FeatureSet } from './extract-features.js';
 import { FEATURE_PIPELINES, type FeaturePipelineName } from './feature-pipelines.js';
 import {
@@ -228,7 +228,7 @@ export async function readDatasetArrow(path: string): Promise<FeatureSet> {
     featureNames.forEach((name, f) => {
       const column = table.getChild(`${FEATURE_PREFIX}${name}`);
       if (column === null) throw invalid(`feature column "${name}" missing`);
-      if (!(column.type instanceof Float32) || column.nullCount > 0) {
+      if (column.nullCount > 0 || column.data.some((chunk) => !(chunk.values instanceof Float32Array))) {
         const copy = readFloatColumn(table, `${FEATURE_PREFIX}${name}`) as Float32Array | Float64Array;
         for (let row = 0, at = f; row < rows; row++, at += width) values[at] = copy[row] as number;
         return;

@@ -357,18 +357,6 @@ export class RunLoader {
     this.#capacityRuns = capacityRuns;
   }
 
-  /** Parses one run into the next free slot; returns its problems (empty when the run was kept). */
-  async load(entry: TraceEntry): Promise<RunProblem[]> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await entry.read();
-    } catch (error) {
-      if (isProteusError(error)) return [{ code: error.code, message: error.message }];
-      throw error;
-    }
-    return this.loadBytes(entry.file, entry.folder, bytes);
-  }
-
   /**
    * Loads one run from its CSV bytes. A plain, valid run is read from the bytes directly; anything else (quotes, a
    * BOM, a problem) is decoded and parsed as text, which names every problem.

@@ -56,16 +56,19 @@ export function toTensors(features: FeatureSet, options: ToTensorsOptions = {}):
   const jobLabels = new Int32Array(runs * jobs);
   const jobBinary = new Uint8Array(runs * jobs);
   // Labels repeat in long runs (mostly `normal`): the previous label's class is reused without a map lookup.
+  const labels = features.jobLabels;
   let previous: string | undefined;
   let previousClass = 0;
+  let previousBinary = 0;
   for (let i = 0; i < jobLabels.length; i++) {
-    const label = features.jobLabels[i] ?? NORMAL_LABEL;
+    const label = labels[i] ?? NORMAL_LABEL;
     if (label !== previous) {
       previous = label;
       previousClass = lookup(label);
+      previousBinary = label === NORMAL_LABEL ? 0 : 1;
     }
     jobLabels[i] = previousClass;
-    jobBinary[i] = label === NORMAL_LABEL ? 0 : 1;
+    jobBinary[i] = previousBinary;
   }
   const runLabels = Int32Array.from(features.runs, (run) => lookup(run.label));
   const runBinary = Uint8Array.from(features.runs, (run) => (run.label === NORMAL_LABEL ? 0 : 1));
