@@ -6,13 +6,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const filter = process.argv[2] ?? '';
+// `--compare-torch` runs scripts/compare-torch.mjs (ours and PyTorch's reference, interleaved) instead.
+const compareTorch = process.argv.includes('--compare-torch');
+const filter = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? '';
 const root = new URL('..', import.meta.url).pathname;
 const build = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], {
   cwd: root,
   stdio: ['ignore', 2, 2],
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
+if (compareTorch) {
+  const compared = spawnSync(process.execPath, [join(root, 'scripts', 'compare-torch.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  process.exit(compared.status ?? 1);
+}
 
 let failed = 0;
 for (const pkg of readdirSync(join(root, 'packages'))) {

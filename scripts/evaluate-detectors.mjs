@@ -1,156 +1,419 @@
 #!/usr/bin/env node
-// Compares the self-supervised detector (SSL), two classical unsupervised detectors (kNN distance, isolation forest)
-// and the supervised node-level GCN on job labels of Flow-Bench workflows, like with like: the same features
-// (`--pipeline`, default full), the same split by run (seed), the same min-max scaler fitted on the training runs. Metrics are
-// ROC-AUC, AP and P@k (k = number of anomalous jobs) on continuous scores of the test runs' jobs.
-// Usage (after `npm run build`): npm run evaluate:detectors -- [--workflows 1000genome,montage] [--seed 0]
-//   [--ssl-epochs 10] [--gcn-epochs 50] [--detectors ssl,knn,iforest,gcn] [--pipeline full]
-//   [--ssl-options '{"eta":0.5}'] [--eval test|validation] [--normalization per-job|none] [--json]
-// `--normalization per-job` standardizes each job's features with its training-run mean/std (the SSL model's
-// `inputNormalization: 'per-job'`) for the SSL model and the kNN / isolation-forest rows alike.
-// Hyperparameters are tuned with `--eval validation` (the validation runs of the same split, never the test runs).
-// Progress goes to stderr; a Markdown table (or JSON with --json) to stdout.
-import { existsSync } from 'node:fs';
+// The detector leaderboard: trains and scores every detector on every Flow-Bench workflow in ../shared/datasets
+// with several seeds, like with like: the same `full` features, the same split by run (60/20/20, stratified by run
+// label, the seed's), the same min-max scaler fitted on the training runs only. Job-level ROC-AUC / AP / P@k
+// (k = number of anomalous jobs) on continuous scores of the test runs' jobs, and the run-level ROC-AUC of
+// `aggregateJobScores` (is this run anomalous?). Detectors:
+//   gcn        node-level GCN, `train`'s defaults (root weight, 200 epochs, best validation ROC-AUC, patience 50)
+//   gcn-plain  the same with `rootWeight: false` (the WORKS'22 GCN)
+//   mlp        the per-job MLP, `train`'s defaults
+//   ssl        the self-supervised detector, `trainSsl`'s defaults (labels unused)
+//   knn        PyOD-style kNN distance (k = 5) on per-job standardized features
+//   iforest    isolation forest (100 trees, 256 samples) on the same inputs
+//   zscore     training-free: the L2 norm of the job's per-job standardized features
+// Every (workflow, detector, seed, settings) result is cached in the results JSON as soon as it exists, so an
+// interrupted run resumes where it stopped; --table-only rewrites the tables from that file.
+// Usage: npm run evaluate:detectors -- [--workflows all|a,b] [--seeds 0,1,2] [--detectors gcn,mlp,...]
+//   [--gcn-options '{"epochs":100}'] [--ssl-options '{"epochs":20}'] [--results file.json] [--markdown file.md]
+//   [--table-only] [--threads 1] [--validation-max-jobs 20000] [--readme packages/models/README.md]
+// Progress (with the load average) goes to stderr; the Markdown tables are written to --markdown and stdout.
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '@proteus-wf/core';
 import { applyScaler, extractFeatures, fitScaler, loadFlowBench, splitByRun } from '@proteus-wf/features';
-import { fitIsolationForest, fitKnnDetector, summarizeDetection, train, trainSsl } from '@proteus-wf/models';
+import {
+  aggregateJobScores,
+  fitIsolationForest,
+  fitJobStatistics,
+  fitKnnDetector,
+  loadModel,
+  rocAuc,
+  runLabelsFromJobs,
+  scoreJobs,
+  summarizeDetection,
+  train,
+  trainSsl,
+} from '@proteus-wf/models';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+// Smallest first (runs x jobs), so a time-boxed run covers the most workflows.
+const ALL_WORKFLOWS = [
+  'eht_imaging',
+  'eht_smili',
+  'pycbc_inference',
+  'eht_difmap',
+  '1000genome',
+  'predict_future_sales',
+  'variant_calling',
+  'casa_wind_full',
+  'casa_nowcast_small',
+  'montage',
+];
+const ALL_DETECTORS = ['gcn', 'gcn-plain', 'mlp', 'ssl', 'knn', 'iforest', 'zscore'];
+const SUPERVISED = new Set(['gcn', 'gcn-plain', 'mlp']);
+const RATIOS = { train: 0.6, validation: 0.2, test: 0.2 };
+const RUN_AGGREGATES = ['top-k-mean', 'max', 'mean'];
+
+// The PyTorch-side reference on these workflows (../shared/reference/ml.md §6, Flow-Bench v1 Table 2): job-level
+// ROC-AUC of the best PyOD/PyGOD detector, node level, no split, and computed on 0/1 predictions (ml.md §4), so it
+// understates what those detectors rank. ml.md has no supervised GNN/MLP numbers for Flow-Bench (§6).
+const REFERENCE = {
+  '1000genome': { rocAuc: 0.61, by: 'GCNAE (PyGOD)' },
+  montage: { rocAuc: 0.57, by: 'HBOS (PyOD)' },
+  predict_future_sales: { rocAuc: 0.663, by: 'KNN (PyOD)' },
+};
 
 const { values } = parseArgs({
   options: {
-    workflows: { type: 'string', default: '1000genome,montage,predict_future_sales,casa_wind_full,eht_difmap' },
-    datasets: {
-      type: 'string',
-      default: join(new URL('..', import.meta.url).pathname, '..', 'shared', 'datasets', 'flowbench'),
-    },
-    seed: { type: 'string', default: '0' },
-    'ssl-epochs': { type: 'string' },
-    'gcn-epochs': { type: 'string', default: '50' },
-    threads: { type: 'string', default: '1' },
-    detectors: { type: 'string', default: 'ssl,knn,iforest,gcn' },
-    pipeline: { type: 'string', default: 'full' },
+    workflows: { type: 'string', default: 'all' },
+    datasets: { type: 'string', default: join(ROOT, '..', 'shared', 'datasets', 'flowbench') },
+    seeds: { type: 'string', default: '0,1,2' },
+    detectors: { type: 'string', default: ALL_DETECTORS.join(',') },
+    'gcn-options': { type: 'string', default: '{}' },
     'ssl-options': { type: 'string', default: '{}' },
-    eval: { type: 'string', default: 'test' },
-    normalization: { type: 'string', default: 'per-job' },
-    json: { type: 'boolean', default: false },
+    results: { type: 'string', default: join(ROOT, 'packages', 'models', 'leaderboard', 'detectors.json') },
+    markdown: { type: 'string', default: join(ROOT, 'packages', 'models', 'leaderboard', 'detectors.md') },
+    'table-only': { type: 'boolean', default: false },
+    threads: { type: 'string', default: '1' },
+    'validation-max-jobs': { type: 'string', default: '20000' },
+    readme: { type: 'string' },
   },
 });
-const seed = Number(values.seed);
+const workflows = values.workflows === 'all' ? ALL_WORKFLOWS : values.workflows.split(',');
+const seeds = values.seeds.split(',').map(Number);
+const detectors = values.detectors.split(',');
+for (const d of detectors) if (!ALL_DETECTORS.includes(d)) throw new Error(`unknown detector ${d}`);
+const gcnOptions = JSON.parse(values['gcn-options']);
 const sslOptions = JSON.parse(values['ssl-options']);
-if (values.eval !== 'test' && values.eval !== 'validation') throw new Error(`--eval must be test or validation`);
-const part = values.eval;
-if (values.normalization !== 'per-job' && values.normalization !== 'none')
-  throw new Error('--normalization must be per-job or none');
 const threads = Number(values.threads);
-const log = (text) => process.stderr.write(`${text}\n`);
+const log = (text) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+const load1 = () => Number(loadavg()[0].toFixed(1));
 
-const rowsOf = (x, runs, block) => {
+const store = existsSync(values.results)
+  ? JSON.parse(readFileSync(values.results, 'utf8'))
+  : { format: 'proteus-detector-leaderboard', version: 1, records: {} };
+// Re-read before each task and before writing, so several evaluations (other workflows or detectors) can share one
+// results file without repeating or losing each other's results.
+const refresh = () => {
+  if (existsSync(values.results)) {
+    const onDisk = JSON.parse(readFileSync(values.results, 'utf8'));
+    store.records = { ...onDisk.records, ...store.records };
+  }
+};
+const save = async () => {
+  refresh();
+  await writeFileAtomic(values.results, `${JSON.stringify(store, null, 1)}\n`);
+};
+
+/** What a detector was run with: part of the cache key, so other settings never reuse a result. */
+function settingsOf(detector) {
+  if (detector === 'gcn') return { model: 'gcn', task: 'node', rootWeight: true, ...gcnOptions };
+  if (detector === 'gcn-plain') return { model: 'gcn', task: 'node', rootWeight: false, ...gcnOptions };
+  if (detector === 'mlp') return { model: 'mlp', task: 'node', ...gcnOptions };
+  if (detector === 'ssl') return { ...sslOptions };
+  if (detector === 'knn') return { k: 5 };
+  if (detector === 'iforest') return { trees: 100, sampleSize: 256 };
+  return {};
+}
+const keyOf = (workflow, detector, seed) => `${workflow}/${detector}/${seed}/${JSON.stringify(settingsOf(detector))}`;
+
+function rowsOf(x, runs, block) {
   const out = new Float32Array(runs.length * block);
   runs.forEach((run, i) => {
     out.set(x.subarray(run * block, (run + 1) * block), i * block);
   });
   return out;
-};
+}
 
-// The same statistics as trainSsl's `inputNormalization: 'per-job'` (std floored at 0.01 of the min-max range).
-function standardizePerJob(x, runs, nodes, width) {
-  const block = nodes * width;
-  const sum = new Float64Array(block);
-  const squares = new Float64Array(block);
-  for (const run of runs) {
-    for (let k = 0; k < block; k++) {
-      const v = x[run * block + k];
-      sum[k] += v;
-      squares[k] += v * v;
+function standardize(x, stats, block) {
+  return x.map((v, i) => (v - stats.mean[i % block]) / stats.std[i % block]);
+}
+
+function labelsOf(features, runs) {
+  const nodes = features.jobsPerRun;
+  return Uint8Array.from({ length: runs.length * nodes }, (_, k) =>
+    features.jobLabels[runs[Math.floor(k / nodes)] * nodes + (k % nodes)] === 'normal' ? 0 : 1,
+  );
+}
+
+/** Job-level ranking metrics and the run-level ROC-AUC of each aggregate, for one part's scores. */
+function summarize(labels, scores, nodes) {
+  const jobs = summarizeDetection(labels, scores);
+  const runTruth = runLabelsFromJobs(labels, nodes);
+  const normalRuns = runTruth.filter((v) => v === 0).length;
+  const runs = {};
+  for (const method of RUN_AGGREGATES) {
+    const runScores = aggregateJobScores(scores, nodes, { method });
+    runs[method] = normalRuns === 0 || normalRuns === runTruth.length ? null : rocAuc(runTruth, runScores);
+  }
+  return {
+    rocAuc: jobs.rocAuc,
+    averagePrecision: jobs.averagePrecision,
+    precisionAtK: jobs.precisionAtK,
+    anomalies: jobs.anomalies,
+    count: jobs.count,
+    runs: runTruth.length,
+    anomalousRuns: runTruth.length - normalRuns,
+    runRocAuc: runs,
+  };
+}
+
+async function scoreWithModel(trained, features, parts) {
+  const model = await loadModel(trained, { threads });
+  try {
+    const { scores } = await scoreJobs(model, features);
+    const nodes = features.jobsPerRun;
+    return Object.fromEntries(
+      Object.entries(parts).map(([name, runs]) => [
+        name,
+        summarize(labelsOf(features, runs), rowsOf(scores, runs, nodes), nodes),
+      ]),
+    );
+  } finally {
+    await model.release();
+  }
+}
+
+async function runDetector(detector, features, split, prepared, seed) {
+  const parts = { test: split.test, validation: split.validation };
+  const nodes = features.jobsPerRun;
+  if (SUPERVISED.has(detector)) {
+    const { model: kind, ...rest } = settingsOf(detector);
+    const result = await train(features, { model: kind, seed, threads, ...rest });
+    return {
+      ...(await scoreWithModel(result.model, features, parts)),
+      bestEpoch: result.bestEpoch,
+      epochsRun: result.epochsRun,
+      stoppedEarly: result.stoppedEarly,
+      validationMetric: result.history.map((e) => e.validationMetric),
+    };
+  }
+  if (detector === 'ssl') {
+    const result = await trainSsl(features, { seed, threads, ...sslOptions });
+    return { ...(await scoreWithModel(result.model, features, parts)), epochsRun: result.history.length };
+  }
+  const { rows, width, block } = prepared();
+  const out = {};
+  if (detector === 'zscore') {
+    for (const [name, runs] of Object.entries(parts)) {
+      const x = rowsOf(rows, runs, block);
+      const scores = new Float32Array(x.length / width);
+      for (let j = 0; j < scores.length; j++) {
+        let sum = 0;
+        for (let f = 0; f < width; f++) sum += x[j * width + f] ** 2;
+        scores[j] = Math.sqrt(sum);
+      }
+      out[name] = summarize(labelsOf(features, runs), scores, nodes);
+    }
+    return out;
+  }
+  // kNN scoring is quadratic; its validation scores (for tuning other detectors against it) only on small workflows.
+  if (detector === 'knn' && features.runs.length * nodes > Number(values['validation-max-jobs']))
+    delete parts.validation;
+  const trainRows = rowsOf(rows, split.train, block);
+  const fitted =
+    detector === 'knn'
+      ? fitKnnDetector(trainRows, width, { k: 5, seed })
+      : fitIsolationForest(trainRows, width, { trees: 100, sampleSize: 256, seed });
+  for (const [name, runs] of Object.entries(parts)) {
+    out[name] = summarize(labelsOf(features, runs), fitted.score(rowsOf(rows, runs, block)), nodes);
+  }
+  return out;
+}
+
+const featureCache = new Map();
+async function featuresOf(workflow) {
+  if (!featureCache.has(workflow)) {
+    const path = join(values.datasets, `${workflow}.zip`);
+    featureCache.set(
+      workflow,
+      existsSync(path) ? extractFeatures(await loadFlowBench(path), { pipeline: 'full' }) : null,
+    );
+  }
+  return featureCache.get(workflow);
+}
+
+// Seed-major: every workflow gets its first seed before any gets a second, so a time-boxed run gives a whole table.
+async function evaluate() {
+  for (const seed of seeds) {
+    for (const workflow of workflows) {
+      refresh();
+      const pending = detectors.filter((d) => !store.records[keyOf(workflow, d, seed)]);
+      if (pending.length === 0) continue;
+      const features = await featuresOf(workflow);
+      if (!features) {
+        log(`skip ${workflow}: not in ${values.datasets}`);
+        continue;
+      }
+      log(
+        `${workflow} seed ${seed}: ${features.runs.length} runs x ${features.jobsPerRun} jobs, ${pending.join(',')} (load ${load1()})`,
+      );
+      const split = splitByRun(features, { seed, ratios: RATIOS });
+      let cached;
+      // The classical detectors' inputs: min-max on the training runs, then each job standardized with its own
+      // training-run mean and std (trainSsl's `inputNormalization: 'per-job'`).
+      const prepared = () => {
+        if (cached) return cached;
+        const scaler = fitScaler(features, { kind: 'minmax', runs: split.train });
+        const x = applyScaler(features, scaler).values;
+        const width = features.featureNames.length;
+        const block = features.jobsPerRun * width;
+        const stats = fitJobStatistics(x, split.train, features.jobsPerRun, width);
+        cached = { rows: standardize(x, stats, block), width, block };
+        return cached;
+      };
+      for (const detector of pending) {
+        const key = keyOf(workflow, detector, seed);
+        refresh();
+        if (store.records[key]) continue;
+        const started = performance.now();
+        const loadBefore = load1();
+        const result = await runDetector(detector, features, split, prepared, seed);
+        const record = {
+          workflow,
+          detector,
+          seed,
+          settings: settingsOf(detector),
+          ...result,
+          seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+          loadavg: [loadBefore, load1()],
+          at: new Date().toISOString(),
+        };
+        store.records[key] = record;
+        await save();
+        const f = (v) => (v == null ? 'n/a' : v.toFixed(3));
+        log(
+          `${workflow} ${detector} seed ${seed}: AUC ${f(result.test.rocAuc)} AP ${f(result.test.averagePrecision)} P@k ${f(result.test.precisionAtK)} run AUC ${f(result.test.runRocAuc['top-k-mean'])}${result.bestEpoch ? ` best epoch ${result.bestEpoch}/${result.epochsRun}` : ''} ${record.seconds} s (load ${record.loadavg.join(' -> ')})`,
+        );
+      }
     }
   }
-  const mean = sum.map((s) => s / runs.length);
-  const std = squares.map((q, k) => Math.max(Math.sqrt(Math.max(q / runs.length - mean[k] ** 2, 0)), 0.01));
-  return x.map((v, i) => (v - mean[i % block]) / std[i % block]);
 }
 
-const results = [];
-for (const workflow of values.workflows.split(',')) {
-  const path = join(values.datasets, `${workflow}.zip`);
-  if (!existsSync(path)) {
-    log(`skip ${workflow}: ${path} not found`);
-    continue;
+// ---- tables ----
+
+function stats(list) {
+  const v = list.filter((x) => x !== null && x !== undefined);
+  if (v.length === 0) return null;
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean, sd, n: v.length };
+}
+const short = (v) => v.toFixed(3).replace(/^0/, '');
+const fmt = (s) => (s ? (s.n > 1 ? `${short(s.mean)} ± ${short(s.sd)}` : short(s.mean)) : '—');
+
+function aggregate() {
+  const table = {};
+  for (const record of Object.values(store.records)) {
+    if (!workflows.includes(record.workflow) || !seeds.includes(record.seed)) continue;
+    if (JSON.stringify(record.settings) !== JSON.stringify(settingsOf(record.detector))) continue;
+    table[record.workflow] ??= {};
+    const row = table[record.workflow];
+    row[record.detector] ??= [];
+    row[record.detector].push(record);
   }
-  const started = performance.now();
-  const features = extractFeatures(await loadFlowBench(path), { pipeline: values.pipeline });
-  const split = splitByRun(features, { seed });
-  const scaler = fitScaler(features, { kind: 'minmax', runs: split.train });
-  const x = applyScaler(features, scaler).values;
-  const width = features.featureNames.length;
-  const nodes = features.jobsPerRun;
-  const block = nodes * width;
-  const labels = split[part].flatMap((run) =>
-    Array.from({ length: nodes }, (_, j) => (features.jobLabels[run * nodes + j] === 'normal' ? 0 : 1)),
-  );
-  const row = { workflow, jobs: nodes, runs: features.runs.length, testJobs: labels.length, detectors: {} };
-  const wanted = new Set(values.detectors.split(','));
-  const time = async (name, run) => {
-    if (!wanted.has(name.split(' ')[0])) return;
-    const t = performance.now();
-    const summary = await run();
-    row.detectors[name] = { ...summary, seconds: (performance.now() - t) / 1000 };
-    log(
-      `${workflow} ${name}: AUC ${summary.rocAuc?.toFixed(3)} AP ${summary.averagePrecision?.toFixed(3)} P@k ${summary.precisionAtK?.toFixed(3)}`,
-    );
+  return table;
+}
+
+function markdown(table) {
+  const present = detectors.filter((d) => Object.values(table).some((row) => row[d]));
+  const metric = (records, pick) => stats(records.map(pick));
+  const block = (title, pick, reference) => {
+    const lines = [
+      `#### ${title}`,
+      '',
+      `| workflow (jobs/run, test runs) | ${present.join(' | ')}${reference ? ' | PyTorch ref. (ml.md §6)' : ''} |`,
+      `|---|${present.map(() => '---').join('|')}${reference ? '|---' : ''}|`,
+    ];
+    for (const workflow of workflows) {
+      const row = table[workflow];
+      if (!row) continue;
+      const any = Object.values(row)[0][0];
+      const cells = present.map((d) => (row[d] ? metric(row[d], pick) : null));
+      const best = Math.max(...cells.map((c) => c?.mean ?? -1));
+      const seedsDone = Math.max(...present.map((d) => row[d]?.length ?? 0));
+      const ref = REFERENCE[workflow];
+      lines.push(
+        `| ${workflow} (${any.test.count / any.test.runs}, ${any.test.runs})${seedsDone < seeds.length ? ` [≤ ${seedsDone} of ${seeds.length} seeds]` : ''} | ${cells
+          .map((c, i) => {
+            const n = row[present[i]]?.length ?? 0;
+            const text = `${fmt(c)}${c && n < seedsDone ? ` (${n})` : ''}`;
+            return c && c.mean === best ? `**${text}**` : text;
+          })
+          .join(
+            ' | ',
+          )}${reference ? ` | ${ref ? `${ref.rocAuc.toFixed(3).replace(/^0/, '')} ${ref.by}` : '—'}` : ''} |`,
+      );
+    }
+    return lines.join('\n');
   };
-  const rows = values.normalization === 'per-job' ? standardizePerJob(x, split.train, nodes, width) : x;
-  const train_ = rowsOf(rows, split.train, block);
-  const test = rowsOf(rows, split[part], block);
-  await time('knn', () => summarizeDetection(labels, fitKnnDetector(train_, width, { seed }).score(test)));
-  await time('iforest', () => summarizeDetection(labels, fitIsolationForest(train_, width, { seed }).score(test)));
-  await time(
-    'ssl',
-    async () =>
-      (
-        await trainSsl(features, {
-          seed,
-          ...(values['ssl-epochs'] ? { epochs: Number(values['ssl-epochs']) } : {}),
-          threads,
-          inputNormalization: values.normalization,
-          ...sslOptions,
-        })
-      )[part],
-  );
-  await time('gcn (supervised)', async () => {
-    const result = await train(features, {
-      model: 'gcn',
-      task: 'node',
-      epochs: Number(values['gcn-epochs']),
-      seed,
-      threads,
-    });
-    if (part !== 'test') throw new Error('the GCN is reported on test runs only; drop gcn from --detectors');
-    return result.test;
-  });
-  log(`${workflow}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  results.push(row);
-}
-
-if (values.json) {
-  process.stdout.write(
-    `${JSON.stringify({ seed, pipeline: values.pipeline, normalization: values.normalization, eval: part, sslOptions, sslEpochs: values['ssl-epochs'] ? Number(values['ssl-epochs']) : 'default', gcnEpochs: Number(values['gcn-epochs']), results })}\n`,
-  );
-} else {
-  const f = (v) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
-  const names = ['ssl', 'knn', 'iforest', 'gcn (supervised)'].filter((n) => results.some((r) => r.detectors[n]));
-  const lines = [
-    `| workflow (jobs, test jobs) | ${names.map((n) => `${n} AUC / AP / P@k`).join(' | ')} |`,
-    `|---|${names.map(() => '---').join('|')}|`,
+  const convergence = [
+    '#### Convergence of the supervised defaults (best epoch / epochs run, per seed)',
+    '',
+    '| workflow | gcn | gcn-plain | mlp |',
+    '|---|---|---|---|',
   ];
-  for (const r of results) {
-    lines.push(
-      `| ${r.workflow} (${r.jobs}, ${r.testJobs}) | ${names
-        .map((n) => {
-          const d = r.detectors[n] ?? {};
-          return `${f(d.rocAuc)} / ${f(d.averagePrecision)} / ${f(d.precisionAtK)}`;
-        })
-        .join(' | ')} |`,
+  for (const workflow of workflows) {
+    const row = table[workflow];
+    if (!row) continue;
+    const cell = (d) =>
+      (row[d] ?? [])
+        .sort((a, b) => a.seed - b.seed)
+        .map((r) => `${r.bestEpoch}/${r.epochsRun}`)
+        .join(', ') || '—';
+    convergence.push(`| ${workflow} | ${cell('gcn')} | ${cell('gcn-plain')} | ${cell('mlp')} |`);
+  }
+  const mean = (records) => stats((records ?? []).map((r) => r.test.rocAuc))?.mean ?? null;
+  const targets = [
+    '#### Targets (job-level ROC-AUC means of the seeds run)',
+    '',
+    '| workflow | best supervised | best classical (kNN, iforest, zscore) | supervised ≥ PyTorch ref. | supervised > every classical | SSL > kNN and iforest |',
+    '|---|---|---|---|---|---|',
+  ];
+  const yesNo = (v) => (v === null ? '—' : v ? 'yes' : 'no');
+  for (const workflow of workflows) {
+    const row = table[workflow];
+    if (!row) continue;
+    const best = (names) =>
+      names
+        .map((d) => ({ d, m: mean(row[d]) }))
+        .filter((c) => c.m !== null)
+        .sort((a, b) => b.m - a.m)[0] ?? null;
+    const supervised = best(['gcn', 'gcn-plain', 'mlp']);
+    const classical = best(['knn', 'iforest', 'zscore']);
+    const ref = REFERENCE[workflow];
+    const ssl = mean(row.ssl);
+    const knn = mean(row.knn);
+    const forest = mean(row.iforest);
+    const cell = (c) => (c ? `${c.d} ${c.m.toFixed(3)}` : '—');
+    targets.push(
+      `| ${workflow} | ${cell(supervised)} | ${cell(classical)} | ${ref && supervised ? yesNo(supervised.m >= ref.rocAuc) : '—'} | ${supervised && classical ? yesNo(supervised.m > classical.m) : '—'} | ${ssl !== null && knn !== null && forest !== null ? yesNo(ssl > knn && ssl > forest) : '—'} |`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return [
+    targets.join('\n'),
+    block('Job-level ROC-AUC (test runs, mean ± sd over seeds)', (r) => r.test.rocAuc, true),
+    block('Job-level average precision', (r) => r.test.averagePrecision),
+    block('Job-level P@k (k = anomalous test jobs)', (r) => r.test.precisionAtK),
+    block('Run-level ROC-AUC (top-k mean of job scores, k = 10% of the jobs)', (r) => r.test.runRocAuc['top-k-mean']),
+    convergence.join('\n'),
+  ].join('\n\n');
 }
+
+if (!values['table-only']) await evaluate();
+const table = aggregate();
+const text = `${markdown(table)}\n`;
+await writeFileAtomic(values.markdown, text);
+// --readme: the tables replace what stands between the leaderboard markers of that README.
+if (values.readme) {
+  const readme = readFileSync(values.readme, 'utf8');
+  const start = '<!-- leaderboard:start -->';
+  const end = '<!-- leaderboard:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${values.readme} has no ${start} ... ${end} markers`);
+  await writeFileAtomic(values.readme, `${readme.slice(0, from + start.length)}\n\n${text}\n${readme.slice(to)}`);
+}
+process.stdout.write(text);

@@ -22,6 +22,7 @@ import { parseAnomaly, parseTarget, validateAnomaly } from '@proteus-wf/injector
 import { loadChameleonTopology } from '@proteus-wf/testbed-chameleon';
 import { loadFabricTopology } from '@proteus-wf/testbed-fabric';
 import { parseWorkflow } from '@proteus-wf/workflow-graph';
+import { createSeededRandom } from './lib/seeded-random.mjs';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const { values } = parseArgs({
@@ -33,17 +34,7 @@ const { values } = parseArgs({
 });
 const perBase = Number(values['per-base']);
 
-function createRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = createRandom(Number(values.seed));
+const random = createSeededRandom(Number(values.seed));
 const int = (n) => Math.floor(random() * n);
 const JUNK = [
   '',
@@ -372,18 +363,8 @@ await fuzz(
   (input) => parseTarget(input),
 );
 
-// Topology files of the cloud testbeds.
-const topology = {
-  name: 'px',
-  fabric: {
-    site: 'STAR',
-    nodes: [
-      { name: 'submit', cores: 16, ram: 32, disk: 100, image: 'default_ubuntu_22' },
-      { name: 'data', cores: 16, ram: 32, disk: 500, image: 'default_ubuntu_22' },
-    ],
-  },
-  chameleon: { site: 'CHI@UC', nodeType: 'compute_cascadelake_r', count: 2, image: 'CC-Ubuntu22.04', hours: 4 },
-};
+// Topology files of the cloud testbeds: the shipped example (FABRIC nodes, facility port, Chameleon stitch) mutated.
+const topology = JSON.parse(readFileSync(join(repoRoot, 'examples/03-cloud-campaign/topology.json'), 'utf8'));
 const badTopologies = [
   ['chameleon huors', (t) => (t.chameleon.huors = 4)],
   ['fabric node coers', (t) => (t.fabric.nodes[0].coers = 4)],

@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createSeededRandom } from './lib/seeded-random.mjs';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const { values } = parseArgs({
@@ -27,18 +28,7 @@ const { values } = parseArgs({
 const total = Number(values.ids);
 const perWorkflow = Number(values['per-workflow']);
 
-/** mulberry32: a small seeded generator, so the script needs no built package. */
-function createRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = createRandom(Number(values.seed));
+const random = createSeededRandom(Number(values.seed));
 const pick = (list) => list[Math.floor(random() * list.length)];
 
 const HOSTILE = ['..', '.', '/', '\\', '../', '..\\', '\u0000', '\n', '\u0007', '\u001b[31m', '/etc/', '../../../../'];

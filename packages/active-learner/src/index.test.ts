@@ -4,16 +4,22 @@ describe('@proteus-wf/active-learner exports', () => {
   it('lists every public name (a change here is an API change)', async () => {
     expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
       [
+        "STOPPING_RULES",
         "STRATEGIES",
         "areaUnderLearningCurve",
         "assessAnomalyEffects",
+        "cohenKappa",
         "createEmulationBackend",
+        "decideStop",
+        "defineStoppingRule",
+        "defineTrainingProtocol",
         "defineUpdateTerms",
         "describeAnomalyEffects",
         "emulateActiveLearning",
         "jobUncertainty",
         "kCenterGreedy",
         "mannWhitneyGreater",
+        "meanInterval",
         "minMaxConfidence",
         "optionOf",
         "parseExperimentRequestFile",
@@ -26,8 +32,11 @@ describe('@proteus-wf/active-learner exports', () => {
         "runActiveLearning",
         "runUncertainty",
         "samplesToReach",
+        "seedCurveOf",
         "selectExperiments",
         "summarizeLearningCurves",
+        "summarizePairedComparison",
+        "summarizeStrategyMetrics",
         "writeExperimentRequests",
       ]
     `);

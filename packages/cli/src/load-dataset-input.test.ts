@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { hasSharedDatasets, repoRoot, sharedDataset } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
+import { DATASET_INSPECT_FIELDS } from '../test/support/dataset-inspect-fields.js';
 import { runCli } from './run-cli.js';
 
 const SUBMIT_DIRS = sharedDataset('pegasus-submit-dirs');
@@ -18,17 +19,7 @@ describe('proteus dataset inspect: any dataset input, told from the content', ()
     async () => {
       const { exitCode, json } = await inspect(join(SUBMIT_DIRS, 'hierarchical_wf_failure'));
       expect(exitCode).toBe(0);
-      expect(Object.keys(json)).toEqual([
-        'workflow',
-        'generation',
-        'runs',
-        'jobsPerRun',
-        'edges',
-        'runLabels',
-        'jobLabels',
-        'anomalousJobFraction',
-        'skipped',
-      ]);
+      expect(Object.keys(json)).toEqual(DATASET_INSPECT_FIELDS);
       expect(json).toMatchObject({ workflow: 'hierarchical-workflow', generation: 2, runs: 1, jobsPerRun: 6 });
     },
   );

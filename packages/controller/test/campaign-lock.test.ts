@@ -13,14 +13,15 @@ import { createTempDir } from './support/temp-dir.js';
 
 const hasProc = currentProcessIdentity().startTime !== '';
 let dir: { path: string; dispose: () => Promise<void> };
-let childScript: string;
+let campaignChild: { path: string; dispose: () => Promise<void> };
 
 beforeAll(async () => {
   dir = await createTempDir('proteus-controller-lock-');
-  childScript = await buildCampaignChild(dir.path);
+  campaignChild = await buildCampaignChild();
 });
 afterAll(async () => {
   await dir?.dispose();
+  await campaignChild?.dispose();
 });
 
 function setup(name: string) {
@@ -108,7 +109,7 @@ function runChild(
   ledgerPath: string,
 ): Promise<{ code: number | null; pid: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [childScript, outDir, ledgerPath, '5', diamondPath], {
+    const child: ChildProcess = spawn(process.execPath, [campaignChild.path, outDir, ledgerPath, '5', diamondPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

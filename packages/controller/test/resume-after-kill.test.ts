@@ -11,14 +11,15 @@ import { diamondPath, readLabels } from './support/campaign-fixture.js';
 import { createTempDir } from './support/temp-dir.js';
 
 let dir: { path: string; dispose: () => Promise<void> };
-let childScript: string;
+let campaignChild: { path: string; dispose: () => Promise<void> };
 
 beforeAll(async () => {
   dir = await createTempDir('proteus-controller-kill-');
-  childScript = await buildCampaignChild(dir.path);
+  campaignChild = await buildCampaignChild();
 });
 afterAll(async () => {
   await dir?.dispose();
+  await campaignChild?.dispose();
 });
 
 interface ChildExit {
@@ -31,7 +32,7 @@ interface ChildExit {
 /** Runs the child; kills it with SIGKILL as soon as the experiment log matches `killWhen`. */
 function startCampaign(outDir: string, ledgerPath: string, killWhen?: (log: string) => boolean): Promise<ChildExit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childScript, outDir, ledgerPath, '5', diamondPath], {
+    const child = spawn(process.execPath, [campaignChild.path, outDir, ledgerPath, '5', diamondPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

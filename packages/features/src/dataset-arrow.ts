@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
 import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
-import { type Field, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type Field, Float32, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { FeatureRun, FeatureSet } from './extract-features.js';
 import { FEATURE_PIPELINES, type FeaturePipelineName } from './feature-pipelines.js';
 import {
@@ -151,6 +151,14 @@ function checksumOf(bytes: Buffer, slots: readonly number[]): string {
   return hash.digest('hex');
 }
 
+function isNodeOrder(nodeIndex: Int32Array, jobs: number): boolean {
+  for (let row = 0, node = 0; row < nodeIndex.length; row++) {
+    if (nodeIndex[row] !== node) return false;
+    node = node + 1 === jobs ? 0 : node + 1;
+  }
+  return true;
+}
+
 /**
  * Reads a feature set written by `writeDatasetArrow` (milliseconds: no CSV parsing, no zip).
  *
@@ -214,16 +222,27 @@ export async function readDatasetArrow(path: string): Promise<FeatureSet> {
     const rows = runs.length * jobs;
     if (table.numRows !== rows) throw invalid(`${table.numRows} rows for ${runs.length} runs x ${jobs} jobs`);
     const nodeIndex = readInt32Column(table, 'node_index');
-    if (nodeIndex === undefined || nodeIndex.some((node, row) => node !== row % jobs))
-      throw invalid('rows are not in node-index order');
+    if (nodeIndex === undefined || !isNodeOrder(nodeIndex, jobs)) throw invalid('rows are not in node-index order');
     const width = featureNames.length;
     const values = new Float32Array(rows * width);
     featureNames.forEach((name, f) => {
-      const column = readFloatColumn(table, `${FEATURE_PREFIX}${name}`);
-      if (column === undefined) throw invalid(`feature column "${name}" missing`);
-      for (let row = 0; row < rows; row++) values[row * width + f] = column[row] as number;
+      const column = table.getChild(`${FEATURE_PREFIX}${name}`);
+      if (column === null) throw invalid(`feature column "${name}" missing`);
+      if (!(column.type instanceof Float32) || column.nullCount > 0) {
+        const copy = readFloatColumn(table, `${FEATURE_PREFIX}${name}`) as Float32Array | Float64Array;
+        for (let row = 0, at = f; row < rows; row++, at += width) values[at] = copy[row] as number;
+        return;
+      }
+      // The written layout (float32, no nulls): read each batch's values in place.
+      let at = f;
+      for (const chunk of column.data) {
+        const source = (chunk.values as Float32Array).subarray(chunk.offset, chunk.offset + chunk.length);
+        for (let i = 0; i < source.length; i++, at += width) values[at] = source[i] as number;
+      }
     });
-    const jobLabels = (readTextColumn(table, 'job_label') ?? []).map((label) => label ?? 'normal');
+    const labels = readTextColumn(table, 'job_label') ?? [];
+    for (let row = 0; row < labels.length; row++) if (labels[row] === null) labels[row] = 'normal';
+    const jobLabels = labels as string[];
     return {
       workflow,
       generation,

@@ -2,6 +2,7 @@
  * Flow-Bench trace loading: zip or folder -> validated, DAG-aligned Arrow table of jobs.
  * Reference: ../shared/datasets/README.md; ml.md §1.1–1.2 (map rows by exact job name, never by CSV order).
  */
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -22,13 +23,23 @@ import {
   float64Vector,
   int32Vector,
   putUtf8,
+  putUtf8Bytes,
+  reserveUtf8,
   type TextColumnBuilder,
   textVector,
   type Utf8ArenaBuilder,
   utf8Vector,
 } from './internal/arrow-columns.js';
+import {
+  ByteKeyedMap,
+  type ByteRunPlan,
+  createByteRunScratch,
+  FALLBACK,
+  headerEnd,
+  scanRunBytes,
+} from './internal/csv-bytes.js';
 import { CsvSyntaxError, parseCsv } from './internal/parse-csv.js';
-import { openTraceArchive, type TraceEntry } from './internal/read-archive.js';
+import { openTraceArchive, readEntries, type TraceEntry } from './internal/read-archive.js';
 import { NORMAL_LABEL, normalizeJobLabel } from './labels.js';
 import {
   derivableColumns,
@@ -174,11 +185,15 @@ export async function loadFlowBench(path: string, options: LoadFlowBenchOptions 
   const loader = new RunLoader(graph, generation, archive.entries.length);
   const skipped: SkippedRun[] = [];
   const total = archive.entries.length;
-  for (let i = 0; i < total; i++) {
+  let i = -1;
+  for await (const read of readEntries(archive.entries)) {
+    i++;
     throwIfAborted(signal, WHERE);
-    const entry = archive.entries[i] as TraceEntry;
-    const problems = await loader.load(entry);
-    entry.release();
+    const entry = read.entry;
+    const problems =
+      read.error === undefined
+        ? loader.loadBytes(entry.file, entry.folder, read.bytes)
+        : [{ code: read.error.code, message: read.error.message }];
     if (problems.length > 0) {
       const first = problems[0] as RunProblem;
       if (strict) {
@@ -307,6 +322,16 @@ export class RunLoader {
   readonly #jobLabel: TextColumnBuilder;
   readonly #runIds: string[] = [];
   readonly #decoder = new TextDecoder('utf-8');
+  // Byte path state: plans per header line, byte-keyed caches of job names and dictionary values, per-run scratch.
+  readonly #plans = new ByteKeyedMap<ByteRunPlan & PlanExtras>();
+  readonly #names = new ByteKeyedMap<NameEntry>();
+  readonly #valueCodes = new Map<TextColumnBuilder, ByteKeyedMap<number>>();
+  readonly #jobLabels = new ByteKeyedMap<LabelEntry>();
+  readonly #seen: Int32Array;
+  readonly #capacityRuns: number;
+  #stamp = 0;
+  #rowEntries: NameEntry[] = [];
+  #scratch = createByteRunScratch();
 
   constructor(graph: WorkflowGraph, generation: Generation, capacityRuns: number) {
     this.#graph = graph;
@@ -328,17 +353,33 @@ export class RunLoader {
     );
     this.#traceName = createTextColumn(rows);
     this.#jobLabel = createTextColumn(rows);
+    this.#seen = new Int32Array(this.#size);
+    this.#capacityRuns = capacityRuns;
   }
 
   /** Parses one run into the next free slot; returns its problems (empty when the run was kept). */
   async load(entry: TraceEntry): Promise<RunProblem[]> {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = this.#decoder.decode(await entry.read());
+      bytes = await entry.read();
     } catch (error) {
       if (isProteusError(error)) return [{ code: error.code, message: error.message }];
       throw error;
     }
+    return this.loadBytes(entry.file, entry.folder, bytes);
+  }
+
+  /**
+   * Loads one run from its CSV bytes. A plain, valid run is read from the bytes directly; anything else (quotes, a
+   * BOM, a problem) is decoded and parsed as text, which names every problem.
+   */
+  loadBytes(file: string, folder: string | undefined, bytes: Uint8Array): RunProblem[] {
+    if (this.#loadPlainBytes(file, folder, bytes)) return [];
+    return this.loadText(file, folder, this.#decoder.decode(bytes));
+  }
+
+  /** Loads one run from its CSV text (the reference path: every problem is found and named). */
+  loadText(file: string, folder: string | undefined, text: string): RunProblem[] {
     let header: string[];
     let rows: string[][];
     try {
@@ -352,7 +393,196 @@ export class RunLoader {
         },
       ];
     }
-    return this.loadRows(entry.file, entry.folder, header, rows);
+    return this.loadRows(file, folder, header, rows);
+  }
+
+  /**
+   * The byte path: true when the run was plain and valid and is now loaded; false leaves the slot to the text path
+   * (dictionaries untouched, numbers in the slot overwritten by it).
+   */
+  #loadPlainBytes(file: string, folder: string | undefined, bytes: Uint8Array): boolean {
+    const csv = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const first = csv[0];
+    // Empty files, a BOM, leading blank lines and invalid UTF-8 (which the decoder replaces) take the text path.
+    if (first === undefined || first === 0xef || first === 10 || first === 13 || !isUtf8(bytes)) return false;
+    const head = headerEnd(bytes);
+    if (head === FALLBACK) return false;
+    const problems: RunProblem[] = [];
+    let plan = this.#plans.get(bytes, 0, head.stop);
+    if (plan === undefined) {
+      const header = this.#decoder.decode(bytes.subarray(0, head.stop)).split(',');
+      const columnIndex = this.#checkHeader(header, problems);
+      if (problems.length > 0) return false;
+      plan = this.#planFor(header.length, columnIndex);
+      this.#plans.set(bytes, 0, head.stop, plan);
+    }
+    const columnIndex = plan.columnIndex;
+    const label = this.#runLabel(folder, problems);
+    if (problems.length > 0) return false;
+    const base = this.runs.length * this.#size;
+    this.#stamp++;
+    this.#rowEntries.length = 0;
+    const scratch = this.#scratch;
+    const rows = scanRunBytes(csv, head.next, plan, base, this.#nodeOfName, scratch);
+    if (rows !== this.#size) return false;
+    const rowNode = scratch.rowNode;
+    const slow = scratch.slowCells;
+    for (let k = 0; k < slow.length; k += 4) {
+      const column = slow[k + 1] as number;
+      const cell = this.#decoder.decode(bytes.subarray(slow[k + 2], slow[k + 3]));
+      const value = readCleanNumber(cell, plan.nonNegative[column] === 1);
+      if (value === undefined) return false;
+      (plan.numeric[column] as Float64Array)[base + (rowNode[slow[k] as number] as number)] = value;
+    }
+    for (const column of plan.absentNumeric) column.fill(Number.NaN, base, base + rows);
+    for (const [starts, ends] of plan.intervals) {
+      for (let at = base; at < base + rows; at++) {
+        const from = starts[at] as number;
+        const to = ends[at] as number;
+        if (to < from && Number.isFinite(from) && Number.isFinite(to)) return false;
+      }
+    }
+    // Valid: from here on the run is kept; dictionaries grow in the text path's order (column by column, row order).
+    const { textStart, textEnd } = scratch;
+    const slots = plan.textSlots;
+    for (const [name, column] of this.#text) {
+      const source = columnIndex.get(name);
+      const slot = source === undefined ? -1 : (plan.textSlot[source] as number);
+      const codes = column.codes;
+      if (slot < 0) {
+        for (let r = 0; r < rows; r++) codes[base + (rowNode[r] as number)] = -1;
+        continue;
+      }
+      let cache = this.#valueCodes.get(column);
+      if (cache === undefined) {
+        cache = new ByteKeyedMap<number>();
+        this.#valueCodes.set(column, cache);
+      }
+      let lastStart = -1;
+      let lastEnd = -1;
+      let lastCode = -1;
+      for (let r = 0; r < rows; r++) {
+        const start = textStart[r * slots + slot] as number;
+        const end = textEnd[r * slots + slot] as number;
+        let code = -1;
+        if (start < 0) {
+          code = codeOf(column, this.#quotedCell(csv, start, end));
+        } else if (end > start) {
+          if (end - start === lastEnd - lastStart && sameBytes(bytes, start, lastStart, end - start)) code = lastCode;
+          else {
+            code = cache.get(bytes, start, end) ?? -1;
+            if (code === -1) {
+              code = codeOf(column, this.#decoder.decode(bytes.subarray(start, end)));
+              cache.set(bytes, start, end, code);
+            }
+            lastStart = start;
+            lastEnd = end;
+            lastCode = code;
+          }
+        }
+        codes[base + (rowNode[r] as number)] = code;
+      }
+    }
+    // Paths and argv go to their arenas in node order, so the arenas end up in table row order (no reordering copy).
+    const rowOfNode = scratch.rowOfNode;
+    for (let r = 0; r < rows; r++) rowOfNode[rowNode[r] as number] = r;
+    for (const [name, arena] of this.#uniqueText) {
+      const source = columnIndex.get(name);
+      const slot = source === undefined ? -1 : (plan.textSlot[source] as number);
+      for (let node = 0; node < rows; node++) {
+        const r = rowOfNode[node] as number;
+        const start = slot < 0 ? 0 : (textStart[r * slots + slot] as number);
+        const end = slot < 0 ? 0 : (textEnd[r * slots + slot] as number);
+        if (start < 0) putUtf8(arena, base + node, this.#quotedCell(csv, start, end));
+        else if (end === start) arena.length[base + node] = -1;
+        else putUtf8Bytes(arena, base + node, csv, start, end);
+      }
+    }
+    const anomalySource = columnIndex.get('anomaly_type');
+    const anomalySlot = anomalySource === undefined ? -1 : (plan.textSlot[anomalySource] as number);
+    const runLabelEntry: LabelEntry = { label, code: -1 };
+    const labelCounts = new Map<string, number>();
+    let anomalous = 0;
+    for (let r = 0; r < rows; r++) {
+      const row = base + (rowNode[r] as number);
+      let entry = runLabelEntry;
+      if (this.#generation === 2) {
+        const start = anomalySlot < 0 ? 0 : (textStart[r * slots + anomalySlot] as number);
+        const end = anomalySlot < 0 ? 0 : (textEnd[r * slots + anomalySlot] as number);
+        let found =
+          start < 0
+            ? { label: normalizeJobLabel(this.#quotedCell(csv, start, end)), code: -1 }
+            : this.#jobLabels.get(bytes, start, end);
+        if (found === undefined) {
+          found = { label: normalizeJobLabel(this.#decoder.decode(bytes.subarray(start, end))), code: -1 };
+          this.#jobLabels.set(bytes, start, end, found);
+        }
+        entry = found;
+      }
+      if (entry.label !== NORMAL_LABEL) {
+        anomalous++;
+        labelCounts.set(entry.label, (labelCounts.get(entry.label) ?? 0) + 1);
+      }
+      if (entry.code === -1) entry.code = codeOf(this.#jobLabel, entry.label);
+      this.#jobLabel.codes[row] = entry.code;
+      const name = this.#rowEntries[r] as NameEntry;
+      if (name.traceCode === -1) name.traceCode = codeOf(this.#traceName, name.raw);
+      this.#traceName.codes[row] = name.traceCode;
+    }
+    this.#finishRun(file, base, columnIndex, label, labelCounts, anomalous);
+    return true;
+  }
+
+  /** The text of a quoted cell with escaped quotes (its start negated by the scan). */
+  #quotedCell(bytes: Uint8Array, negatedStart: number, end: number): string {
+    return this.#decoder.decode(bytes.subarray(~negatedStart, end)).replaceAll('""', '"');
+  }
+
+  /** Maps a job name's bytes to its node; -1 for a name not in the DAG or seen before in this run. */
+  readonly #nodeOfName = (bytes: Uint8Array, start: number, end: number): number => {
+    let entry = this.#names.get(bytes, start, end);
+    if (entry === undefined) {
+      const raw = this.#decoder.decode(bytes.subarray(start, end));
+      const node = this.#nodeOf.get(this.#generation === 1 ? normalizeGen1JobName(raw) : raw) ?? -1;
+      entry = { raw, node, traceCode: -1 };
+      this.#names.set(bytes, start, end, entry);
+    }
+    this.#rowEntries.push(entry);
+    if (entry.node < 0 || this.#seen[entry.node] === this.#stamp) return -1;
+    this.#seen[entry.node] = this.#stamp;
+    return entry.node;
+  };
+
+  #planFor(width: number, columnIndex: Map<string, number>): ByteRunPlan & PlanExtras {
+    const numeric: Array<Float64Array | null> = new Array(width).fill(null);
+    const nonNegative = new Uint8Array(width);
+    const textSlot = new Int32Array(width).fill(-1);
+    const absentNumeric: Float64Array[] = [];
+    for (const column of this.#numeric) {
+      const source = columnIndex.get(column.name);
+      if (source === undefined) absentNumeric.push(column.data);
+      else {
+        numeric[source] = column.data;
+        nonNegative[source] = NON_NEGATIVE.has(column.name) ? 1 : 0;
+      }
+    }
+    let textSlots = 0;
+    for (const name of [...this.#text.keys(), ...this.#uniqueText.keys()]) {
+      const source = columnIndex.get(name);
+      if (source !== undefined) textSlot[source] = textSlots++;
+    }
+    const longText = new Uint8Array(width);
+    for (const name of this.#uniqueText.keys()) {
+      const source = columnIndex.get(name);
+      if (source !== undefined) longText[source] = 1;
+    }
+    const intervals: Array<[Float64Array, Float64Array]> = [];
+    for (const [start, end] of INTERVALS) {
+      const starts = this.#numeric.find((column) => column.name === start);
+      const ends = this.#numeric.find((column) => column.name === end);
+      if (starts && ends && columnIndex.has(start) && columnIndex.has(end)) intervals.push([starts.data, ends.data]);
+    }
+    return { width, numeric, nonNegative, textSlot, textSlots, longText, columnIndex, absentNumeric, intervals };
   }
 
   /**
@@ -480,10 +710,22 @@ export class RunLoader {
       this.#traceName.codes[nodeBase[r] as number] = codeOf(this.#traceName, row[0] as string);
     }
     if (absent.length > 0) this.#mask(base, absent);
+    this.#finishRun(file, base, columnIndex, label, labelCounts, anomalous);
+    return [];
+  }
+
+  #finishRun(
+    file: string,
+    base: number,
+    columnIndex: ReadonlyMap<string, number>,
+    label: string,
+    labelCounts: ReadonlyMap<string, number>,
+    anomalous: number,
+  ): void {
     const derived = [...this.#derivable].filter((c) => !columnIndex.has(c));
     if (derived.length > 0) this.#derive(base, derived);
     this.runs.push({
-      runIndex: slot,
+      runIndex: this.runs.length,
       runId: file.replace(/\.csv$/i, ''),
       file,
       label: this.#generation === 1 ? label : majorityLabel(labelCounts),
@@ -491,7 +733,11 @@ export class RunLoader {
       derivedColumns: derived,
     });
     this.#runIds.push(file.replace(/\.csv$/i, ''));
-    return [];
+    if (this.runs.length === 1) {
+      // Size the path/argv arenas from the first run, so they are not regrown (and copied) run after run.
+      for (const arena of this.#uniqueText.values())
+        reserveUtf8(arena, Math.ceil(arena.used * this.#capacityRuns * 1.1));
+    }
   }
 
   #checkHeader(header: readonly string[], problems: RunProblem[]): Map<string, number> {
@@ -683,6 +929,39 @@ export class RunLoader {
     }
     return new ArrowTable(vectors);
   }
+}
+
+interface NameEntry {
+  raw: string;
+  /** -1: not in the DAG. */
+  node: number;
+  /** The `trace_job_name` code, once a kept run used it. */
+  traceCode: number;
+}
+
+interface LabelEntry {
+  label: string;
+  /** The `job_label` code, once a kept run used it. */
+  code: number;
+}
+
+interface PlanExtras {
+  columnIndex: Map<string, number>;
+  absentNumeric: Float64Array[];
+  intervals: Array<[Float64Array, Float64Array]>;
+}
+
+/** A numeric cell as the text path reads it, or undefined where the text path reports a problem. */
+function readCleanNumber(cell: string, nonNegative: boolean): number | undefined {
+  if (cell.trim().length === 0) return Number.NaN;
+  const value = parseDecimal(cell);
+  if (Number.isNaN(value) || value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) return undefined;
+  return nonNegative && value < 0 ? undefined : value;
+}
+
+function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
 }
 
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);

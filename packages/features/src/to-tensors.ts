@@ -55,9 +55,16 @@ export function toTensors(features: FeatureSet, options: ToTensorsOptions = {}):
   };
   const jobLabels = new Int32Array(runs * jobs);
   const jobBinary = new Uint8Array(runs * jobs);
+  // Labels repeat in long runs (mostly `normal`): the previous label's class is reused without a map lookup.
+  let previous: string | undefined;
+  let previousClass = 0;
   for (let i = 0; i < jobLabels.length; i++) {
     const label = features.jobLabels[i] ?? NORMAL_LABEL;
-    jobLabels[i] = lookup(label);
+    if (label !== previous) {
+      previous = label;
+      previousClass = lookup(label);
+    }
+    jobLabels[i] = previousClass;
     jobBinary[i] = label === NORMAL_LABEL ? 0 : 1;
   }
   const runLabels = Int32Array.from(features.runs, (run) => lookup(run.label));

@@ -80,7 +80,8 @@ const x = random(B * nodes * F);
 const labels = Array.from({ length: B }, () => rng.int(0, 1));
 const scoreX = createTensor('float32', random(SCORE_RUNS * nodes * F), [SCORE_RUNS, nodes, F]);
 
-for (const threads of [1, 2]) {
+const threadCounts = (process.env.PROTEUS_BENCH_THREADS ?? '1,2').split(',').map(Number);
+for (const threads of threadCounts) {
   const trainer = await createTrainer({ model: graphSpec, optimizer: { kind: 'adam', lr: 1e-3 }, threads, seed: 1 });
   const stepFloor = stepGemms(nodes * B);
   const stepFloorSession = await createSession(stepFloor.bytes, { threads });
@@ -119,5 +120,7 @@ for (const threads of [1, 2]) {
 const trainingGraph = buildTrainingGraph(defineModelSpec(graphSpec), resolveOptimizer({ kind: 'adam', lr: 1e-3 }));
 const profile = await countKernels(trainingGraph.bytes, B);
 emit(`models.gemm-floor.gcn.B${B}.N${nodes}.kernels-per-step`, 'kernels', profile.kernels);
-process.stderr.write(`gemm-floor: adjacency ${source}; kernels per step by op: ${JSON.stringify(profile.byOp)}\n`);
+process.stderr.write(
+  `gemm-floor: adjacency ${source}; kernels per step by op: ${JSON.stringify(profile.byOp)}; profiled µs per step by op: ${JSON.stringify(profile.microsByOp)}\n`,
+);
 emit('models.gemm-floor.peak-rss', 'MiB', Math.round(process.resourceUsage().maxRSS / 1024));

@@ -1,6 +1,8 @@
 // biome-ignore-all assist/source/organizeImports: the index is a table of contents grouped by topic
 // Metrics (sklearn semantics, continuous scores)
 export { accuracy } from './metrics/accuracy.js';
+export type { AggregateJobScoresOptions, JobScoreAggregate } from './metrics/aggregate-job-scores.js';
+export { aggregateJobScores, runLabelsFromJobs } from './metrics/aggregate-job-scores.js';
 export { averagePrecision } from './metrics/average-precision.js';
 export type { ConfusionMatrix, ConfusionMatrixOptions } from './metrics/confusion-matrix.js';
 export { confusionMatrix } from './metrics/confusion-matrix.js';

@@ -3,19 +3,14 @@
  * Reference: Jin et al., "Workflow Anomaly Detection with Graph Neural Networks", WORKS 2022, §III and §V-A;
  * ../shared/reference/ml.md §2.1 (model), §1.5 (splits) and §7 (the leaks the `deployable` protocol avoids).
  */
-import { createHash } from 'node:crypto';
-import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
+import { type LongOperationOptions, type ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
 import {
-  applyScaler,
   extractFeatures,
   type FeaturePipelineName,
   type FeatureSet,
   type FlowBenchDataset,
-  fitScaler,
   labelIndex,
   labelMapFor,
-  splitByJob,
-  splitByRun,
 } from '@proteus-wf/features';
 import type { ExecutionProvider, OptimizerSpec } from '@proteus-wf/onnx-train';
 import { gcnAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
@@ -29,6 +24,7 @@ import {
 } from './internal/check-option.js';
 import { type EpochRecord, type FitData, fit, PART, predictRuns, type SelectBy, selectPart } from './internal/fit.js';
 import { describeTrainingData, isFeatureSet } from './internal/training-inputs.js';
+import { describeOnnx, type GivenSplit, scaleFeatures, splitRuns } from './internal/training-run.js';
 import { packageVersions } from './internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetadata } from './model-metadata.js';
 import { type ClassificationSummary, summarizeClassification } from './summarize-classification.js';
@@ -82,12 +78,7 @@ export interface TrainOptions extends LongOperationOptions {
   threads?: number;
 }
 
-/** Runs of each part of a split, by run id or trace file name. */
-export interface GivenSplit {
-  train: readonly string[];
-  validation: readonly string[];
-  test: readonly string[];
-}
+export type { GivenSplit } from './internal/training-run.js';
 
 /** A trained model in memory: the forward-only ONNX bytes and the sidecar that `saveModel` writes. */
 export interface TrainedModel {
@@ -232,12 +223,7 @@ export async function train(dataset: FlowBenchDataset | FeatureSet, options: Tra
         test,
       },
       versions: packageVersions(),
-      onnx: {
-        file: 'model.onnx',
-        sha256: createHash('sha256').update(onnx).digest('hex'),
-        input: 'x',
-        output: 'probabilities',
-      },
+      onnx: describeOnnx(onnx, 'probabilities'),
     };
     reportProgress(options.onProgress, { phase: 'train', ratio: 1, message: 'done' });
     return {
@@ -324,16 +310,12 @@ function prepare(
   const nodes = features.jobsPerRun;
   const allRuns = features.runs.map((_, i) => i);
   const byJob = settings.protocol === 'paper' && settings.task === 'node';
-  const split = settings.split
-    ? givenSplit(features, settings.split)
-    : byJob
-      ? splitByJob(features, { seed: settings.seed, ratios: settings.ratios })
-      : splitByRun(features, { seed: settings.seed, ratios: settings.ratios });
-  const scaler = fitScaler(features, {
-    kind: 'minmax',
-    runs: settings.protocol === 'paper' ? allRuns : (split.train as number[]),
-  });
-  const x = applyScaler(features, scaler).values;
+  const split = splitRuns(
+    features,
+    { seed: settings.seed, ratios: settings.ratios, byJob, ...(settings.split ? { split: settings.split } : {}) },
+    WHERE,
+  );
+  const { scaler, x } = scaleFeatures(features, settings.protocol === 'paper' ? allRuns : (split.train as number[]));
   const map = labelMapFor(features.generation, 'merged');
   const classes = settings.labels === 'binary' ? ['normal', 'anomalous'] : [...map.classes];
   const classOf = (label: string): number =>
@@ -378,57 +360,6 @@ function modelSpec(graph: WorkflowGraph, data: FitData, settings: Settings, clas
   // The MLP's identity adjacency already is the job's own features: a root weight there would only duplicate it.
   const rootWeight = settings.model === 'gcn' && settings.rootWeight;
   return { kind: 'gcn', level: settings.task, nodes: data.nodes, adjacency, rootWeight, ...common };
-}
-
-/** Run indices of a given split, checked: known runs, each in exactly one part. */
-function givenSplit(
-  features: FeatureSet,
-  split: GivenSplit,
-): { kind: 'by-run'; train: number[]; validation: number[]; test: number[] } {
-  const index = new Map<string, number>();
-  features.runs.forEach((run, i) => {
-    index.set(run.runId, i);
-    index.set(run.file, i);
-    index.set(run.file.replace(/^.*[\\/]/, ''), i);
-  });
-  const problems: string[] = [];
-  const partOf = new Map<number, string>();
-  const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
-  for (const name of ['train', 'validation', 'test'] as const) {
-    if (!Array.isArray(split[name])) {
-      problems.push(`split.${name} must be an array of run ids or file names`);
-      continue;
-    }
-    for (const id of split[name]) {
-      const run = index.get(String(id));
-      if (run === undefined) problems.push(`split.${name}: no run "${String(id)}" in ${features.workflow}`);
-      else if (partOf.has(run)) problems.push(`split.${name}: run "${id}" is also in ${partOf.get(run)}`);
-      else {
-        partOf.set(run, name);
-        parts[name].push(run);
-      }
-    }
-  }
-  const missing = features.runs.filter((_, i) => !partOf.has(i)).map((run) => run.runId);
-  if (missing.length > 0) {
-    problems.push(
-      `${missing.length} run(s) in no part: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
-    );
-  }
-  if (problems.length > 0) {
-    throw new ProteusError(
-      'PROTEUS_MODELS_INVALID_SPLIT',
-      `${WHERE}: the given split does not fit the ${features.runs.length} runs of ${features.workflow}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}. List every run id (or trace file name) in exactly one of train, validation, test.`,
-      { details: { problems } },
-    );
-  }
-  const ascending = (a: number, b: number) => a - b;
-  return {
-    kind: 'by-run',
-    train: parts.train.sort(ascending),
-    validation: parts.validation.sort(ascending),
-    test: parts.test.sort(ascending),
-  };
 }
 
 function identity(size: number): Float32Array {

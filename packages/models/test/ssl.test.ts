@@ -268,6 +268,43 @@ describe.skipIf(!hasSharedDatasets)(
       expect(trimmed.model.metadata.onnx.sha256).not.toBe(plain.model.metadata.onnx.sha256);
     });
 
+    it('screens its training jobs or runs with the training-free score (screen, screenBy) and records it', async () => {
+      const everything = await trainSsl(features, { epochs: 2, seed: 2, screen: 0 });
+      const jobs = await trainSsl(features, { epochs: 2, seed: 2, screen: 0.4 });
+      const runs = await trainSsl(features, { epochs: 2, seed: 2, screen: 0.4, screenBy: 'run' });
+      expect(jobs.model.metadata.training).toMatchObject({ screen: 0.4, screenBy: 'job' });
+      expect(runs.model.metadata.training).toMatchObject({ screen: 0.4, screenBy: 'run' });
+      const hashes = new Set([everything, jobs, runs].map((r) => r.model.metadata.onnx.sha256));
+      expect(hashes.size).toBe(3);
+      await expect(trainSsl(features, { epochs: 1, screen: 1 })).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_INVALID_OPTION',
+      });
+      await expect(trainSsl(features, { epochs: 1, screenBy: 'task' as 'job' })).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_INVALID_OPTION',
+      });
+    });
+
+    it('trains on a given split (run ids), as train does', async () => {
+      const split = splitByRun(features, { seed: 5 });
+      const ids = (runs: number[]) => runs.map((i) => features.runs[i]?.runId as string);
+      const given = await trainSsl(features, {
+        epochs: 1,
+        seed: 2,
+        split: { train: ids(split.train), validation: ids(split.validation), test: ids(split.test) },
+      });
+      const seeded = await trainSsl(features, { epochs: 1, seed: 2, ratios: split.ratios });
+      expect(given.runs).toEqual({
+        train: split.train.length,
+        validation: split.validation.length,
+        test: split.test.length,
+      });
+      expect(given.model.metadata.scaler.fittedOn.runs).toBe(split.train.length);
+      expect(given.model.metadata.onnx.sha256).not.toBe(seeded.model.metadata.onnx.sha256);
+      await expect(
+        trainSsl(features, { epochs: 1, split: { train: ['no-such-run'], validation: [], test: [] } }),
+      ).rejects.toMatchObject({ code: 'PROTEUS_MODELS_INVALID_SPLIT' });
+    });
+
     it('runs the kNN and isolation-forest baselines on the same split and scaler', () => {
       const split = splitByRun(features, { seed: 2 });
       const x = applyScaler(features, result.model.metadata.scaler).values;

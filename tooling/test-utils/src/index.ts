@@ -20,6 +20,8 @@ export async function createTempDir(prefix = 'proteus-test-'): Promise<{ path: s
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, dispose: () => rm(path, { recursive: true, force: true }) };
 }
+export type { BundleForChildProcessOptions } from './bundle-for-child-process.js';
+export { bundleForChildProcess } from './bundle-for-child-process.js';
 export { shapeDifferences } from './expect-same-shape.js';
 export type {
   FakeChameleon,

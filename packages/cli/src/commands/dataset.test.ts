@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTempDir, hasSharedDatasets, sharedDataset } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
+import { DATASET_INSPECT_FIELDS } from '../../test/support/dataset-inspect-fields.js';
 import { runCli } from '../run-cli.js';
 
 const eht = sharedDataset('flowbench/eht_imaging.zip');
@@ -12,17 +13,7 @@ describe.skipIf(!hasSharedDatasets)('proteus dataset', () => {
     expect(stderr).not.toMatch(/^proteus: (?!warning:)/m);
     expect(exitCode).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(Object.keys(summary)).toEqual([
-      'workflow',
-      'generation',
-      'runs',
-      'jobsPerRun',
-      'edges',
-      'runLabels',
-      'jobLabels',
-      'anomalousJobFraction',
-      'skipped',
-    ]);
+    expect(Object.keys(summary)).toEqual(DATASET_INSPECT_FIELDS);
     expect(summary).toMatchObject({
       workflow: 'eht_imaging',
       generation: 2,

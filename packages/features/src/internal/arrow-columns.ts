@@ -42,6 +42,14 @@ export function createUtf8Arena(rows: number): Utf8ArenaBuilder {
 
 const encoder = new TextEncoder();
 
+/** Grows the arena to hold `bytes` bytes in all (one copy now instead of repeated doubling later). */
+export function reserveUtf8(arena: Utf8ArenaBuilder, bytes: number): void {
+  if (bytes <= arena.bytes.length) return;
+  const grown = new Uint8Array(bytes);
+  grown.set(arena.bytes.subarray(0, arena.used));
+  arena.bytes = grown;
+}
+
 /** Stores `text` as the value of `row`. */
 export function putUtf8(arena: Utf8ArenaBuilder, row: number, text: string): void {
   const needed = arena.used + text.length * 3;
@@ -56,30 +64,62 @@ export function putUtf8(arena: Utf8ArenaBuilder, row: number, text: string): voi
   arena.used += written;
 }
 
-/** A utf8 vector of the first `rows` rows of an arena, in row order. */
+/** Stores the UTF-8 bytes `bytes[start..end)` as the value of `row` (no decode/encode round trip). */
+export function putUtf8Bytes(arena: Utf8ArenaBuilder, row: number, bytes: Buffer, start: number, end: number): void {
+  const length = end - start;
+  const needed = arena.used + length;
+  if (needed > arena.bytes.length) {
+    const grown = new Uint8Array(Math.max(needed, arena.bytes.length * 2));
+    grown.set(arena.bytes.subarray(0, arena.used));
+    arena.bytes = grown;
+  }
+  const target = arena.bytes;
+  const at = arena.used;
+  if (length < 64) for (let i = 0; i < length; i++) target[at + i] = bytes[start + i] as number;
+  else bytes.copy(target, at, start, end);
+  arena.start[row] = at;
+  arena.length[row] = length;
+  arena.used = needed;
+}
+
+/**
+ * A utf8 vector of the first `rows` rows of an arena, in row order. An arena written in row order is used as is
+ * (no copy); otherwise its values are gathered into row order.
+ */
 export function utf8Vector(arena: Utf8ArenaBuilder, rows: number): Vector<Utf8> {
   const offsets = new Int32Array(rows + 1);
   let total = 0;
+  let inOrder = true;
   for (let row = 0; row < rows; row++) {
     offsets[row] = total;
-    total += Math.max(0, arena.length[row] as number);
-  }
-  offsets[rows] = total;
-  const data = new Uint8Array(total);
-  for (let row = 0; row < rows; row++) {
     const length = arena.length[row] as number;
     if (length > 0) {
-      const start = arena.start[row] as number;
-      data.set(arena.bytes.subarray(start, start + length), offsets[row] as number);
+      if (arena.start[row] !== total) inOrder = false;
+      total += length;
     }
   }
-  const { nullCount, nullBitmap } = validityOf((i) => (arena.length[i] as number) >= 0, rows);
+  offsets[rows] = total;
+  let data: Uint8Array;
+  if (inOrder) {
+    data = arena.bytes.subarray(0, total);
+  } else {
+    data = new Uint8Array(total);
+    const source = Buffer.from(arena.bytes.buffer, arena.bytes.byteOffset, arena.bytes.byteLength);
+    for (let row = 0; row < rows; row++) {
+      const length = arena.length[row] as number;
+      if (length > 0) {
+        const start = arena.start[row] as number;
+        source.copy(data, offsets[row] as number, start, start + length);
+      }
+    }
+  }
+  const { nullCount, nullBitmap } = validityOf(arena.length, rows);
   return makeVector(
     makeData({
       type: new Utf8(),
       length: rows,
       nullCount,
-      nullBitmap: nullCount ? nullBitmap : undefined,
+      nullBitmap,
       valueOffsets: offsets,
       data,
     }),
@@ -102,25 +142,48 @@ export function codeOf(column: TextColumnBuilder, value: string): number {
   return code;
 }
 
-function validityOf(isValid: (i: number) => boolean, length: number): { nullCount: number; nullBitmap: Uint8Array } {
-  const nullBitmap = new Uint8Array(Math.ceil(length / 8));
+/** The validity bitmap of the first `length` values, a negative code or length being null; none when none is null. */
+function validityOf(values: Int32Array, length: number): { nullCount: number; nullBitmap: Uint8Array | undefined } {
+  let first = 0;
+  while (first < length && (values[first] as number) >= 0) first++;
+  if (first === length) return { nullCount: 0, nullBitmap: undefined };
+  const nullBitmap = new Uint8Array(Math.ceil(length / 8)).fill(0xff);
   let nullCount = 0;
-  for (let i = 0; i < length; i++) {
-    if (isValid(i)) nullBitmap[i >> 3] = (nullBitmap[i >> 3] as number) | (1 << (i & 7));
-    else nullCount++;
+  for (let i = first; i < length; i++) {
+    if ((values[i] as number) < 0) {
+      nullBitmap[i >> 3] = (nullBitmap[i >> 3] as number) & ~(1 << (i & 7));
+      nullCount++;
+    }
+  }
+  return { nullCount, nullBitmap };
+}
+
+/** The validity bitmap of floats, NaN being null; none when none is null. */
+function validityOfFloats(values: Float64Array): { nullCount: number; nullBitmap: Uint8Array | undefined } {
+  const length = values.length;
+  let first = 0;
+  while (first < length && !Number.isNaN(values[first])) first++;
+  if (first === length) return { nullCount: 0, nullBitmap: undefined };
+  const nullBitmap = new Uint8Array(Math.ceil(length / 8)).fill(0xff);
+  let nullCount = 0;
+  for (let i = first; i < length; i++) {
+    if (Number.isNaN(values[i])) {
+      nullBitmap[i >> 3] = (nullBitmap[i >> 3] as number) & ~(1 << (i & 7));
+      nullCount++;
+    }
   }
   return { nullCount, nullBitmap };
 }
 
 /** A float64 vector; NaN becomes null (the NaN stays in the value buffer). */
 export function float64Vector(values: Float64Array): Vector<Float64> {
-  const { nullCount, nullBitmap } = validityOf((i) => !Number.isNaN(values[i]), values.length);
+  const { nullCount, nullBitmap } = validityOfFloats(values);
   return makeVector(
     makeData({
       type: new Float64(),
       length: values.length,
       nullCount,
-      nullBitmap: nullCount ? nullBitmap : undefined,
+      nullBitmap,
       data: values,
     }),
   );
@@ -138,14 +201,14 @@ export function int32Vector(values: Int32Array): Vector<Int32> {
 
 /** A dictionary-encoded utf8 vector from codes (-1 = null) and the dictionary. */
 export function textVector(codes: Int32Array, values: readonly string[]): Vector<Dictionary<Utf8, Int32>> {
-  const { nullCount, nullBitmap } = validityOf((i) => (codes[i] as number) >= 0, codes.length);
+  const { nullCount, nullBitmap } = validityOf(codes, codes.length);
   const dictionary = vectorFromArray(values as string[], new Utf8());
   return makeVector(
     makeData({
       type: new Dictionary(new Utf8(), new Int32()),
       length: codes.length,
       nullCount,
-      nullBitmap: nullCount ? nullBitmap : undefined,
+      nullBitmap,
       data: codes,
       dictionary,
     }),
@@ -161,8 +224,12 @@ export function readFloatColumn(table: Table, name: string): Float64Array | Floa
   for (const chunk of vector.data) {
     const values = chunk.values as Float64Array | Float32Array;
     out.set(values.subarray(chunk.offset, chunk.offset + chunk.length), offset);
-    if (chunk.nullCount > 0) {
-      for (let i = 0; i < chunk.length; i++) if (!chunk.getValid(i)) out[offset + i] = Number.NaN;
+    const bitmap = chunk.nullBitmap;
+    if (chunk.nullCount > 0 && bitmap) {
+      for (let i = 0; i < chunk.length; i++) {
+        const bit = chunk.offset + i;
+        if (((bitmap[bit >> 3] as number) & (1 << (bit & 7))) === 0) out[offset + i] = Number.NaN;
+      }
     }
     offset += chunk.length;
   }
@@ -192,9 +259,11 @@ export function readTextColumn(table: Table, name: string): Array<string | null>
     if (chunk.dictionary) {
       const dictionary = chunk.dictionary.toArray() as string[];
       const codes = chunk.values as Int32Array;
-      const all = chunk.nullCount === 0;
+      const bitmap = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
       for (let i = 0; i < chunk.length; i++) {
-        out[offset + i] = all || chunk.getValid(i) ? (dictionary[codes[chunk.offset + i] as number] ?? null) : null;
+        const bit = chunk.offset + i;
+        const valid = bitmap === undefined || ((bitmap[bit >> 3] as number) & (1 << (bit & 7))) !== 0;
+        out[offset + i] = valid ? (dictionary[codes[bit] as number] ?? null) : null;
       }
     } else {
       const strings = makeVector(chunk).toArray() as Array<string | null>;

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { ProteusError } from '@proteus-wf/core';
+import { isProteusError, ProteusError } from '@proteus-wf/core';
 import {
   type AsyncFlateStreamHandler,
   Unzip,
@@ -36,6 +36,8 @@ export interface TraceArchive {
 }
 
 const WHERE = 'features/loadFlowBench';
+/** The largest single inflate output chunk asked for (a lying header cannot make zlib allocate more up front). */
+const MAX_CHUNK = 64 * 1024 * 1024;
 
 /**
  * Opens a Flow-Bench zip or an extracted folder. fflate reads the zip structure; each entry is inflated by Node's
@@ -53,6 +55,33 @@ export async function openTraceArchive(path: string): Promise<TraceArchive> {
   const workflow = basename(path, extname(path));
   if (info.isDirectory()) return openFolder(path, workflow);
   return openZip(path, workflow, await readFile(path));
+}
+
+/** One entry as `readEntries` hands it over: its bytes, or the coded error that kept them from being read. */
+export type EntryRead =
+  | { entry: TraceEntry; bytes: Uint8Array; error?: undefined }
+  | { entry: TraceEntry; bytes?: undefined; error: ProteusError };
+
+/**
+ * Reads entries one at a time, in order: an entry is inflated only when the consumer asks for it, and released
+ * (the archive drops its copy) before the next one is read, so one run's bytes are held at a time.
+ * @throws whatever an entry's read throws that is not a ProteusError (a coded error is handed over as `error`)
+ */
+export async function* readEntries(entries: readonly TraceEntry[]): AsyncGenerator<EntryRead, void, undefined> {
+  for (const entry of entries) {
+    let read: EntryRead;
+    try {
+      read = { entry, bytes: await entry.read() };
+    } catch (error) {
+      if (!isProteusError(error)) throw error;
+      read = { entry, error };
+    }
+    try {
+      yield read;
+    } finally {
+      entry.release();
+    }
+  }
 }
 
 function isCsv(name: string): boolean {
@@ -128,13 +157,21 @@ class NativeInflate implements UnzipDecoder {
   static compression = 8;
   ondata: AsyncFlateStreamHandler = () => undefined;
   readonly #chunks: Uint8Array[] = [];
+  readonly #originalSize: number | undefined;
+
+  constructor(_name: string, _size?: number, originalSize?: number) {
+    this.#originalSize = originalSize;
+  }
 
   push(data: Uint8Array, final: boolean): void {
     if (data.length > 0) this.#chunks.push(data);
     if (!final) return;
     const input = this.#chunks.length === 1 ? (this.#chunks[0] as Uint8Array) : Buffer.concat(this.#chunks);
     this.#chunks.length = 0;
-    this.ondata(null, inflateRawSync(input), true);
+    // One output chunk of the entry's size: zlib's default 16 KiB chunks would be concatenated (a copy) afterwards.
+    const size = this.#originalSize;
+    const chunkSize = size !== undefined && size <= MAX_CHUNK ? size + 64 : undefined;
+    this.ondata(null, inflateRawSync(input, chunkSize === undefined ? {} : { chunkSize }), true);
   }
 }
 

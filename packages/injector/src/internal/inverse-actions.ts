@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, lstat, open, readFile, realpath, rm } from 'node:fs/promises';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { access, lstat, mkdir, open, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CommandRunner } from '@proteus-wf/core';
 import { validateAnomaly } from '../anomaly-spec.js';
 import type { CgroupKnob, InverseAction, LedgerEntry } from '../ledger.js';
@@ -234,6 +234,35 @@ export function scratchDirName(id: string): string {
   return `proteus-stress-${id}`;
 }
 
+/** Where a scratch folder is built before it is renamed into place, marker included. */
+function stagingDirName(id: string): string {
+  return `.${scratchDirName(id)}.staging`;
+}
+
+/**
+ * Creates `<root>/proteus-stress-<id>` with its marker in one step: the folder is built under a staging name and
+ * renamed into place, so a process killed half-way never leaves a scratch folder without its marker (which `recover`
+ * would rightly refuse to touch, leaving the anomaly pending forever). Returns the folder's path.
+ */
+export async function createScratchDir(root: string, id: string): Promise<string> {
+  const scratch = join(root, scratchDirName(id));
+  const staging = join(root, stagingDirName(id));
+  await mkdir(root, { recursive: true });
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging);
+  await writeFile(join(staging, SCRATCH_MARKER), id);
+  await rename(staging, scratch);
+  return scratch;
+}
+
+/** Removes a staging folder a killed process left: only a real folder holding nothing but (part of) its marker. */
+async function removeStagingDir(path: string): Promise<void> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return;
+  const names = await readdir(path);
+  if (names.every((name) => name === SCRATCH_MARKER)) await rm(path, { recursive: true, force: true });
+}
+
 /** The scratch folder of a stressor on an ssh target. */
 export function remoteScratchDir(id: string): string {
   return `/tmp/${scratchDirName(id)}`;
@@ -319,6 +348,7 @@ async function runOne(action: InverseAction, context: InverseContext): Promise<v
       const problem = await checkScratchDir(action.path, id);
       if (problem) throw new Error(problem);
       await rm(action.path, { recursive: true, force: true });
+      await removeStagingDir(join(dirname(action.path), stagingDirName(id)));
       return;
     }
   }

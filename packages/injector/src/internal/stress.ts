@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, realpath, writeFile } from 'node:fs/promises';
+import { open, readFile, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CommandRunner } from '@proteus-wf/core';
 import { ProteusError } from '@proteus-wf/core';
@@ -7,7 +7,7 @@ import type { StressAnomalySpec } from '../anomaly-spec.js';
 import type { InverseAction } from '../ledger.js';
 import type { Target } from '../targets.js';
 import { type CgroupLayout, cgroupProcsFiles } from './cgroup.js';
-import { remoteScratchDir, SCRATCH_MARKER, scratchDirName } from './inverse-actions.js';
+import { createScratchDir, remoteScratchDir, scratchDirName } from './inverse-actions.js';
 import { hasProgram } from './network.js';
 import type { Plan } from './plan.js';
 import { MARKER_VARIABLE, readStartTime } from './proc.js';
@@ -91,8 +91,7 @@ export async function planStress(context: StressContext, spec: StressAnomalySpec
         name: `start ${engine}`,
         inverse: intent,
         apply: async () => {
-          await mkdir(scratch, { recursive: true });
-          await writeFile(join(scratch, SCRATCH_MARKER), id);
+          await createScratchDir(root, id);
           const pid = await spawnMarked(id, scratch, [
             '-c',
             PLACE_AND_EXEC,

@@ -56,7 +56,7 @@ export function onesFeeds(session, batch) {
  * Kernels per `session.run` of a graph, from onnxruntime's profile: runs it `runs` times on ones (values do not change
  * which kernels run) and counts the Node `*_kernel_time` events per run, with the op types that run most often.
  */
-export async function countKernels(bytes, batch, { runs = 5, threads = 1 } = {}) {
+export async function countKernels(bytes, batch, { runs = 20, threads = 1 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'proteus-kernels-'));
   try {
     const session = await createSession(bytes, { threads, profilePrefix: join(dir, 'profile') });
@@ -68,13 +68,23 @@ export async function countKernels(bytes, batch, { runs = 5, threads = 1 } = {})
     const events = JSON.parse(readFileSync(join(dir, file), 'utf8'));
     const kernels = events.filter((e) => e.cat === 'Node' && String(e.name).endsWith('_kernel_time'));
     const byOp = {};
-    for (const e of kernels) byOp[e.args?.op_name ?? '?'] = (byOp[e.args?.op_name ?? '?'] ?? 0) + 1;
+    const microsByOp = {};
+    for (const e of kernels) {
+      const op = e.args?.op_name ?? '?';
+      byOp[op] = (byOp[op] ?? 0) + 1;
+      microsByOp[op] = (microsByOp[op] ?? 0) + (e.dur ?? 0) / runs;
+    }
     const perRun = Object.fromEntries(
       Object.entries(byOp)
         .sort((a, b) => b[1] - a[1])
         .map(([op, count]) => [op, count / runs]),
     );
-    return { kernels: kernels.length / runs, byOp: perRun };
+    const micros = Object.fromEntries(
+      Object.entries(microsByOp)
+        .sort((a, b) => b[1] - a[1])
+        .map(([op, us]) => [op, Math.round(us)]),
+    );
+    return { kernels: kernels.length / runs, byOp: perRun, microsByOp: micros };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -103,7 +103,7 @@ function createMaskStream(rng: Rng): (out: Float32Array, p: number) => void {
  * const probabilities = await trainer.evaluate(x);
  * await trainer.release();
  * @throws ProteusError PROTEUS_MODELS_INVALID_SPEC, PROTEUS_MODELS_INVALID_OPTIMIZER, PROTEUS_MODELS_INVALID_WEIGHTS,
- * PROTEUS_MODELS_INVALID_INPUT (class weights), PROTEUS_MODELS_EP_UNAVAILABLE, PROTEUS_MODELS_SESSION_FAILED
+ * PROTEUS_MODELS_INVALID_INPUT (class weights), PROTEUS_ONNX_TRAIN_EP_UNAVAILABLE, PROTEUS_ONNX_TRAIN_SESSION_FAILED
  */
 export async function createTrainer(options: CreateTrainerOptions): Promise<Trainer> {
   const spec = defineModelSpec(options.model);

@@ -3,19 +3,13 @@
  * validation after every epoch, best-validation weights restored at the end, and a NaN guard that stops with the
  * last good weights. Works on plain tensors; `train()` prepares them from a feature set.
  */
-import {
-  createRng,
-  isProteusError,
-  type ProgressEvent,
-  ProteusError,
-  reportProgress,
-  throwIfAborted,
-} from '@proteus-wf/core';
+import { createRng, isProteusError, type ProgressEvent, ProteusError, reportProgress } from '@proteus-wf/core';
 import type { ExecutionProvider, OptimizerSpec } from '@proteus-wf/onnx-train';
 import type { ModelSpec, ModelWeights } from '../graphs/model-spec.js';
 import { createTrainer, type Trainer } from '../graphs/trainer.js';
 import { precisionRecallF1 } from '../metrics/precision-recall-f1.js';
 import { rocAuc } from '../metrics/roc-auc.js';
+import { runEpochs } from './training-run.js';
 
 /** Tensors of one task: `x` [runs, N, F]; `y` per run (graph level) or per job (node level); `part` per item. */
 export interface FitData {
@@ -115,69 +109,73 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
     let best: { epoch: number; rank: [number, number]; weights: ModelWeights } | undefined;
     let sinceBest = 0;
     let stoppedEarly = false;
-    const stepsPerEpoch = Math.ceil(trainRuns.length / options.batchSize);
-    const batchX = new Float32Array(Math.min(options.batchSize, trainRuns.length) * data.nodes * data.features);
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      const order = rng.shuffle(trainRuns);
-      let lossSum = 0;
-      for (let step = 0; step < stepsPerEpoch; step++) {
-        throwIfAborted(options.signal, where);
-        const runs = order.slice(step * options.batchSize, (step + 1) * options.batchSize);
-        const x = gatherRuns(data, runs, batchX);
+    await runEpochs({
+      x: data.x,
+      block: data.nodes * data.features,
+      trainRuns,
+      batchSize: options.batchSize,
+      epochs: options.epochs,
+      rng,
+      where,
+      ...(options.signal ? { signal: options.signal } : {}),
+      step: async (x, runs, at) => {
         const { y, mask } = gatherTargets(data, runs, itemsPerRun, PART.train);
         let loss: number;
         try {
           loss = await trainer.step(x, y, mask ? { mask } : {});
         } catch (error) {
           if (isProteusError(error, 'PROTEUS_MODELS_NON_FINITE_LOSS'))
-            throw nanLoss(trainer, epoch, step + 1, options, error);
+            throw nanLoss(trainer, at.epoch, at.step, options, error);
           throw error;
         }
         // The engine refuses non-finite losses itself; this guards any trainer that does not.
-        if (!Number.isFinite(loss)) throw nanLoss(trainer, epoch, step + 1, options, undefined);
-        lossSum += loss * runs.length;
-      }
-      const record: EpochRecord = {
-        epoch,
-        trainLoss: lossSum / trainRuns.length,
-        validationLoss: null,
-        validationAccuracy: null,
-        validationMetric: null,
-      };
-      if (validationRuns.length > 0) {
-        const probabilities = await predictRuns(trainer, data, validationRuns);
-        const scored = scoreItems(data, validationRuns, itemsPerRun, probabilities, PART.validation);
-        record.validationLoss = scored.loss;
-        record.validationAccuracy = scored.accuracy;
-        record.validationMetric = scored.metric;
-      }
-      history.push(record);
-      const rank = rankEpoch(record, selectBy);
-      const improved = !best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1]);
-      if (improved) {
-        best = { epoch, rank, weights: trainer.weights() };
-        sinceBest = 0;
-      } else {
-        sinceBest++;
-      }
-      if (selectBy === 'last' && epoch === options.epochs) best = { epoch, rank, weights: trainer.weights() };
-      reportProgress(options.onProgress, {
-        phase: 'train',
-        ratio: epoch / options.epochs,
-        message: `epoch ${epoch}/${options.epochs}`,
-        data: {
+        if (!Number.isFinite(loss)) throw nanLoss(trainer, at.epoch, at.step, options, undefined);
+        return { loss };
+      },
+      endEpoch: async (epoch, means) => {
+        const record: EpochRecord = {
           epoch,
-          trainLoss: record.trainLoss,
-          ...(record.validationLoss === null ? {} : { validationLoss: record.validationLoss }),
-          ...(record.validationAccuracy === null ? {} : { validationAccuracy: record.validationAccuracy }),
-        },
-      });
-      if (options.patience !== undefined && sinceBest >= options.patience) {
-        stoppedEarly = true;
-        if (selectBy === 'last') best = { epoch, rank, weights: trainer.weights() };
-        break;
-      }
-    }
+          trainLoss: means.loss,
+          validationLoss: null,
+          validationAccuracy: null,
+          validationMetric: null,
+        };
+        if (validationRuns.length > 0) {
+          const probabilities = await predictRuns(trainer, data, validationRuns);
+          const scored = scoreItems(data, validationRuns, itemsPerRun, probabilities, PART.validation);
+          record.validationLoss = scored.loss;
+          record.validationAccuracy = scored.accuracy;
+          record.validationMetric = scored.metric;
+        }
+        history.push(record);
+        const rank = rankEpoch(record, selectBy);
+        const improved = !best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1]);
+        if (improved) {
+          best = { epoch, rank, weights: trainer.weights() };
+          sinceBest = 0;
+        } else {
+          sinceBest++;
+        }
+        if (selectBy === 'last' && epoch === options.epochs) best = { epoch, rank, weights: trainer.weights() };
+        reportProgress(options.onProgress, {
+          phase: 'train',
+          ratio: epoch / options.epochs,
+          message: `epoch ${epoch}/${options.epochs}`,
+          data: {
+            epoch,
+            trainLoss: record.trainLoss,
+            ...(record.validationLoss === null ? {} : { validationLoss: record.validationLoss }),
+            ...(record.validationAccuracy === null ? {} : { validationAccuracy: record.validationAccuracy }),
+          },
+        });
+        if (options.patience !== undefined && sinceBest >= options.patience) {
+          stoppedEarly = true;
+          if (selectBy === 'last') best = { epoch, rank, weights: trainer.weights() };
+          return true;
+        }
+        return false;
+      },
+    });
     const chosen = best as { epoch: number; weights: ModelWeights };
     trainer.setWeights(chosen.weights, { resetOptimizer: true });
     return { trainer, history, bestEpoch: chosen.epoch, epochsRun: history.length, stoppedEarly };

@@ -7,8 +7,6 @@
  */
 
 import {
-  addGradients,
-  appendOptimizerStep,
   createGraphBuilder,
   type Dim,
   type GraphBuilder,
@@ -17,6 +15,7 @@ import {
 } from '@proteus-wf/onnx-train';
 import { adjacencyEdges } from '../graphs/model-graph.js';
 import type { ModelWeights } from '../graphs/model-spec.js';
+import { appendTrainingStep, type TrainingStepNames, weightValues } from '../graphs/training-step.js';
 import { assertSslWeights, type ResolvedSslSpec, sslLayers, sslWeightShapes } from './ssl-spec.js';
 
 const BATCH = 'batch';
@@ -24,12 +23,8 @@ const BATCH = 'batch';
 const SQRT_EPS = 1e-12;
 
 /** A built SSL training-step graph and the names the trainer feeds. */
-export interface SslTrainingGraph {
+export interface SslTrainingGraph extends TrainingStepNames {
   bytes: Uint8Array;
-  /** Weight inputs; outputs are `<name>.next`. */
-  paramNames: string[];
-  /** Optimizer state inputs; outputs are `<name>.next`. */
-  stateNames: string[];
   /**
    * Dropout noise inputs (node-major `[N, batch, hidden]`, uniform in (0, 1); the graph keeps a unit where the noise
    * exceeds the dropout rate); empty without dropout.
@@ -164,12 +159,7 @@ export function buildSslForward(
 
 /** Weight values for a graph: initializers when `weights` are given, else inputs named like the weights. */
 export function sslWeightValues(g: GraphBuilder, spec: ResolvedSslSpec, weights?: ModelWeights): Record<string, Value> {
-  const values: Record<string, Value> = {};
-  for (const [name, shape] of sslWeightShapes(spec)) {
-    const w = weights?.[name];
-    values[name] = w ? g.initializer(name, 'float32', shape, w.data) : g.input(name, 'float32', shape);
-  }
-  return values;
+  return weightValues(g, sslWeightShapes(spec), weights);
 }
 
 /**
@@ -197,8 +187,6 @@ export function buildSslTrainingGraph(spec: ResolvedSslSpec, optimizer: Resolved
   const noise = g.input('noise', 'float32', [n, BATCH, spec.groups, spec.categories]);
   const gumbel = g.neg(g.log(g.neg(g.log(noise))));
   const temperature = g.input('temperature', 'float32', []);
-  const step = g.input('step', 'float32', []);
-  const lr = g.input('lr', 'float32', []);
   const dropoutNoise: Value[] = [];
   if (spec.dropout > 0) {
     dropoutNoise.push(
@@ -233,22 +221,10 @@ export function buildSslTrainingGraph(spec: ResolvedSslSpec, optimizer: Resolved
   const contrastLoss = g.reduceMean(g.add(pushApart, pullTogether));
   const loss = g.add(g.mul(reconstructionLoss, spec.eta), g.mul(contrastLoss, 1 - spec.eta));
 
-  const params = shapes.map(([name]) => weights[name] as Value);
-  const grads = addGradients(g, loss, params);
-  const update = appendOptimizerStep(g, params, grads, optimizer, { step, lr });
-  g.output(loss, 'loss');
-  g.output(reconstructionLoss, 'reconstructionLoss');
-  g.output(contrastLoss, 'contrastLoss');
-  params.forEach((p, i) => {
-    g.output(update.updated[i] as Value, `${p.name}.next`);
-  });
-  update.stateInputs.forEach((s, i) => {
-    g.output(update.stateOutputs[i] as Value, `${s.name}.next`);
-  });
+  const names = appendTrainingStep(g, shapes, weights, { loss, reconstructionLoss, contrastLoss }, optimizer);
   return {
     bytes: g.toModel(),
-    paramNames: shapes.map(([name]) => name),
-    stateNames: update.stateInputs.map((s) => s.name),
+    ...names,
     dropoutNoise: dropoutNoise.map((m) => ({ name: m.name, shape: [...m.shape] })),
   };
 }

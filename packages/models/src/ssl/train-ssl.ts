@@ -4,7 +4,6 @@
  * Reference: Krishnan et al., arXiv 2310.01247; ../shared/reference/ml.md §3 and §7.10 (the reference's scores came
  * from train-mode Gumbel samples over all nodes; here the test runs are scored deterministically).
  */
-import { createHash } from 'node:crypto';
 import {
   createRng,
   type LongOperationOptions,
@@ -13,14 +12,12 @@ import {
   throwIfAborted,
 } from '@proteus-wf/core';
 import {
-  applyScaler,
   extractFeatures,
   type FeaturePipelineName,
   type FeatureSet,
   type FlowBenchDataset,
-  fitScaler,
+  type RunSplit,
   type SplitRatios,
-  splitByRun,
 } from '@proteus-wf/features';
 import { createSession, createTensor, type ExecutionProvider, runGraph, type Tensor } from '@proteus-wf/onnx-train';
 import { meanAdjacency, toDenseAdjacency } from '@proteus-wf/workflow-graph';
@@ -32,10 +29,13 @@ import {
   type NumberRule,
 } from '../internal/check-option.js';
 import { describeTrainingData, isFeatureSet } from '../internal/training-inputs.js';
+import { describeOnnx, type GivenSplit, runEpochs, scaleFeatures, splitRuns } from '../internal/training-run.js';
 import { packageVersions } from '../internal/versions.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model-metadata.js';
 import { type ClassificationSummary, summarizeDecisions } from '../summarize-classification.js';
 import type { AugmentJobsOptions } from './augment-jobs.js';
+import { fitJobStatistics, quantile } from './internal/job-statistics.js';
+import { screenTrainingJobs } from './internal/screen-training-jobs.js';
 import type { SslScoreCalibration } from './ssl-graph.js';
 import type { SslModelMetadata, TrainedSslModel } from './ssl-model.js';
 import { createSslTrainer } from './ssl-trainer.js';
@@ -93,8 +93,18 @@ export interface TrainSslOptions extends LongOperationOptions {
    * learning to rebuild them). Default 0 (every job counts, as the reference). Costs one scoring pass per step.
    */
   trim?: number;
+  /**
+   * Train on what looks normal before any training: the `screen` fraction of training jobs (`screenBy: 'job'`) or
+   * training runs (`'run'`, ranked by the mean of their 10% highest job scores) with the largest training-free score
+   * (the norm of the job's features standardized with its own training-run mean and std) are left out of the
+   * reconstruction term (jobs) or of training altogether (runs). Default 0 (train on everything).
+   */
+  screen?: number;
+  screenBy?: 'job' | 'run';
   /** Split fractions by run (default 0.6 / 0.2 / 0.2, stratified by run label, as `train`). */
   ratios?: SplitRatios;
+  /** A given split by run (run ids or trace file names, e.g. from `readSplitFile`), as `train`'s; `ratios` is then ignored. */
+  split?: GivenSplit;
   /**
    * Expected fraction of anomalous jobs, in (0, 0.5] (PyOD's `contamination`, default 0.1): the saved decision
    * threshold is the (1 - contamination) quantile of the training runs' job scores.
@@ -146,10 +156,14 @@ const DEFAULTS = {
   inputNormalization: 'per-job' as 'per-job' | 'none',
   undirected: true,
   trim: 0,
+  screen: 0,
+  screenBy: 'job' as 'job' | 'run',
   contamination: 0.1,
   temperature: { initial: 1, min: 0.1, decay: 1e-3 },
   ratios: { train: 0.6, validation: 0.2, test: 0.2 },
 };
+
+export { fitJobStatistics } from './internal/job-statistics.js';
 
 const WHERE = 'models/trainSsl';
 
@@ -180,11 +194,14 @@ export async function trainSsl(
   const settings = resolveOptions(options);
   throwIfAborted(options.signal, WHERE);
   const features = isFeatureSet(data) ? data : extractFeatures(data, { pipeline: settings.pipeline });
-  const split = splitByRun(features, { seed: settings.seed, ratios: settings.ratios });
+  const split = splitRuns(
+    features,
+    { seed: settings.seed, ratios: settings.ratios, ...(settings.split ? { split: settings.split } : {}) },
+    WHERE,
+  ) as RunSplit;
   if (split.train.length === 0)
     throw invalidOption(`the split has no training run (${features.runs.length} runs); lower ratios.test/validation`);
-  const scaler = fitScaler(features, { kind: 'minmax', runs: split.train });
-  const x = applyScaler(features, scaler).values;
+  const { scaler, x } = scaleFeatures(features, split.train);
   const nodes = features.jobsPerRun;
   const width = features.featureNames.length;
   const block = nodes * width;
@@ -221,14 +238,6 @@ export async function trainSsl(
       });
       return out;
     };
-    // One reused buffer for the training batches (the last, partial batch is a prefix view of it).
-    const batch = new Float32Array(Math.min(settings.batchSize, split.train.length) * block);
-    const gatherInto = (runs: readonly number[], out: Float32Array): Float32Array => {
-      runs.forEach((run, i) => {
-        out.set(x.subarray(run * block, (run + 1) * block), i * block);
-      });
-      return runs.length * block === out.length ? out : out.subarray(0, runs.length * block);
-    };
     // Jobs differ in how well they can be reconstructed at all; standardizing each job's error against its own
     // training distribution makes scores of different jobs comparable (docs/decisions/models-ssl.md).
     const fitCalibration = async (runs: readonly number[]): Promise<SslScoreCalibration> => {
@@ -249,6 +258,16 @@ export async function trainSsl(
       );
       return { mean, std };
     };
+    const screened = settings.screen > 0 ? screenTrainingJobs(x, split.train, nodes, width, settings) : null;
+    const trainRuns = screened?.runs ?? split.train;
+    const screenWeights = (runs: readonly number[]): Float32Array | undefined => {
+      if (!screened?.jobWeight) return undefined;
+      const weights = new Float32Array(runs.length * nodes);
+      runs.forEach((run, i) => {
+        weights.set((screened.jobWeight as Float32Array).subarray(run * nodes, (run + 1) * nodes), i * nodes);
+      });
+      return weights;
+    };
     // Weight 0 for the batch's jobs above the (1 - trim) quantile of their current reconstruction error.
     const trimmedWeights = async (xBatch: Float32Array): Promise<Float32Array> => {
       const errors = await trainer.score(xBatch, { temperature });
@@ -256,38 +275,39 @@ export async function trainSsl(
       const cut = sorted[Math.min(sorted.length - 1, Math.floor((1 - settings.trim) * sorted.length))] as number;
       return errors.map((e) => (e < cut ? 1 : 0));
     };
-    const steps = Math.ceil(split.train.length / settings.batchSize);
     let temperature = settings.temperature.initial;
-    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      temperature = temperatureAt(settings.temperature, epoch);
-      const order = rng.shuffle(split.train);
-      const sums = { loss: 0, reconstructionLoss: 0, contrastLoss: 0 };
-      for (let step = 0; step < steps; step++) {
-        throwIfAborted(options.signal, WHERE);
-        const runs = order.slice(step * settings.batchSize, (step + 1) * settings.batchSize);
-        const xBatch = gatherInto(runs, batch);
-        const jobWeight = settings.trim > 0 ? await trimmedWeights(xBatch) : undefined;
-        const result = await trainer.step(xBatch, { temperature, ...(jobWeight ? { jobWeight } : {}) });
-        sums.loss += result.loss * runs.length;
-        sums.reconstructionLoss += result.reconstructionLoss * runs.length;
-        sums.contrastLoss += result.contrastLoss * runs.length;
-      }
-      const n = split.train.length;
-      const record = {
-        epoch,
-        temperature,
-        loss: sums.loss / n,
-        reconstructionLoss: sums.reconstructionLoss / n,
-        contrastLoss: sums.contrastLoss / n,
-      };
-      history.push(record);
-      reportProgress(options.onProgress, {
-        phase: 'train',
-        ratio: epoch / settings.epochs,
-        message: `epoch ${epoch}/${settings.epochs}`,
-        data: { ...record },
-      });
-    }
+    await runEpochs({
+      x,
+      block,
+      trainRuns,
+      batchSize: settings.batchSize,
+      epochs: settings.epochs,
+      rng,
+      where: WHERE,
+      ...(options.signal ? { signal: options.signal } : {}),
+      step: async (xBatch, runs, at) => {
+        if (at.step === 1) temperature = temperatureAt(settings.temperature, at.epoch);
+        const trimmed = settings.trim > 0 ? await trimmedWeights(xBatch) : undefined;
+        const kept = screenWeights(runs);
+        const jobWeight = trimmed && kept ? trimmed.map((w, k) => w * (kept[k] as number)) : (trimmed ?? kept);
+        const { loss, reconstructionLoss, contrastLoss } = await trainer.step(xBatch, {
+          temperature,
+          ...(jobWeight ? { jobWeight } : {}),
+        });
+        return { loss, reconstructionLoss, contrastLoss };
+      },
+      endEpoch: (epoch, means) => {
+        const record = { epoch, temperature, ...means };
+        history.push(record);
+        reportProgress(options.onProgress, {
+          phase: 'train',
+          ratio: epoch / settings.epochs,
+          message: `epoch ${epoch}/${settings.epochs}`,
+          data: { ...record },
+        });
+        return false;
+      },
+    });
     // Metrics come from the exported scoring model itself, so they are exactly what the saved model reproduces.
     if (settings.scoreTemperature !== undefined) temperature = settings.scoreTemperature;
     const calibration = settings.calibration === 'per-job' ? await fitCalibration(split.train) : undefined;
@@ -358,18 +378,14 @@ export async function trainSsl(
         lr: settings.lr,
         weightDecay: settings.weightDecay,
         trim: settings.trim,
+        ...(settings.screen > 0 ? { screen: settings.screen, screenBy: settings.screenBy } : {}),
         runs,
         trainSeconds,
         test,
       },
       threshold: { value: threshold, contamination: settings.contamination },
       versions: packageVersions(),
-      onnx: {
-        file: 'model.onnx',
-        sha256: createHash('sha256').update(onnx).digest('hex'),
-        input: 'x',
-        output: 'scores',
-      },
+      onnx: describeOnnx(onnx, 'scores'),
     };
     reportProgress(options.onProgress, { phase: 'train', ratio: 1, message: 'done' });
     return { model: { metadata, onnx }, test, validation, runs, history, trainSeconds };
@@ -379,6 +395,7 @@ export async function trainSsl(
 }
 
 type Settings = typeof DEFAULTS & {
+  split?: GivenSplit;
   scoreTemperature?: number;
   augmentation?: AugmentJobsOptions;
   executionProviders?: readonly ExecutionProvider[];
@@ -399,6 +416,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
       | 'eta'
       | 'margin'
       | 'trim'
+      | 'screen'
       | 'contamination',
     rule: NumberRule,
   ) => checkNumberOption(WHERE, key, options[key] ?? DEFAULTS[key], rule);
@@ -429,6 +447,8 @@ function resolveOptions(options: TrainSslOptions): Settings {
     weightDecay: number('weightDecay', NUMBER_RULES.nonNegative),
     dropout: number('dropout', NUMBER_RULES.belowOne),
     trim: number('trim', NUMBER_RULES.belowOne),
+    screen: number('screen', NUMBER_RULES.belowOne),
+    screenBy: checkScreenBy(options.screenBy ?? DEFAULTS.screenBy),
     contamination: number('contamination', { test: (v) => v > 0 && v <= 0.5, rule: 'in (0, 0.5]' }),
     eta: number('eta', { test: (v) => v >= 0 && v <= 1, rule: 'in [0, 1]' }),
     margin: number('margin', NUMBER_RULES.nonNegative),
@@ -439,6 +459,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
     inputNormalization: checkPerJob(options.inputNormalization ?? DEFAULTS.inputNormalization, 'inputNormalization'),
     temperature,
     ratios: { ...(options.ratios ?? DEFAULTS.ratios) },
+    ...(options.split !== undefined ? { split: options.split } : {}),
     ...(options.scoreTemperature !== undefined
       ? { scoreTemperature: checkScoreTemperature(options.scoreTemperature) }
       : {}),
@@ -448,52 +469,16 @@ function resolveOptions(options: TrainSslOptions): Settings {
   };
 }
 
+function checkScreenBy(value: 'job' | 'run'): 'job' | 'run' {
+  if (value !== 'job' && value !== 'run')
+    throw invalidOption(`screenBy must be "job" or "run", got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function checkPerJob(value: 'per-job' | 'none', key: string): 'per-job' | 'none' {
   if (value !== 'per-job' && value !== 'none')
     throw invalidOption(`${key} must be "per-job" or "none", got ${JSON.stringify(value)}`);
   return value;
-}
-
-/** Floor of the per-job standard deviation, in min-max units (1% of a feature's training range). */
-const MIN_JOB_STD = 0.01;
-
-/**
- * Mean and standard deviation of every (job, feature) over `runs` of `x` ([runs, N, F] row-major), std floored at
- * {@link MIN_JOB_STD}: the statistics of the per-job input standardization.
- * @example const { mean, std } = fitJobStatistics(x, split.train, 137, 7);
- */
-export function fitJobStatistics(
-  x: Float32Array,
-  runs: readonly number[],
-  nodes: number,
-  width: number,
-): { mean: Float32Array; std: Float32Array } {
-  const block = nodes * width;
-  const sum = new Float64Array(block);
-  const squares = new Float64Array(block);
-  for (const run of runs) {
-    const base = run * block;
-    for (let k = 0; k < block; k++) {
-      const v = x[base + k] as number;
-      sum[k] = (sum[k] as number) + v;
-      squares[k] = (squares[k] as number) + v * v;
-    }
-  }
-  const count = Math.max(runs.length, 1);
-  const mean = Float32Array.from(sum, (s) => s / count);
-  const std = Float32Array.from(squares, (q, k) =>
-    Math.max(Math.sqrt(Math.max(q / count - (mean[k] as number) ** 2, 0)), MIN_JOB_STD),
-  );
-  return { mean, std };
-}
-
-/** The q-quantile of `values` with linear interpolation between order statistics (numpy's default). */
-function quantile(values: Float32Array, q: number): number {
-  const sorted = Float64Array.from(values).sort();
-  const position = q * (sorted.length - 1);
-  const low = Math.floor(position);
-  const high = Math.min(low + 1, sorted.length - 1);
-  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (position - low);
 }
 
 function checkScoreTemperature(value: number): number {

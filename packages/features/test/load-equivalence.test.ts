@@ -1,0 +1,162 @@
+// The byte path of loadFlowBench against the text path it replaced (decode the whole CSV, parse it into string
+// cells, load the cells), which stays in the code as the reference and as the fallback for unusual files.
+import { join } from 'node:path';
+import { type Table, Type } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFloatColumn, readTextColumn } from '../src/internal/arrow-columns.js';
+import { openTraceArchive } from '../src/internal/read-archive.js';
+import { type FlowBenchDataset, loadFlowBench, RunLoader, type SkippedRun } from '../src/load-flowbench.js';
+import {
+  createTempDir,
+  EHT_IMAGING,
+  EHT_IMAGING_DAG,
+  firstRuns,
+  hasSharedDatasets,
+  sharedDataset,
+  WIND_GEN1,
+  writeArchive,
+} from './support.js';
+
+/** The text path: every entry decoded and parsed as text, in archive order. */
+async function loadByText(dataset: FlowBenchDataset): Promise<{ jobs: Table; runs: unknown[]; skipped: SkippedRun[] }> {
+  const archive = await openTraceArchive(dataset.source);
+  const loader = new RunLoader(dataset.graph, dataset.generation, archive.entries.length);
+  const skipped: SkippedRun[] = [];
+  for (const entry of archive.entries) {
+    let problems: ReturnType<RunLoader['loadText']>;
+    try {
+      problems = loader.loadText(entry.file, entry.folder, new TextDecoder().decode(await entry.read()));
+    } catch (error) {
+      const { code, message } = error as { code: SkippedRun['code']; message: string };
+      problems = [{ code, message }];
+    }
+    const first = problems[0];
+    if (first) {
+      const more =
+        problems.length > 1 ? ` (+${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+      skipped.push({ file: entry.file, code: first.code, message: `${first.message}${more}`, problems });
+    }
+  }
+  return { jobs: loader.toTable(), runs: loader.runs, skipped };
+}
+
+/** Every column of two job tables, value by value (NaN and null included) and dictionary by dictionary. */
+function expectSameJobs(actual: Table, expected: Table): void {
+  expect(actual.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(
+    expected.schema.fields.map((f) => `${f.name}:${f.type}`),
+  );
+  expect(actual.numRows).toBe(expected.numRows);
+  for (const field of expected.schema.fields) {
+    const name = field.name;
+    const want = expected.getChild(name);
+    const got = actual.getChild(name);
+    expect(got?.nullCount, name).toBe(want?.nullCount);
+    if (field.type.typeId === Type.Float) {
+      const a = readFloatColumn(actual, name) as Float64Array;
+      const b = readFloatColumn(expected, name) as Float64Array;
+      const row = a.findIndex((value, i) => !Object.is(value, b[i]));
+      expect(row === -1 ? 'same' : `${name} row ${row}: ${a[row]} vs ${b[row]}`).toBe('same');
+    } else {
+      const a = readTextColumn(actual, name) ?? [];
+      const b = readTextColumn(expected, name) ?? [];
+      const row = a.findIndex((value, i) => value !== b[i]);
+      expect(row === -1 ? 'same' : `${name} row ${row}: ${a[row]} vs ${b[row]}`).toBe('same');
+      const dictionary = (table: Table) => table.getChild(name)?.data[0]?.dictionary?.toArray() as string[] | undefined;
+      expect(dictionary(actual), `${name} dictionary`).toEqual(dictionary(expected));
+    }
+  }
+}
+
+async function expectSameAsText(dataset: FlowBenchDataset): Promise<void> {
+  const reference = await loadByText(dataset);
+  expect(dataset.runs).toEqual(reference.runs);
+  expect(dataset.skipped).toEqual(reference.skipped);
+  expectSameJobs(dataset.jobs, reference.jobs);
+}
+
+describe.skipIf(!hasSharedDatasets)('loadFlowBench byte path', () => {
+  let temp: { path: string; dispose: () => Promise<void> };
+  beforeAll(async () => {
+    temp = await createTempDir('proteus-features-bytes-');
+  });
+  afterAll(async () => temp.dispose());
+
+  it('gives exactly the text path dataset on montage (quoted argv in every run)', async () => {
+    await expectSameAsText(await loadFlowBench(sharedDataset('flowbench/montage.zip')));
+  });
+
+  it('gives exactly the text path dataset on pycbc_inference and on a gen-1 archive', async () => {
+    await expectSameAsText(await loadFlowBench(sharedDataset('flowbench/pycbc_inference.zip')));
+    await expectSameAsText(await loadFlowBench(WIND_GEN1));
+  });
+
+  it('loads unusual runs (BOM, CRLF, quotes, escaped quotes, exponents) and rejects bad ones exactly as the text path', async () => {
+    const runs = firstRuns(EHT_IMAGING, 18);
+    const names = Object.keys(runs).sort();
+    const edits: Array<(text: string) => string | Uint8Array> = [
+      (text) => `\ufeff${text}`,
+      (text) => text.replaceAll('\n', '\r\n'),
+      (text) => `\n\n${text}\n\n`,
+      (text) => text.replace(/,auxiliary,/, ',"aux""iliary",'),
+      (text) => text.replace(/,auxiliary,/, ',"auxiliary",'),
+      (text) => text.replaceAll(/,(pegasus-kickstart[^,\n]*),/g, ',"$1 --label ""a,b""",'),
+      (text) => text.replace(/,1\.0,/, ',1e0,'),
+      (text) => text.replace(/,1\.0,/, ',1.00000000000000001,'),
+      (text) => text.replace(/,1\.0,/, ', 1.0 ,'),
+      (text) => text.replace(/,1\.0,/, ',NaN,'),
+      (text) => text.replace(/,0\.0,/, ',-1.0,'),
+      (text) => text.replace(/,1\.0,/, ',1.0,1,'),
+      (text) => {
+        const bytes = Buffer.from(text.replace('poseidon', 'pos\u00e9idon'));
+        bytes[bytes.indexOf(0xc3)] = 0xff;
+        return bytes;
+      },
+      (text) => text.replace(/,(\/mnt\/[^,]*pegasus-transfer),/, ',"$1\nx,y",'),
+      (text) => text.replace(/\n[^\n]*\n$/, '\n'),
+      (text) => text.replace(/\n([^,\n]*),/, '\n$1x,'),
+    ];
+    const files: Record<string, string | Uint8Array> = {};
+    names.forEach((name, i) => {
+      const edit = edits[i];
+      files[name] = edit ? edit(runs[name] as string) : (runs[name] as string);
+    });
+    const zip = await writeArchive(
+      join(temp.path, 'edited'),
+      'eht_imaging',
+      files,
+      await import('node:fs').then((fs) => fs.readFileSync(EHT_IMAGING_DAG, 'utf8')),
+    );
+    const dataset = await loadFlowBench(zip);
+    expect(dataset.skipped.map((s) => s.code).sort()).toEqual([
+      'PROTEUS_FEATURES_CSV_INVALID',
+      'PROTEUS_FEATURES_JOB_MISSING',
+      'PROTEUS_FEATURES_JOB_NOT_IN_DAG',
+      'PROTEUS_FEATURES_VALUE_CORRUPT',
+      'PROTEUS_FEATURES_VALUE_CORRUPT',
+    ]);
+    await expectSameAsText(dataset);
+  });
+});
+
+describe.skipIf(!hasSharedDatasets)('loadFlowBench decoding', () => {
+  it('decodes only headers and distinct values of plain runs, never a whole CSV (quoted argv included)', async () => {
+    const zip = sharedDataset('flowbench/pycbc_inference.zip');
+    const archive = await openTraceArchive(zip);
+    let csvBytes = 0;
+    for (const entry of archive.entries) csvBytes += (await entry.read()).byteLength;
+    const decode = TextDecoder.prototype.decode;
+    let decoded = 0;
+    TextDecoder.prototype.decode = function (this: InstanceType<typeof TextDecoder>, ...args) {
+      decoded += (args[0] as ArrayBufferView | undefined)?.byteLength ?? 0;
+      return decode.apply(this, args);
+    };
+    try {
+      const dataset = await loadFlowBench(zip);
+      expect(dataset.skipped).toEqual([]);
+    } finally {
+      TextDecoder.prototype.decode = decode;
+    }
+    // Detecting the generation decodes 4 KiB of the first CSV; the rest is headers, job names and dictionary values.
+    expect(decoded / csvBytes).toBeLessThan(0.03);
+  });
+});
