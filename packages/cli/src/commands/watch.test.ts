@@ -112,6 +112,16 @@ describe('proteus watch', () => {
     expect(again[0]).toMatchObject({ jobs: 4, runScore: (lines.at(-1) as { runScore: number }).runScore });
   });
 
+  it('--threshold decides instead of the model: an alert on the normal run below every score, none above them', async () => {
+    // Scores are 1 - P(normal), in [0, 1]: every job of the normal run is above -1, none of the anomalous run above 1.
+    const below = await watch('normal', ['--state', join(temp.path, 'normal.below.json'), '--threshold', '-1']);
+    expect(below.filter((l) => l.type === 'alert')).toHaveLength(1);
+    expect(below.find((l) => l.type === 'alert')).toMatchObject({ threshold: -1, finishedJobs: 1 });
+    const above = await watch('anomalous', ['--state', join(temp.path, 'anomalous.above.json'), '--threshold', '1']);
+    expect(above.filter((l) => l.type === 'alert')).toEqual([]);
+    expect(above.at(-1)).toMatchObject({ type: 'summary', runAnomalous: false, alerts: 0 });
+  });
+
   it('proteus score takes a submit directory as --dataset and scores its jobs with the model trained on submit dirs', async () => {
     const { exitCode, stdout } = await runCli([
       'score',
