@@ -5,7 +5,7 @@ import { createTempDir, hasSharedDatasets, sharedDataset } from '@proteus-wf/tes
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEmulationBackend } from '../src/emulation-backend.js';
 import type { ExperimentOption } from '../src/experiment-backend.js';
-import { type ExperimentRequest, readExperimentRequests, requestLabel } from '../src/experiment-requests.js';
+import { readExperimentRequests, requestLabel } from '../src/experiment-requests.js';
 import { runActiveLearning } from '../src/run-active-learning.js';
 
 // eht_imaging: 501 real runs of a 12-job workflow (normal 212, cpu_2 76, cpu_3 74, hdd_5 70, hdd_10 69).
