@@ -1,6 +1,9 @@
 /*
  * The emulation experiment of the active-learning paper (§4.4): Algorithm 1 over pre-captured traces for several
- * strategies and seeds, with optional random baseline and ablation, summarized as learning curves and a report.
+ * strategies and seeds, with optional random baseline and ablation, summarized as learning curves and a report, and
+ * measured in experiments (issue 14): per seed a full-pool model sets the target (its test ROC-AUC minus
+ * `targetGap`); every strategy gets runs and testbed-seconds to target, AULC over the first 16 runs, the worst seed,
+ * the swing and where the stopping rule stopped; each one is compared with `random` paired by seed.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +16,13 @@ import {
 } from '@proteus-wf/core';
 import type { FeaturePipelineName, FlowBenchDataset } from '@proteus-wf/features';
 import type { AnomalyEffectAssessment } from './assess-anomaly-effects.js';
+import {
+  type PairedComparison,
+  type StrategyMetrics,
+  seedCurveOf,
+  summarizePairedComparison,
+  summarizeStrategyMetrics,
+} from './compare-strategies.js';
 import { createEmulationBackend } from './emulation-backend.js';
 import { renderReport } from './render-report.js';
 import {
@@ -21,8 +31,10 @@ import {
   type ActiveModelKind,
   runActiveLearning,
 } from './run-active-learning.js';
+import { defineStoppingRule, type StoppingOptions } from './stopping-rule.js';
 import { STRATEGIES, type StrategyName } from './strategies.js';
 import { type StrategySummary, samplesToReach, summarizeLearningCurves } from './summarize-learning-curves.js';
+import { defineTrainingProtocol, type TrainingProtocolOptions } from './training-protocol.js';
 import type { UpdateTermsOptions } from './update-terms.js';
 
 /** Options of {@link emulateActiveLearning}. */
@@ -75,6 +87,19 @@ export interface EmulateActiveLearningOptions
   out?: string;
   /** Continue from the checkpoints in `out`. */
   resume?: boolean;
+  /** Training per iteration (default: to convergence; `defineTrainingProtocol`). */
+  training?: TrainingProtocolOptions;
+  /**
+   * The stopping rule (default stabilising predictions). The emulation records where it stops and replays on to
+   * `iterations`, so that runs to target and AULC are measured past the stop (`onStop` is always `record` here).
+   */
+  stopping?: StoppingOptions;
+  /** Target = the full-pool model's test ROC-AUC minus this gap (default 0.01). */
+  targetGap?: number;
+  /** AULC over the first this many runs (default 16). */
+  aulcRuns?: number;
+  /** Most optimizer steps of the full-pool model (default 400), trained to convergence under either protocol. */
+  fullPoolSteps?: number;
 }
 
 /** What `proteus al emulate` prints and writes to `<out>/summary.json`. */
@@ -88,9 +113,24 @@ export interface EmulationSummary {
     iterations: number;
     perIteration: number;
     burnIn: number;
-    stepsPerIteration: number;
+    /** Steps per iteration of the fixed protocol (absent under `converge`). */
+    stepsPerIteration?: number;
+    /** The training protocol every entry used. */
+    training?: string;
+    /** The stopping rule whose stop points `metrics[].stopped` report. */
+    stopping?: string;
+    targetGap?: number;
   };
   strategies: StrategySummary[];
+  /**
+   * The model trained to convergence on each seed's whole pool (same split and init): mean test ROC-AUC, the pool's
+   * runs, and per seed. The target is its ROC-AUC minus `targetGap`, per seed.
+   */
+  fullPool?: { rocAuc: number; runs: number; perSeed: { seed: number; rocAuc: number }[] };
+  /** Per entry of `strategies` (same order): runs and seconds to target, AULC, worst seed, swing, stop point. */
+  metrics?: StrategyMetrics[];
+  /** Every non-random entry against `random`, paired by seed, with 95% t-intervals. */
+  comparisons?: PairedComparison[];
   /** The strategy against the random baseline, when `compare` includes `random`. */
   comparison?: {
     aulcGain: number;
@@ -161,22 +201,69 @@ export async function emulateActiveLearning(
     variants.push({ key: 'random-plain', strategy: 'random', label: 'random, plain loss', terms: plain });
   }
   const iterations = options.iterations ?? 10;
-  const total = variants.length * seeds;
+  const training = defineTrainingProtocol(
+    options.training ??
+      (options.stepsPerIteration === undefined ? {} : { kind: 'fixed', steps: options.stepsPerIteration }),
+  );
+  const stopping = { ...defineStoppingRule(options.stopping), onStop: 'record' as const };
+  const targetGap = options.targetGap ?? 0.01;
+  if (!(targetGap >= 0 && targetGap < 1))
+    throw new ProteusError(
+      'PROTEUS_AL_INVALID_OPTION',
+      `${where}: targetGap must be in [0, 1), got ${String(targetGap)}`,
+    );
+  const total = (variants.length + 1) * seeds;
+  const fullPool: { seed: number; rocAuc: number; runs: number }[] = [];
   const results = new Map<string, ActiveLearningResult[]>();
   let done = 0;
   let poolSize = 0;
   let testSize = 0;
   let testJobs = 0;
+  const backendFor = (seed: number) =>
+    createEmulationBackend(dataset, {
+      seed,
+      ...(options.pipeline ? { pipeline: options.pipeline } : {}),
+      ...(options.testFraction === undefined ? {} : { testFraction: options.testFraction }),
+      ...(options.validationFraction ? { validationFraction: options.validationFraction } : {}),
+    });
+  for (let seed = 0; seed < seeds; seed++) {
+    throwIfAborted(options.signal, where);
+    const backend = backendFor(seed);
+    const runs = backend.remaining().length;
+    const fullPoolSteps = options.fullPoolSteps ?? 400;
+    // Every pool run in one random query, trained to convergence from the same init: the target's reference.
+    const result = await runActiveLearning({
+      ...pick(options),
+      backend,
+      evaluation: options.validationFraction ? backend.validationSet() : backend.testSet(),
+      model: options.model ?? 'gcn',
+      strategy: 'random',
+      seed,
+      terms,
+      iterations: 1,
+      perIteration: runs,
+      burnIn: 1,
+      training:
+        training.kind === 'converge'
+          ? { ...training, maxSteps: fullPoolSteps, minSteps: Math.min(training.minSteps, fullPoolSteps) }
+          : { maxSteps: fullPoolSteps, minSteps: Math.min(20, fullPoolSteps) },
+      stopping: { rule: 'never' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    fullPool.push({ seed, rocAuc: result.iterations[0]?.metrics?.rocAuc ?? Number.NaN, runs });
+    done++;
+    reportProgress(options.onProgress, {
+      phase: 'emulate',
+      ratio: done / total,
+      message: `full pool, seed ${seed + 1}/${seeds}: ${runs} runs, ROC-AUC ${fullPool[seed]?.rocAuc.toFixed(3)}`,
+      data: { variant: 'full-pool', seed },
+    });
+  }
   for (const variant of variants) {
     const list: ActiveLearningResult[] = [];
     for (let seed = 0; seed < seeds; seed++) {
       throwIfAborted(options.signal, where);
-      const backend = createEmulationBackend(dataset, {
-        seed,
-        ...(options.pipeline ? { pipeline: options.pipeline } : {}),
-        ...(options.testFraction === undefined ? {} : { testFraction: options.testFraction }),
-        ...(options.validationFraction ? { validationFraction: options.validationFraction } : {}),
-      });
+      const backend = backendFor(seed);
       const evaluation = options.validationFraction ? backend.validationSet() : backend.testSet();
       poolSize = backend.remaining().length;
       testSize = evaluation.runs;
@@ -190,6 +277,8 @@ export async function emulateActiveLearning(
         strategy: variant.strategy,
         seed,
         terms: variant.terms,
+        training,
+        stopping,
         ...(options.out
           ? {
               checkpoint: join(options.out, 'checkpoints', variant.key, `seed-${seed}.json`),
@@ -222,10 +311,41 @@ export async function emulateActiveLearning(
       iterations,
       perIteration: options.perIteration ?? 2,
       burnIn: options.burnIn ?? 1,
-      stepsPerIteration: options.stepsPerIteration ?? 10,
+      training:
+        training.kind === 'converge'
+          ? `converge (at most ${training.maxSteps} steps, patience ${training.patience} × ${training.checkEvery})`
+          : `fixed (${training.steps} steps)`,
+      stopping:
+        stopping.rule === 'never'
+          ? 'never'
+          : `${stopping.rule} (kappa >= ${stopping.agreement} for ${stopping.window} iterations, >= ${stopping.minRuns} runs)`,
+      targetGap,
+      ...(training.kind === 'fixed' ? { stepsPerIteration: training.steps } : {}),
     },
     strategies,
   };
+  const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  summary.fullPool = {
+    rocAuc: meanOf(fullPool.map((f) => f.rocAuc)),
+    runs: meanOf(fullPool.map((f) => f.runs)),
+    perSeed: fullPool.map(({ seed, rocAuc }) => ({ seed, rocAuc })),
+  };
+  // Each seed's curve is held to its own full-pool model's ROC-AUC minus the gap.
+  const target = summary.fullPool.rocAuc - targetGap;
+  const targetBySeed = Object.fromEntries(fullPool.map((f) => [f.seed, f.rocAuc - targetGap]));
+  const curvesOf = (key: string) => (results.get(key) ?? []).map(seedCurveOf);
+  const metricOptions = {
+    target,
+    targetBySeed,
+    ...(options.aulcRuns === undefined ? {} : { aulcRuns: options.aulcRuns }),
+  };
+  summary.metrics = variants.map((v) => summarizeStrategyMetrics(v.label, curvesOf(v.key), metricOptions));
+  const baseline = variants.find((v) => v.key === 'random');
+  if (baseline) {
+    summary.comparisons = variants
+      .filter((v) => v !== baseline)
+      .map((v) => summarizePairedComparison(v.label, curvesOf(v.key), 'random', curvesOf(baseline.key), metricOptions));
+  }
   const random = strategies.find((s) => s.label === 'random') ?? strategies.find((s) => s.strategy === 'random');
   const main = strategies[0] as StrategySummary;
   if (random && main.strategy !== 'random') {

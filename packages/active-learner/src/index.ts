@@ -1,6 +1,5 @@
 // The loop (Algorithm 1 with Eq. 6 updates)
 
-// Emulation experiments, learning curves and reports
 export type {
   AnomalyEffect,
   AnomalyEffectAssessment,
@@ -8,6 +7,21 @@ export type {
   JobObservation,
 } from './assess-anomaly-effects.js';
 export { assessAnomalyEffects, describeAnomalyEffects, mannWhitneyGreater } from './assess-anomaly-effects.js';
+// Emulation experiments, learning curves and reports
+export type {
+  ComparisonOptions,
+  MeanInterval,
+  PairedComparison,
+  PerSeed,
+  SeedCurve,
+  StrategyMetrics,
+} from './compare-strategies.js';
+export {
+  meanInterval,
+  seedCurveOf,
+  summarizePairedComparison,
+  summarizeStrategyMetrics,
+} from './compare-strategies.js';
 export type { EmulateActiveLearningOptions, EmulationSummary } from './emulate-active-learning.js';
 export { emulateActiveLearning } from './emulate-active-learning.js';
 export type { EmulationBackend, EmulationBackendOptions, TestSet } from './emulation-backend.js';
@@ -40,8 +54,17 @@ export type {
   EvaluationSet,
   IterationMetrics,
   IterationRecord,
+  StopPoint,
+  StopReason,
 } from './run-active-learning.js';
 export { runActiveLearning } from './run-active-learning.js';
+export type {
+  StopDecision,
+  StoppingOptions,
+  StoppingRule,
+  StoppingRuleName,
+} from './stopping-rule.js';
+export { cohenKappa, decideStop, defineStoppingRule, STOPPING_RULES } from './stopping-rule.js';
 // Query strategies
 export type {
   CandidateEmbedding,
@@ -71,5 +94,12 @@ export {
 } from './strategies.js';
 export type { CurvePoint, MeanStd, StrategyQuery, StrategySummary } from './summarize-learning-curves.js';
 export { areaUnderLearningCurve, samplesToReach, summarizeLearningCurves } from './summarize-learning-curves.js';
+export type {
+  ConvergeProtocol,
+  FixedStepsProtocol,
+  TrainingProtocol,
+  TrainingProtocolOptions,
+} from './training-protocol.js';
+export { defineTrainingProtocol } from './training-protocol.js';
 export type { ResolvedUpdateTerms, UpdateTermsOptions } from './update-terms.js';
 export { defineUpdateTerms } from './update-terms.js';

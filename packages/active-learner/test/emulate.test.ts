@@ -31,6 +31,15 @@ describe.skipIf(!hasSharedDatasets)('emulateActiveLearning', () => {
       expect(summary.dataset).toMatchObject({ runs: 501, test: summary.dataset.test });
       expect(summary.dataset.pool + summary.dataset.test).toBe(501);
       expect(summary.comparison?.randomSamples).toBe(6);
+      expect(summary.fullPool?.runs).toBe(summary.dataset.pool);
+      expect(summary.fullPool?.perSeed.map((f) => f.seed)).toEqual([0, 1]);
+      expect(summary.metrics?.map((m) => m.strategy)).toEqual(summary.strategies.map((s) => s.label));
+      expect(summary.metrics?.[0]?.runsToTarget.perSeed).toHaveLength(2);
+      expect(summary.comparisons?.map((c) => [c.strategy, c.baseline])).toEqual([
+        ['entropy', 'random'],
+        ['entropy without term 3', 'random'],
+        ['random, plain loss', 'random'],
+      ]);
       const random = summary.strategies[2];
       expect(summary.comparison?.aulcGain).toBeCloseTo(
         ((summary.strategies[0]?.aulc as number) - (random?.aulc as number)) / (random?.aulc as number),

@@ -184,7 +184,7 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
         }),
       ).rejects.toMatchObject({ code: 'PROTEUS_CORE_ABORTED' });
       const saved = JSON.parse(await readFile(join(dir.path, 'bandit.json'), 'utf8'));
-      expect(saved.bandit).toHaveLength(4);
+      expect(saved.history.flatMap((r: { taught?: unknown[] }) => r.taught ?? [])).toHaveLength(4);
       const resumed = await runActiveLearning({
         ...settings,
         backend: createEmulationBackend(dataset, { seed: 6 }),
