@@ -7,7 +7,7 @@
 // "censored"); the comparison is the paired ratio strategy / random with a 95% t-interval on the log ratio over
 // seeds, plus the per-iteration AUC swing (mean |AUC_k - AUC_k-1| after burn-in) against random's.
 // Prints one JSON line per (workflow, strategy) and, with --markdown, the README table.
-//   npm run evaluate:al:strategies -- [--seeds 10] [--workflows 1000genome,predict_future_sales] [--strategies random,balanced,gradient,bandit,badge]
+//   npm run evaluate:al:strategies -- [--seeds 10] [--steps 40] [--workflows 1000genome,predict_future_sales] [--strategies random,balanced,gradient,bandit,badge]
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,7 +19,8 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '10' },
     iterations: { type: 'string', default: '8' },
     'per-iteration': { type: 'string', default: '2' },
-    steps: { type: 'string', default: '60' },
+    // Empty: the loop's default protocol (train to convergence on every labelled run); N: the fixed N-step protocol.
+    steps: { type: 'string', default: '' },
     workflows: { type: 'string', default: '1000genome,predict_future_sales' },
     strategies: { type: 'string', default: 'random,balanced,gradient,diversity,bandit,badge' },
     'target-gap': { type: 'string', default: '0.01' },
@@ -47,7 +48,7 @@ const { createEmulationBackend, runActiveLearning } = await import('@proteus-wf/
 const seeds = Number(values.seeds);
 const iterations = Number(values.iterations);
 const perIteration = Number(values['per-iteration']);
-const steps = Number(values.steps);
+const steps = values.steps === '' ? undefined : Number(values.steps);
 const gap = Number(values['target-gap']);
 const strategies = values.strategies.split(',');
 if (!strategies.includes('random')) strategies.unshift('random');
@@ -97,7 +98,7 @@ for (const workflow of values.workflows.split(',')) {
         perIteration,
         burnIn,
         reselectEvery: 0,
-        stepsPerIteration: steps,
+        ...(steps === undefined ? {} : { stepsPerIteration: steps }),
       });
       let spent = 0;
       const picks = result.iterations.slice(burnIn).flatMap((r) => r.ran);
@@ -138,6 +139,7 @@ for (const workflow of values.workflows.split(',')) {
     const row = {
       workflow,
       task: 'job-level binary',
+      protocol: steps === undefined ? 'converge' : `fixed ${steps} steps`,
       strategy,
       seeds,
       budgetRuns: total * perIteration,
