@@ -74,10 +74,11 @@ export interface ExperimentBackend {
   /** True for runs held out for testing: the loop asserts none reaches its training data or replay memory. */
   isHeldOut?(runId: string): boolean;
   /**
-   * The not-yet-run pool runs of an option, unlabelled (pool-based emulation): the learner may score them and name the
-   * ones it wants in `hints.runIds`. Absent on live testbeds, where a run does not exist before it is executed.
+   * The not-yet-run pool runs of an option (by `optionKey`) or of a whole label, unlabelled (pool-based emulation): the
+   * learner may score them and name the ones it wants in `hints.runIds`. Absent on live testbeds, where a run does not
+   * exist before it is executed.
    */
-  candidates?(label: string): CandidateRuns;
+  candidates?(keyOrLabel: string): CandidateRuns;
   /** A JSON snapshot (pool, RNG) for checkpoints; `restore` continues from it exactly. */
   save(): unknown;
   restore(state: unknown): void;
