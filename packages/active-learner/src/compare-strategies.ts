@@ -40,8 +40,17 @@ export interface StrategyMetrics {
   worstSeedRocAuc: number;
   /** Mean absolute change of ROC-AUC from one iteration to the next, mean over seeds. */
   swing: number;
-  /** Where the stopping rule stopped: runs and ROC-AUC then, means over seeds; `atTarget` seeds at or above target. */
-  stopped: { runs: number; rocAuc: number; atTarget: number; perSeed: { runs: number; rocAuc: number }[] };
+  /**
+   * Where the stopping rule stopped (the curve's end for a seed where it never fired): runs and ROC-AUC then, means
+   * over seeds; `fired` seeds where the rule fired, `atTarget` seeds at or above their target then.
+   */
+  stopped: {
+    runs: number;
+    rocAuc: number;
+    fired: number;
+    atTarget: number;
+    perSeed: { runs: number; rocAuc: number }[];
+  };
 }
 
 /** A mean and its 95% t-interval over seeds (null when fewer than two seeds give a value). */
@@ -160,6 +169,7 @@ export function summarizeStrategyMetrics(
     stopped: {
       runs: mean(stops.map((s) => s.runs)),
       rocAuc: mean(stops.map((s) => s.rocAuc)),
+      fired: curves.filter((c) => c.stopped !== undefined).length,
       atTarget,
       perSeed: stops,
     },

@@ -10,9 +10,9 @@
  *                  checkpoint  weights, optimizer, RNG, pool, labelled runs, history: `resume` continues bit for bit
  */
 import { createRng, type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
-import type { ExperimentBackend } from './experiment-backend.js';
+import type { ExperimentBackend, LabelledRuns } from './experiment-backend.js';
 import type { ExperimentRequest } from './experiment-requests.js';
-import { createLabelledSet } from './internal/labelled-set.js';
+import { createLabelledSet, type LabelledSet } from './internal/labelled-set.js';
 import { createLearnerModel, type ModelState, type UpdateLosses } from './internal/learner-model.js';
 import { defineGcn, defineSsl, type ModelDefinition } from './internal/model-definitions.js';
 import { acquireRuns, assertTrainable } from './internal/steps/acquire-runs.js';
@@ -21,10 +21,18 @@ import { type LoopState, readCheckpoint, writeCheckpoint } from './internal/step
 import { evaluateModel } from './internal/steps/evaluate-model.js';
 import { observeTaught } from './internal/steps/observe-taught.js';
 import { analyzeLabelled, type QuerySettings, queryExperiments } from './internal/steps/query-experiments.js';
-import { updateModel } from './internal/steps/update-model.js';
+import { type UpdateOutcome, updateModel } from './internal/steps/update-model.js';
 import { type BanditObservation, createOptionBandit } from './option-bandit.js';
 import { defineStoppingRule, type StoppingOptions, type StoppingRule } from './stopping-rule.js';
-import { jobUncertainty, minMaxConfidence, type RunReduce, STRATEGIES, type StrategyName } from './strategies.js';
+import {
+  type JobAnalysis,
+  jobUncertainty,
+  minMaxConfidence,
+  type RunReduce,
+  type Selection,
+  STRATEGIES,
+  type StrategyName,
+} from './strategies.js';
 import { defineTrainingProtocol, type TrainingProtocol, type TrainingProtocolOptions } from './training-protocol.js';
 import { defineUpdateTerms, type ResolvedUpdateTerms, type UpdateTermsOptions } from './update-terms.js';
 
@@ -217,7 +225,7 @@ const WHERE = 'active-learner/runActiveLearning';
  */
 export async function runActiveLearning(options: ActiveLearningOptions): Promise<ActiveLearningResult> {
   const s = resolveSettings(options);
-  const { backend, evaluation } = options;
+  const { backend, evaluation, requestsDir, signal } = options;
   const { nodes, features } = backend;
   const heldOut = new Set(evaluation?.runIds ?? []);
   let rng = createRng(s.seed);
@@ -249,55 +257,24 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
     const bandit = s.query.strategy === 'bandit' ? createOptionBandit() : undefined;
     bandit?.restore(state.history.flatMap((record) => record.taught ?? []));
     while (state.iteration < s.iterations && state.stopped === null) {
-      throwIfAborted(options.signal, WHERE);
+      throwIfAborted(signal, WHERE);
       const started = Date.now();
       const k = state.iteration + 1;
       const { selection, file } = await queryExperiments(k, model, backend, analysis, state.set, s.query, rng, bandit);
-      const { runs, fresh } = await acquireRuns(k, file, backend, state.set, {
-        heldOut,
-        ...(options.requestsDir ? { requestsDir: options.requestsDir } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const { runs, fresh } = await acquireRuns(k, file, backend, state.set, { heldOut, requestsDir, signal });
       const taught = bandit ? await observeTaught(model, bandit, runs, fresh, state.set, nodes, features) : undefined;
-      const update = await updateModel(model, state.set, {
-        protocol: s.training,
-        iteration: k,
-        fresh,
-        classWeights: s.classWeights,
-        nodes,
-        features,
-        rng,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const update = await updateModel(model, state.set, { ...s.update, iteration: k, fresh, rng, signal });
       analysis = await analyzeLabelled(model, state.set, nodes, features);
       const tested = evaluation ? await evaluateModel(model, evaluation, nodes, features) : undefined;
       const stop = await checkStopping(model, s.stopping, state.stopSet, state.set, state.stopping, nodes, features);
-      const gradientNorm = analysis.gradientNorm;
-      const scoreNorm = Math.sqrt(gradientNorm.reduce((a, g) => a + g * g, 0) / Math.max(1, gradientNorm.length));
-      state.history.push({
-        iteration: k,
-        samples: state.set.runIds.length,
-        random: selection.random,
-        requests: selection.requests,
-        ran: runs.labels,
-        losses: update.losses,
-        trainingSteps: update.steps,
-        validationRuns: update.validationRuns,
-        testbedSeconds: state.set.durations.reduce((a, b) => a + b, 0),
-        stopAgreement: stop.agreement,
-        ...(tested ? { metrics: tested.metrics } : {}),
-        ...(tested?.byAnomaly ? { metricsByAnomaly: tested.byAnomaly } : {}),
-        wallSeconds: (Date.now() - started) / 1000,
-        confidenceHistogram: histogram(minMaxConfidence(jobUncertainty(analysis, 'gradient'))),
-        scoreNorm,
-        optionConfidence: selection.optionConfidence,
-        ...(taught ? { taught } : {}),
-      });
+      const record = recordOf(k, state.set, { selection, runs, update, analysis, tested, stop, started });
+      if (taught) record.taught = taught;
+      state.history.push(record);
       state.iteration = k;
       state.stopping = stop.state;
       if (stop.decision.stop && state.stopAt === null)
         state.stopAt = { iteration: k, samples: state.set.runIds.length, reason: stop.decision.reason };
-      if (s.threshold > 0 && scoreNorm <= s.threshold) state.stopped = 'threshold';
+      if (s.threshold > 0 && record.scoreNorm <= s.threshold) state.stopped = 'threshold';
       else if (stop.decision.stop && s.stopping.onStop === 'stop') state.stopped = 'stable-predictions';
       if (options.checkpoint) await writeCheckpoint(options.checkpoint, s.fingerprint, state, model, backend);
       reportProgress(options.onProgress, {
@@ -334,6 +311,8 @@ interface Settings {
   weightDecay: number;
   classWeights: 'none' | 'balanced';
   training: TrainingProtocol;
+  /** What every update step takes besides the iteration, its runs and the RNG. */
+  update: { protocol: TrainingProtocol; classWeights: 'none' | 'balanced'; nodes: number; features: number };
   stopping: StoppingRule;
   query: QuerySettings;
   definition: ModelDefinition;
@@ -440,10 +419,46 @@ function resolveSettings(options: ActiveLearningOptions): Settings {
     weightDecay,
     classWeights,
     training,
+    update: { protocol: training, classWeights, nodes: backend.nodes, features: backend.features },
     stopping,
     query,
     definition,
     fingerprint,
+  };
+}
+
+/** The history entry of iteration `k`. */
+function recordOf(
+  k: number,
+  set: LabelledSet,
+  step: {
+    selection: Selection;
+    runs: LabelledRuns;
+    update: UpdateOutcome;
+    analysis: JobAnalysis;
+    tested: Awaited<ReturnType<typeof evaluateModel>> | undefined;
+    stop: { agreement: number | null };
+    started: number;
+  },
+): IterationRecord {
+  const gradientNorm = step.analysis.gradientNorm;
+  return {
+    iteration: k,
+    samples: set.runIds.length,
+    random: step.selection.random,
+    requests: step.selection.requests,
+    ran: step.runs.labels,
+    losses: step.update.losses,
+    trainingSteps: step.update.steps,
+    validationRuns: step.update.validationRuns,
+    testbedSeconds: set.durations.reduce((a, b) => a + b, 0),
+    stopAgreement: step.stop.agreement,
+    ...(step.tested ? { metrics: step.tested.metrics } : {}),
+    ...(step.tested?.byAnomaly ? { metricsByAnomaly: step.tested.byAnomaly } : {}),
+    wallSeconds: (Date.now() - step.started) / 1000,
+    confidenceHistogram: histogram(minMaxConfidence(jobUncertainty(step.analysis, 'gradient'))),
+    scoreNorm: Math.sqrt(gradientNorm.reduce((a, g) => a + g * g, 0) / Math.max(1, gradientNorm.length)),
+    optionConfidence: step.selection.optionConfidence,
   };
 }
 

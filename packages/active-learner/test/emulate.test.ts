@@ -18,6 +18,7 @@ describe.skipIf(!hasSharedDatasets)('emulateActiveLearning', () => {
         seeds: 2,
         iterations: 3,
         stepsPerIteration: 2,
+        fullPoolSteps: 30,
         out: dir.path,
       });
       expect(summary.strategies.map((s) => s.label)).toEqual([
@@ -53,5 +54,5 @@ describe.skipIf(!hasSharedDatasets)('emulateActiveLearning', () => {
     } finally {
       await dir.dispose();
     }
-  });
+  }, 240_000);
 });

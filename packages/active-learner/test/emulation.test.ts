@@ -285,63 +285,68 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
     ['gcn', {}],
     ['ssl', {}],
     ['gcn', { runSelection: 'uncertain', typeScore: 'pool', classWeights: 'balanced', candidatesPerType: 8 }],
-  ] as const)('resumes an interrupted %s run (%j) to the identical result', async (model, extra) => {
-    const dir = await createTempDir();
-    try {
-      const settings = {
-        ...extra,
-        model,
-        iterations: 4,
-        stepsPerIteration: 3,
-        burnIn: 1,
-        seed: 4,
-        strategy: 'gradient' as const,
-      };
-      const fresh = createEmulationBackend(dataset, { seed: 4 });
-      const whole = await runActiveLearning({ ...settings, backend: fresh, evaluation: fresh.testSet() });
+    ['gcn', { training: { kind: 'converge', maxSteps: 20, minSteps: 10, checkEvery: 5, patience: 2 } }],
+  ] as const)(
+    'resumes an interrupted %s run (%j) to the identical result',
+    async (model, extra) => {
+      const dir = await createTempDir();
+      try {
+        const settings = {
+          ...extra,
+          model,
+          iterations: 4,
+          stepsPerIteration: 3,
+          burnIn: 1,
+          seed: 4,
+          strategy: 'gradient' as const,
+        };
+        const fresh = createEmulationBackend(dataset, { seed: 4 });
+        const whole = await runActiveLearning({ ...settings, backend: fresh, evaluation: fresh.testSet() });
 
-      const checkpoint = join(dir.path, 'state.json');
-      const controller = new AbortController();
-      const first = createEmulationBackend(dataset, { seed: 4 });
-      await expect(
-        runActiveLearning({
-          ...settings,
-          backend: first,
-          evaluation: first.testSet(),
-          checkpoint,
-          signal: controller.signal,
-          onProgress: (e) => {
-            if ((e.data as { iteration: number }).iteration === 2) controller.abort();
-          },
-        }),
-      ).rejects.toMatchObject({ code: 'PROTEUS_CORE_ABORTED' });
-      expect(JSON.parse(await readFile(checkpoint, 'utf8')).iteration).toBe(2);
+        const checkpoint = join(dir.path, 'state.json');
+        const controller = new AbortController();
+        const first = createEmulationBackend(dataset, { seed: 4 });
+        await expect(
+          runActiveLearning({
+            ...settings,
+            backend: first,
+            evaluation: first.testSet(),
+            checkpoint,
+            signal: controller.signal,
+            onProgress: (e) => {
+              if ((e.data as { iteration: number }).iteration === 2) controller.abort();
+            },
+          }),
+        ).rejects.toMatchObject({ code: 'PROTEUS_CORE_ABORTED' });
+        expect(JSON.parse(await readFile(checkpoint, 'utf8')).iteration).toBe(2);
 
-      const second = createEmulationBackend(dataset, { seed: 4 });
-      const resumed = await runActiveLearning({
-        ...settings,
-        backend: second,
-        evaluation: second.testSet(),
-        checkpoint,
-        resume: true,
-      });
-      // Everything but each iteration's wall time, which no rerun repeats.
-      const untimed = (iterations: typeof whole.iterations) =>
-        iterations.map(({ wallSeconds: _wallSeconds, ...rest }) => rest);
-      expect(untimed(resumed.iterations)).toEqual(untimed(whole.iterations));
-      expect(resumed.iterations.every((it) => typeof it.wallSeconds === 'number')).toBe(true);
-      expect(resumed.state).toEqual(whole.state);
-      await expect(
-        runActiveLearning({
+        const second = createEmulationBackend(dataset, { seed: 4 });
+        const resumed = await runActiveLearning({
           ...settings,
-          seed: 5,
-          backend: createEmulationBackend(dataset, { seed: 4 }),
+          backend: second,
+          evaluation: second.testSet(),
           checkpoint,
           resume: true,
-        }),
-      ).rejects.toMatchObject({ code: 'PROTEUS_AL_CHECKPOINT_INVALID' });
-    } finally {
-      await dir.dispose();
-    }
-  });
+        });
+        // Everything but each iteration's wall time, which no rerun repeats.
+        const untimed = (iterations: typeof whole.iterations) =>
+          iterations.map(({ wallSeconds: _wallSeconds, ...rest }) => rest);
+        expect(untimed(resumed.iterations)).toEqual(untimed(whole.iterations));
+        expect(resumed.iterations.every((it) => typeof it.wallSeconds === 'number')).toBe(true);
+        expect(resumed.state).toEqual(whole.state);
+        await expect(
+          runActiveLearning({
+            ...settings,
+            seed: 5,
+            backend: createEmulationBackend(dataset, { seed: 4 }),
+            checkpoint,
+            resume: true,
+          }),
+        ).rejects.toMatchObject({ code: 'PROTEUS_AL_CHECKPOINT_INVALID' });
+      } finally {
+        await dir.dispose();
+      }
+    },
+    240_000,
+  );
 });

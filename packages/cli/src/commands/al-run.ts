@@ -18,6 +18,7 @@ import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { createLiveLab } from '../live-backend.js';
 import { readPackageVersions } from '../package-versions.js';
+import { addLearningOptions, type LearningFlags, learningOptionsOf } from './al-learning-options.js';
 
 /** Options of {@link runLiveLoop} (the flags of `proteus al run`). */
 export interface LiveLoopOptions {
@@ -32,8 +33,10 @@ export interface LiveLoopOptions {
   perIteration: number;
   burnIn: number;
   reselectEvery: number;
-  /** Optimizer steps on H per iteration. */
-  steps: number;
+  /** Optimizer steps per iteration of the fixed protocol (absent: train to convergence, or as `learning` says). */
+  steps?: number;
+  /** The protocol and stopping flags (default: converge, stop by stable predictions). */
+  learning?: LearningFlags;
   costWeight: number;
   testRuns: number;
   calibrationRuns: number;
@@ -55,6 +58,8 @@ export interface LiveLoopSummary extends EmulationSummary {
     calibrationRuns: number;
     /** Training runs executed per strategy. */
     trainingRuns: Record<string, number>;
+    /** Why each strategy's loop ended: the stopping rule's reason, or `budget`. */
+    stopped?: Record<string, string>;
     traces: string;
     wallSeconds: number;
   };
@@ -68,7 +73,6 @@ const DEFAULTS = {
   perIteration: 2,
   burnIn: 1,
   reselectEvery: 4,
-  steps: 10,
   testRuns: 4,
   calibrationRuns: 2,
   anomalies: 'cpu_1,hdd_1',
@@ -87,7 +91,7 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
     'run',
     'Run the live active-learning loop: queries become experiments on a testbed, their traces update the model',
     (y) =>
-      y
+      addLearningOptions(y)
         .option('testbed', { choices: TESTBEDS, default: 'local' as const, describe: 'Where the workflows run' })
         .option('workflow', { type: 'string', demandOption: true, describe: 'Pegasus YAML 5.0 workflow to run' })
         .option('out', {
@@ -116,7 +120,6 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
           default: DEFAULTS.reselectEvery,
           describe: 'Query at random every n-th iteration after burn-in (0 = never)',
         })
-        .option('steps', { type: 'number', default: DEFAULTS.steps, describe: 'Optimizer steps on H per iteration' })
         .option('cost-weight', {
           type: 'number',
           default: 0,
@@ -154,7 +157,17 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
           perIteration: argv['per-iteration'],
           burnIn: argv['burn-in'],
           reselectEvery: argv['reselect-every'],
-          steps: argv.steps,
+          ...(argv.steps === undefined ? {} : { steps: argv.steps }),
+          learning: {
+            ...(argv.protocol === undefined ? {} : { protocol: argv.protocol }),
+            ...(argv.steps === undefined ? {} : { steps: argv.steps }),
+            ...(argv['max-steps'] === undefined ? {} : { maxSteps: argv['max-steps'] }),
+            ...(argv.patience === undefined ? {} : { patience: argv.patience }),
+            stop: argv.stop,
+            ...(argv['stop-agreement'] === undefined ? {} : { stopAgreement: argv['stop-agreement'] }),
+            ...(argv['stop-window'] === undefined ? {} : { stopWindow: argv['stop-window'] }),
+            ...(argv['stop-min-runs'] === undefined ? {} : { stopMinRuns: argv['stop-min-runs'] }),
+          },
           costWeight: argv['cost-weight'],
           testRuns: argv['test-runs'],
           calibrationRuns: argv['calibration-runs'],
@@ -240,7 +253,12 @@ export async function runLiveLoop(
       perIteration: options.perIteration,
       burnIn: options.burnIn,
       reselectEvery: options.reselectEvery,
-      stepsPerIteration: options.steps,
+      ...learningOptionsOf(
+        options.learning ?? {
+          stop: 'stable-predictions',
+          ...(options.steps === undefined ? {} : { steps: options.steps }),
+        },
+      ),
       costWeight: options.costWeight,
       checkpoint: join(outDir, 'checkpoints', `${strategy}.json`),
       requestsDir: join(outDir, 'requests', strategy),
@@ -271,7 +289,7 @@ export async function runLiveLoop(
       iterations: options.iterations,
       perIteration: options.perIteration,
       burnIn: options.burnIn,
-      stepsPerIteration: options.steps,
+      ...(options.steps === undefined ? {} : { stepsPerIteration: options.steps }),
     },
     strategies: summaries,
     live: {
@@ -282,6 +300,7 @@ export async function runLiveLoop(
       testRuns: evaluation.runs,
       calibrationRuns: options.calibrationRuns,
       trainingRuns: Object.fromEntries(results.map((r) => [r.strategy, r.iterations.at(-1)?.samples ?? 0])),
+      stopped: Object.fromEntries(results.map((r) => [r.strategy, r.stopAt?.reason ?? r.stopped])),
       traces: join(outDir, 'traces', lab.workflow),
       wallSeconds: (Date.now() - started) / 1000,
     },
@@ -326,7 +345,8 @@ export function commandLineOf(options: LiveLoopOptions): string {
     ['per-iteration', options.perIteration],
     ['burn-in', options.burnIn],
     ['reselect-every', options.reselectEvery],
-    ['steps', options.steps],
+    ...(options.steps === undefined ? [] : [['steps', options.steps] as [string, number]]),
+    ...(options.learning?.stop === 'never' ? [['stop', 'never'] as [string, string]] : []),
     ['cost-weight', options.costWeight],
     ['test-runs', options.testRuns],
     ['calibration-runs', options.calibrationRuns],
@@ -346,7 +366,7 @@ function checkCounts(options: LiveLoopOptions): void {
   atLeast(options.perIteration, 1, 'per-iteration');
   atLeast(options.burnIn, 0, 'burn-in');
   atLeast(options.reselectEvery, 0, 'reselect-every');
-  atLeast(options.steps, 1, 'steps');
+  if (options.steps !== undefined) atLeast(options.steps, 1, 'steps');
   if (!(options.costWeight >= 0)) problems.push(`--cost-weight must be ≥ 0 (got ${options.costWeight})`);
   atLeast(options.testRuns, 2, 'test-runs');
   atLeast(options.calibrationRuns, 2, 'calibration-runs');
@@ -388,6 +408,10 @@ function renderSummary(summary: LiveLoopSummary): string {
   const lines = [formatTable(rows), ''];
   lines.push('One seed: an anecdote, not a result; differences between strategies may be chance.');
   for (const warning of summary.warnings ?? []) lines.push(`WARNING: ${warning}`);
+  for (const [strategy, why] of Object.entries(summary.live.stopped ?? {}))
+    lines.push(
+      `${strategy}: ${why === 'budget' ? 'ran its whole budget (the stopping rule did not fire)' : `stopped: ${why}`}`,
+    );
   if (summary.comparison?.meaningful === false) {
     lines.push(
       `${summary.settings.strategy} vs random: not compared, the anomalies did not measurably change the runs (noise).`,

@@ -5,7 +5,7 @@ import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../../too
 import { runCli } from '../run-cli.js';
 
 const eht = sharedDataset('flowbench/eht_imaging.zip');
-const small = ['--iterations', '3', '--per-iteration', '2', '--steps', '2', '--seeds', '2'];
+const small = ['--iterations', '3', '--per-iteration', '2', '--steps', '2', '--seeds', '2', '--full-pool-steps', '30'];
 
 describe.skipIf(!hasSharedDatasets)('proteus al emulate', () => {
   it('prints the strategies contract with the random baseline and writes summary, report and checkpoints', async () => {
@@ -41,7 +41,16 @@ describe.skipIf(!hasSharedDatasets)('proteus al emulate', () => {
           }
         }
         expect(entry.final).toEqual(entry.curve[2]);
+        expect(entry.runsToTarget.perSeed).toHaveLength(2);
+        expect(Object.keys(entry.secondsToTarget)).toEqual(['mean']);
+        expect(Object.keys(entry.stopped).sort()).toEqual(['atTarget', 'rocAuc', 'runs']);
       }
+      expect(result.fullPool.runs).toBeGreaterThan(300);
+      expect(result.fullPool.rocAuc).toBeGreaterThan(0.5);
+      expect(result.comparisons).toHaveLength(1);
+      expect(result.comparisons[0]).toMatchObject({ strategy: 'gradient', baseline: 'random' });
+      expect(Object.keys(result.comparisons[0].aulcGain).sort()).toEqual(['ci95', 'mean', 'seeds']);
+      expect(result.comparisons[0].aulcGain.ci95).toHaveLength(2);
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
       expect(summary.strategies.map((s: { aulc: number }) => s.aulc)).toEqual(
         result.strategies.map((s: { aulc: number }) => s.aulc),
@@ -70,7 +79,7 @@ describe.skipIf(!hasSharedDatasets)('proteus al emulate', () => {
     } finally {
       await dir.dispose();
     }
-  });
+  }, 240_000);
 
   it('adds the ablation entry and prints a readable table without --json', async () => {
     const { exitCode, stdout } = await runCli([
@@ -86,7 +95,7 @@ describe.skipIf(!hasSharedDatasets)('proteus al emulate', () => {
     expect(exitCode).toBe(0);
     expect(stdout).toMatch(/^strategy\s+AULC/m);
     expect(stdout).toMatch(/^gradient without term 3\s/m);
-  });
+  }, 240_000);
 
   it('runs pool-based selection with class weights on a validation split, and rejects a validation fraction of 1', async () => {
     const pool = ['--run-selection', 'uncertain', '--type-score', 'pool', '--run-reduce', 'max'];
@@ -99,7 +108,7 @@ describe.skipIf(!hasSharedDatasets)('proteus al emulate', () => {
     const bad = await runCli(['al', 'emulate', '--dataset', eht, ...small, '--validation-fraction', '1', '--json']);
     expect(bad.exitCode).toBe(1);
     expect(JSON.parse(bad.stdout).error.code).toBe('PROTEUS_AL_INVALID_OPTION');
-  });
+  }, 240_000);
 
   it('rejects --resume without --out and an unknown strategy with exit code 1', async () => {
     const noOut = await runCli(['al', 'emulate', '--dataset', eht, '--resume', '--json']);

@@ -12,9 +12,10 @@ import { loadFlowBench } from '@proteus-wf/features';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { createProgressReporter } from '../progress-reporter.js';
+import { addLearningOptions, type LearningFlags, learningOptionsOf } from './al-learning-options.js';
 import { registerAlRunCommands } from './al-run.js';
 
-interface EmulateArgs {
+interface EmulateArgs extends LearningFlags {
   dataset: string;
   adjacency?: string;
   model: 'gcn' | 'ssl';
@@ -26,8 +27,9 @@ interface EmulateArgs {
   perIteration: number;
   burnIn: number;
   reselectEvery: number;
-  steps: number;
   seeds: number;
+  targetGap: number;
+  fullPoolSteps?: number;
   costWeight: number;
   normalize: 'node' | 'none';
   runSelection: 'random' | 'uncertain';
@@ -40,40 +42,90 @@ interface EmulateArgs {
   json: boolean;
 }
 
-/** The `strategies` contract of `proteus al emulate --json`: curves as { mean, std } per metric. */
+/**
+ * The contract of `proteus al emulate --json`: curves as { mean, std } per metric, and the experiment counts of
+ * issue 14: the full-pool model, runs and testbed-seconds to target and the stop point per strategy, and each
+ * strategy against random paired by seed (means with 95% t-intervals).
+ */
 export function emulateOutput(summary: EmulationSummary) {
+  const metricsOf = (label: string) => summary.metrics?.find((m) => m.strategy === label);
   return {
     workflow: summary.workflow,
     model: summary.model,
-    strategies: summary.strategies.map((s) => ({
-      strategy: s.strategy,
-      label: s.label,
-      terms: s.terms,
-      aulc: s.aulc,
-      aulcStd: s.aulcStd,
-      curve: s.curve,
-      final: s.final,
-    })),
+    settings: summary.settings,
+    ...(summary.fullPool ? { fullPool: { rocAuc: summary.fullPool.rocAuc, runs: summary.fullPool.runs } } : {}),
+    ...(summary.fullPool && summary.settings.targetGap !== undefined
+      ? { target: summary.fullPool.rocAuc - summary.settings.targetGap }
+      : {}),
+    strategies: summary.strategies.map((s) => {
+      const m = metricsOf(s.label);
+      return {
+        strategy: s.strategy,
+        label: s.label,
+        terms: s.terms,
+        aulc: s.aulc,
+        aulcStd: s.aulcStd,
+        curve: s.curve,
+        final: s.final,
+        ...(m
+          ? {
+              runsToTarget: {
+                mean: m.runsToTarget.mean,
+                perSeed: m.runsToTarget.perSeed,
+                reached: m.runsToTarget.reached,
+              },
+              secondsToTarget: { mean: m.secondsToTarget.mean },
+              aulc16: m.aulc.mean,
+              worstSeedRocAuc: m.worstSeedRocAuc,
+              swing: m.swing,
+              stopped: { runs: m.stopped.runs, rocAuc: m.stopped.rocAuc, atTarget: m.stopped.atTarget },
+            }
+          : {}),
+      };
+    }),
+    ...(summary.comparisons
+      ? {
+          comparisons: summary.comparisons.map((c) => ({
+            strategy: c.strategy,
+            baseline: c.baseline,
+            runsToTargetRatio: c.runsToTargetRatio,
+            secondsToTargetRatio: c.secondsToTargetRatio,
+            aulcGain: c.aulcGain,
+          })),
+        }
+      : {}),
     ...(summary.comparison ? { comparison: summary.comparison } : {}),
   };
 }
 
 function renderTable(output: ReturnType<typeof emulateOutput>): string {
   const f = (m: { mean: number; std: number }) => `${m.mean.toFixed(3)} ± ${m.std.toFixed(3)}`;
-  const rows: (string | number)[][] = [['strategy', 'AULC', 'final ROC-AUC', 'final AP', 'final P@k', 'runs']];
+  const n = (value: number | null | undefined, digits = 1) =>
+    value === null || value === undefined ? '—' : value.toFixed(digits);
+  const rows: (string | number)[][] = [
+    ['strategy', 'AULC', 'final ROC-AUC', 'runs to target', 'seconds to target', 'stopped at (runs, ROC-AUC)'],
+  ];
   for (const s of output.strategies)
     rows.push([
       s.label,
       s.aulc.toFixed(3),
       f(s.final.rocAuc),
-      f(s.final.averagePrecision),
-      f(s.final.precisionAtK),
-      s.final.samples,
+      s.runsToTarget
+        ? `${n(s.runsToTarget.mean)} (${s.runsToTarget.reached}/${s.runsToTarget.perSeed.length} seeds)`
+        : '—',
+      s.secondsToTarget ? n(s.secondsToTarget.mean, 0) : '—',
+      s.stopped ? `${n(s.stopped.runs)}, ${n(s.stopped.rocAuc, 3)}` : '—',
     ]);
-  let text = `${output.workflow} (${output.model})\n${formatTable(rows)}`;
-  if (output.comparison) {
-    const c = output.comparison;
-    text += `\nAULC vs random: ${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} reached after ${c.samples ?? 'never'} of ${c.randomSamples} runs`;
+  let text = `${output.workflow} (${output.model}, ${output.settings.training ?? 'fixed'})\n${formatTable(rows)}`;
+  if (output.fullPool && output.target !== undefined)
+    text += `\nfull-pool model: ROC-AUC ${output.fullPool.rocAuc.toFixed(3)} on ${output.fullPool.runs} runs; target ${output.target.toFixed(3)}`;
+  if (output.settings.stopping) text += `\nstopping rule: ${output.settings.stopping}`;
+  for (const c of output.comparisons ?? []) {
+    const ci = (m: { mean: number | null; ci95: [number, number] | null }, digits: number) =>
+      m.mean === null
+        ? '—'
+        : `${m.mean.toFixed(digits)}${m.ci95 ? ` [${m.ci95[0].toFixed(digits)}, ${m.ci95[1].toFixed(digits)}]` : ''}`;
+    text += `\n${c.strategy} vs ${c.baseline}: runs-to-target ratio ${ci(c.runsToTargetRatio, 2)} (${c.runsToTargetRatio.seeds} seeds), AULC gain ${ci(c.aulcGain, 3)}`;
   }
   return text;
 }
@@ -86,7 +138,7 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
         'emulate',
         'Emulate active learning over a Flow-Bench dataset: learning curves vs samples, checkpoints, report.html',
         (y) =>
-          y
+          addLearningOptions(y)
             .option('dataset', { type: 'string', demandOption: true, describe: 'A Flow-Bench zip or folder (gen-2)' })
             .option('adjacency', {
               type: 'string',
@@ -126,7 +178,6 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
               default: 4,
               describe: 'Query at random every n-th iteration after burn-in (0 = never)',
             })
-            .option('steps', { type: 'number', default: 10, describe: 'Optimizer steps on H per iteration' })
             .option('seeds', { type: 'number', default: 5, describe: 'Seeds 0..S-1 (split, init, draws)' })
             .option('cost-weight', {
               type: 'number',
@@ -168,6 +219,15 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
               describe: 'Folder for summary.json, report.html, checkpoints and request files',
             })
             .option('resume', { type: 'boolean', default: false, describe: 'Continue from the checkpoints in --out' })
+            .option('target-gap', {
+              type: 'number',
+              default: 0.01,
+              describe: "Target ROC-AUC = the full-pool model's minus this gap (runs and seconds to target)",
+            })
+            .option('full-pool-steps', {
+              type: 'number',
+              describe: 'Most optimizer steps of the full-pool model that sets the target (default 400)',
+            })
             .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
             .check((argv) => {
               if (argv.resume && !argv.out)
@@ -195,7 +255,9 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
             perIteration: args.perIteration,
             burnIn: args.burnIn,
             reselectEvery: args.reselectEvery,
-            stepsPerIteration: args.steps,
+            ...learningOptionsOf(args),
+            targetGap: args.targetGap,
+            ...(args.fullPoolSteps === undefined ? {} : { fullPoolSteps: args.fullPoolSteps }),
             seeds: args.seeds,
             costWeight: args.costWeight,
             normalize: args.normalize,
