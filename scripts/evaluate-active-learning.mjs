@@ -10,7 +10,8 @@
 // paired ratios and gains with 95% t-intervals, via `summarizeStrategyMetrics` / `summarizePairedComparison`) and
 // the §2 stopping table. Run it under `nice`; it prints the load beside every number.
 //   nice -n 10 npm run evaluate:al -- [--out al-evaluation] [--seeds 10] [--jobs 2] [--iterations 8]
-//        [--workflows 1000genome,montage,predict_future_sales] [--max-steps 80] [--full-pool-steps 300] [--skip-build]
+//        [--workflows 1000genome,montage,predict_future_sales] [--max-steps 80] [--full-pool-steps 300]
+//        [--full-pool-patience 10] [--skip-build]
 //   npm run evaluate:al -- --merge-only --out al-evaluation
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     strategy: { type: 'string', default: 'gradient' },
     'max-steps': { type: 'string', default: '80' },
     'full-pool-steps': { type: 'string', default: '300' },
+    'full-pool-patience': { type: 'string', default: '10' },
     'target-gap': { type: 'string', default: '0.01' },
     datasets: { type: 'string', default: resolve(root, '..', 'shared', 'datasets', 'flowbench') },
     'skip-build': { type: 'boolean', default: false },
@@ -110,7 +112,12 @@ async function runWorker(workflow, seeds) {
       seed,
       iterations: 1,
       perIteration: poolRuns,
-      training: { ...training, maxSteps: Number(values['full-pool-steps']) },
+      training: {
+        ...training,
+        maxSteps: Number(values['full-pool-steps']),
+        minSteps: Math.min(100, Number(values['full-pool-steps'])),
+        patience: Number(values['full-pool-patience']),
+      },
       stopping: { rule: 'never' },
     });
     const curves = {};
@@ -136,7 +143,13 @@ async function runWorker(workflow, seeds) {
       fullPool: full.iterations[0]?.metrics?.rocAuc,
       fullPoolSteps: full.iterations[0]?.trainingSteps,
       curves,
-      settings: { iterations, perIteration, training, fullPoolSteps: Number(values['full-pool-steps']) },
+      settings: {
+        iterations,
+        perIteration,
+        training,
+        fullPoolSteps: Number(values['full-pool-steps']),
+        fullPoolPatience: Number(values['full-pool-patience']),
+      },
       wallSeconds: (Date.now() - started) / 1000,
       load: { before: loadBefore, after: load() },
     };
@@ -248,7 +261,7 @@ function renderMarkdown(entries) {
   lines.push(
     '',
     s
-      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps); full-pool model at most ${s.fullPoolSteps} steps; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (all three models) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
+      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps); full-pool model at most ${s.fullPoolSteps} steps, patience ${s.fullPoolPatience ?? 3} looks; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (all three models) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
       : 'No seed finished.',
     '',
   );

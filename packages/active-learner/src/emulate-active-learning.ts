@@ -51,7 +51,6 @@ export interface EmulateActiveLearningOptions
       | 'threshold'
       | 'optimizer'
       | 'costWeight'
-      | 'aggregate'
       | 'normalize'
       | 'runSelection'
       | 'typeScore'
@@ -99,7 +98,10 @@ export interface EmulateActiveLearningOptions
   targetGap?: number;
   /** AULC over the first this many runs (default 16). */
   aulcRuns?: number;
-  /** Most optimizer steps of the full-pool model (default 400), trained to convergence under either protocol. */
+  /**
+   * Most optimizer steps of the full-pool model (default 400), trained to convergence under either protocol with at
+   * least 100 steps and a patience of at least 10 looks.
+   */
   fullPoolSteps?: number;
 }
 
@@ -244,10 +246,14 @@ export async function emulateActiveLearning(
       iterations: 1,
       perIteration: runs,
       burnIn: 1,
-      training:
-        training.kind === 'converge'
-          ? { ...training, maxSteps: fullPoolSteps, minSteps: Math.min(training.minSteps, fullPoolSteps) }
-          : { maxSteps: fullPoolSteps, minSteps: Math.min(20, fullPoolSteps) },
+      // Patient: a reference stopped early by a noisy fold would set too easy a target.
+      training: {
+        ...(training.kind === 'converge' ? training : {}),
+        kind: 'converge',
+        maxSteps: fullPoolSteps,
+        minSteps: Math.min(100, fullPoolSteps),
+        patience: Math.max(10, training.kind === 'converge' ? training.patience : 0),
+      },
       stopping: { rule: 'never' },
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -378,7 +384,6 @@ function pick(options: EmulateActiveLearningOptions): Partial<ActiveLearningOpti
     'threshold',
     'optimizer',
     'costWeight',
-    'aggregate',
     'normalize',
     'runSelection',
     'typeScore',

@@ -19,8 +19,10 @@ import { acquireRuns, assertTrainable } from './internal/steps/acquire-runs.js';
 import { checkStopping, drawStopSet } from './internal/steps/check-stopping.js';
 import { type LoopState, readCheckpoint, writeCheckpoint } from './internal/steps/checkpoint.js';
 import { evaluateModel } from './internal/steps/evaluate-model.js';
+import { observeTaught } from './internal/steps/observe-taught.js';
 import { analyzeLabelled, type QuerySettings, queryExperiments } from './internal/steps/query-experiments.js';
 import { type UpdateOutcome, updateModel } from './internal/steps/update-model.js';
+import { type BanditObservation, createOptionBandit } from './option-bandit.js';
 import { defineStoppingRule, type StoppingOptions, type StoppingRule } from './stopping-rule.js';
 import {
   type JobAnalysis,
@@ -81,8 +83,6 @@ export interface ActiveLearningOptions extends LongOperationOptions {
   optimizer?: { lr?: number; weightDecay?: number };
   /** Cost-aware weighting exponent (default 0: off). */
   costWeight?: number;
-  /** Per-type aggregation of the job uncertainties (`job`, default, or `run`; see `selectExperiments`). */
-  aggregate?: 'job' | 'run';
   /** Per-node normalization of the job uncertainties before ranking (`node`, default, or `none`). */
   normalize?: 'node' | 'none';
   /**
@@ -158,6 +158,8 @@ export interface IterationRecord {
   scoreNorm: number;
   /** Mean confidence per anomaly type under the strategy. */
   optionConfidence: Record<string, number>;
+  /** The `bandit` strategy's observations of this iteration's runs (a resumed loop rebuilds the bandit from them). */
+  taught?: BanditObservation[];
 }
 
 /** The result of one active-learning run. */
@@ -252,17 +254,21 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
     rng = state.rng;
     assertTrainable(state.set.runIds, 'checkpoint', heldOut, backend);
     let analysis = state.set.runIds.length > 0 ? await analyzeLabelled(model, state.set, nodes, features) : undefined;
+    const bandit = s.query.strategy === 'bandit' ? createOptionBandit() : undefined;
+    bandit?.restore(state.history.flatMap((record) => record.taught ?? []));
     while (state.iteration < s.iterations && state.stopped === null) {
       throwIfAborted(signal, WHERE);
       const started = Date.now();
       const k = state.iteration + 1;
-      const { selection, file } = await queryExperiments(k, model, backend, analysis, state.set, s.query, rng);
+      const { selection, file } = await queryExperiments(k, model, backend, analysis, state.set, s.query, rng, bandit);
       const { runs, fresh } = await acquireRuns(k, file, backend, state.set, { heldOut, requestsDir, signal });
+      const taught = bandit ? await observeTaught(model, bandit, runs, fresh, state.set, nodes, features) : undefined;
       const update = await updateModel(model, state.set, { ...s.update, iteration: k, fresh, rng, signal });
       analysis = await analyzeLabelled(model, state.set, nodes, features);
       const tested = evaluation ? await evaluateModel(model, evaluation, nodes, features) : undefined;
       const stop = await checkStopping(model, s.stopping, state.stopSet, state.set, state.stopping, nodes, features);
       const record = recordOf(k, state.set, { selection, runs, update, analysis, tested, stop, started });
+      if (taught) record.taught = taught;
       state.history.push(record);
       state.iteration = k;
       state.stopping = stop.state;
@@ -344,7 +350,6 @@ function resolveSettings(options: ActiveLearningOptions): Settings {
     reselectEvery: integer(options.reselectEvery ?? DEFAULTS.reselectEvery, 'reselectEvery', 0),
     ...(options.anomalousWorkers === undefined ? {} : { anomalousWorkers: options.anomalousWorkers }),
     costWeight: options.costWeight ?? DEFAULTS.costWeight,
-    aggregate: options.aggregate ?? 'job',
     normalize: options.normalize ?? 'node',
     runSelection: oneOf(options.runSelection ?? DEFAULTS.runSelection, ['random', 'uncertain'], 'runSelection'),
     typeScore: oneOf(options.typeScore ?? DEFAULTS.typeScore, ['labelled', 'pool'], 'typeScore'),

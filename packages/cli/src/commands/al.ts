@@ -31,7 +31,6 @@ interface EmulateArgs extends LearningFlags {
   targetGap: number;
   fullPoolSteps?: number;
   costWeight: number;
-  aggregate: 'job' | 'run';
   normalize: 'node' | 'none';
   runSelection: 'random' | 'uncertain';
   typeScore: 'labelled' | 'pool';
@@ -185,11 +184,6 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
               default: 0,
               describe: 'Cost-aware weighting exponent on expected runtime (0 = off)',
             })
-            .option('aggregate', {
-              choices: ['job', 'run'] as const,
-              default: 'job' as const,
-              describe: 'Rank anomaly types by their labelled jobs (job) or by all jobs of their runs (run)',
-            })
             .option('normalize', {
               choices: ['node', 'none'] as const,
               default: 'node' as const,
@@ -266,7 +260,6 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
             ...(args.fullPoolSteps === undefined ? {} : { fullPoolSteps: args.fullPoolSteps }),
             seeds: args.seeds,
             costWeight: args.costWeight,
-            aggregate: args.aggregate,
             normalize: args.normalize,
             runSelection: args.runSelection,
             typeScore: args.typeScore,

@@ -5,9 +5,11 @@
 import type { Rng } from '@proteus-wf/core';
 import type { ExperimentBackend } from '../../experiment-backend.js';
 import { type ExperimentRequestFile, requestLabel } from '../../experiment-requests.js';
+import type { OptionBandit } from '../../option-bandit.js';
 import {
   type JobAnalysis,
   jobUncertainty,
+  optionKey,
   perNodeRelative,
   type RunReduce,
   runUncertainty,
@@ -15,6 +17,7 @@ import {
   type StrategyName,
   selectExperiments,
 } from '../../strategies.js';
+import { embedCandidates } from '../embed-candidates.js';
 import { batchOf, EVAL_BATCH, type LabelledSet, meanDurations } from '../labelled-set.js';
 import type { LearnerModel } from '../learner-model.js';
 import type { RunBatch } from '../model-definitions.js';
@@ -28,7 +31,6 @@ export interface QuerySettings {
   reselectEvery: number;
   anomalousWorkers?: number;
   costWeight: number;
-  aggregate: 'job' | 'run';
   normalize: 'node' | 'none';
   runSelection: 'random' | 'uncertain';
   typeScore: 'labelled' | 'pool';
@@ -45,22 +47,27 @@ export async function queryExperiments(
   set: LabelledSet,
   s: QuerySettings,
   rng: Rng,
+  bandit?: OptionBandit,
 ): Promise<{ selection: Selection; file: ExperimentRequestFile }> {
   const random = k <= s.burnIn || (s.reselectEvery > 0 && k > s.burnIn && (k - s.burnIn) % s.reselectEvery === 0);
   const poolBased = s.runSelection === 'uncertain' || s.typeScore === 'pool';
   const open = backend.options().filter((o) => o.available === undefined || o.available > 0);
   const scored =
     poolBased && !random && analysis && s.strategy !== 'random'
-      ? await scoreCandidates(
-          model,
-          backend,
-          open.map((o) => o.label),
-          { strategy: s.strategy, normalize: s.normalize, reduce: s.runReduce, limit: s.candidatesPerType, rng },
-        )
+      ? await scoreCandidates(model, backend, open.map(optionKey), {
+          strategy: s.strategy,
+          normalize: s.normalize,
+          reduce: s.runReduce,
+          limit: s.candidatesPerType,
+          rng,
+        })
       : undefined;
   // A type's pool uncertainty: the mean over the runs a query of it would replay (its most uncertain ones).
-  const optionUncertainty =
-    scored && s.typeScore === 'pool'
+  const optionUncertainty = bandit
+    ? random
+      ? undefined
+      : bandit.values(open)
+    : scored && s.typeScore === 'pool'
       ? Object.fromEntries(
           [...scored].map(([label, c]) => {
             const top = c.uncertainty.subarray(0, s.perIteration);
@@ -76,6 +83,11 @@ export async function queryExperiments(
       ...(analysis ? { analysis } : {}),
       durations: meanDurations(set),
       ...(optionUncertainty ? { optionUncertainty } : {}),
+      ...(s.strategy === 'badge' && !random && analysis && backend.candidates
+        ? {
+            candidates: await embedCandidates(model, backend, open.map(optionKey), { limit: s.candidatesPerType, rng }),
+          }
+        : {}),
     },
     {
       strategy: s.strategy,
@@ -84,13 +96,12 @@ export async function queryExperiments(
       random,
       ...(s.anomalousWorkers === undefined ? {} : { anomalousWorkers: s.anomalousWorkers }),
       costWeight: s.costWeight,
-      aggregate: s.aggregate,
       normalize: s.normalize,
     },
   );
   if (scored && s.runSelection === 'uncertain') {
     for (const request of selection.requests) {
-      const c = scored.get(requestLabel(request));
+      const c = scored.get(typeof request.hints?.option === 'string' ? request.hints.option : requestLabel(request));
       if (c) request.hints = { ...request.hints, runIds: c.runIds.slice(0, request.runs) };
     }
   }
