@@ -39,7 +39,6 @@ export interface EmulateActiveLearningOptions
       | 'threshold'
       | 'optimizer'
       | 'costWeight'
-      | 'aggregate'
       | 'normalize'
       | 'runSelection'
       | 'typeScore'
@@ -258,7 +257,6 @@ function pick(options: EmulateActiveLearningOptions): Partial<ActiveLearningOpti
     'threshold',
     'optimizer',
     'costWeight',
-    'aggregate',
     'normalize',
     'runSelection',
     'typeScore',

@@ -1,7 +1,9 @@
 /*
  * Pool-based emulation of experiments over pre-captured Flow-Bench traces (active-learning paper §4.4): the runs are
- * split into a held-out test set FIRST, the rest form the pool, grouped by anomaly type; a request for `cpu_2` gets
- * unseen pool runs labelled `cpu_2`. The scaler is fitted on the pool only. The test runs can never be returned, and
+ * split into a held-out test set FIRST, the rest form the pool, grouped by experiment option: the run label and the
+ * reach of its anomaly (the share of its jobs on an anomalous worker, `reachOf`). A request for `cpu_2@many` gets
+ * unseen pool runs labelled `cpu_2` whose anomaly reaches many jobs, and among them the ones whose anomalous jobs
+ * include most of the request's target jobs (`hints.jobs`). The scaler is fitted on the pool only. The test runs can never be returned, and
  * `isHeldOut` lets the loop assert that none reaches its replay memory (the reference leaked it, ml.md §5.2).
  */
 import { createRng, ProteusError, type Rng, type RngState, restoreRng, throwIfAborted } from '@proteus-wf/core';
@@ -17,7 +19,8 @@ import {
   toTensors,
 } from '@proteus-wf/features';
 import type { CandidateRuns, ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
-import { type ExperimentRequestFile, optionOf, requestLabel } from './experiment-requests.js';
+import { type ExperimentRequest, type ExperimentRequestFile, optionOf, requestLabel } from './experiment-requests.js';
+import { optionKey, reachOf } from './strategies.js';
 
 /** Options of {@link createEmulationBackend}. */
 export interface EmulationBackendOptions {
@@ -29,6 +32,11 @@ export interface EmulationBackendOptions {
   testFraction?: number;
   /** Scaler fitted on the pool runs (default `minmax`). */
   scaler?: ScalerKind;
+  /**
+   * `reach` (default): one option per run label and reach of its anomaly (`cpu_2@few`, `cpu_2@some`, `cpu_2@many`);
+   * `label`: one option per run label, as the reference (the reach is then left to chance).
+   */
+  options?: 'reach' | 'label';
   /**
    * Share of the pool (after the test split) set aside as a validation set for tuning (default 0: none). The test split
    * is the same as without it; the validation runs are held out like the test runs and the scaler never sees them.
@@ -153,7 +161,26 @@ export function createEmulationBackend(
   const validationRunIds = validationIndices.map((i) => runIds[i] as string);
   const heldOut = new Set([...testRunIds, ...validationRunIds]);
   const poolSet = new Set(poolIndices);
-  const labels = [...new Set(poolIndices.map((i) => features.runs[i]?.label as string))].sort();
+  const byReach = (options.options ?? 'reach') === 'reach';
+  const share = features.runs.map((_, r) => {
+    let anomalous = 0;
+    for (let j = r * n; j < (r + 1) * n; j++) anomalous += tensors.jobBinary[j] as number;
+    return anomalous / n;
+  });
+  const keyOf = features.runs.map((run, r) =>
+    byReach ? optionKey({ label: run.label, reach: reachOf(share[r] as number) }) : run.label,
+  );
+  const keys = [...new Set(poolIndices.map((i) => keyOf[i] as string))].sort();
+  const nodeOf = new Map(features.graph.jobNames().map((name, node) => [name, node]));
+  /** The option a request asks for: its `hints.option`, else its label and `hints.reach`, else its label. */
+  const wantedKey = (request: ExperimentRequest) => {
+    const label = requestLabel(request);
+    const hinted = request.hints?.option;
+    if (typeof hinted === 'string' && hinted.split('@')[0] === label) return hinted;
+    const reach = request.hints?.reach;
+    return byReach && typeof reach === 'string' && reach !== 'none' ? `${label}@${reach}` : label;
+  };
+  const matches = (run: number, key: string) => keyOf[run] === key || features.runs[run]?.label === key;
 
   let rng: Rng = createRng(seed).fork();
   let drawn = new Set<string>();
@@ -181,11 +208,20 @@ export function createEmulationBackend(
     scaler,
     options(): ExperimentOption[] {
       const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string));
-      return labels.map((label) => ({
-        label,
-        ...optionOf(label),
-        available: free.filter((i) => features.runs[i]?.label === label).length,
-      }));
+      return keys.map((key) => {
+        const label = key.split('@')[0] as string;
+        const runs = poolIndices.filter((i) => keyOf[i] === key);
+        const reach = reachOf(runs.reduce((sum, i) => sum + (share[i] as number), 0) / Math.max(1, runs.length));
+        const seconds = runs.reduce((sum, i) => sum + (durations[i] as number), 0) / Math.max(1, runs.length);
+        return {
+          label,
+          ...optionOf(label),
+          ...(key === label ? {} : { key, reach: key.slice(label.length + 1) as ExperimentOption['reach'] }),
+          ...(key === label && byReach ? { reach } : {}),
+          available: free.filter((i) => keyOf[i] === key).length,
+          ...(seconds > 0 ? { expectedSeconds: seconds } : {}),
+        };
+      });
     },
     remaining() {
       return poolIndices.map((i) => runIds[i] as string).filter((id) => !drawn.has(id));
@@ -197,9 +233,9 @@ export function createEmulationBackend(
     validationSet() {
       return { runIds: validationRunIds, runs: validationIndices.length, ...gather(validationIndices) };
     },
-    candidates(label) {
+    candidates(key) {
       // Features only: what the model may look at before an experiment is run (no job labels).
-      const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string) && features.runs[i]?.label === label);
+      const free = poolIndices.filter((i) => !drawn.has(runIds[i] as string) && matches(i, key));
       return { runIds: free.map((i) => runIds[i] as string), runs: free.length, x: gather(free).x };
     },
     async runExperiments(file: ExperimentRequestFile, runOptions = {}): Promise<LabelledRuns> {
@@ -214,6 +250,10 @@ export function createEmulationBackend(
           );
         }
         const wanted = requestLabel(request);
+        const key = wantedKey(request);
+        const targets = (Array.isArray(request.hints?.jobs) ? request.hints.jobs : [])
+          .map((name) => nodeOf.get(name as string))
+          .filter((node): node is number => node !== undefined);
         // Pool runs the learner ranked for this request (pool-based selection); the rest are drawn at random.
         const preferred = (Array.isArray(request.hints?.runIds) ? request.hints.runIds : []) as unknown[];
         for (let k = 0; k < request.runs; k++) {
@@ -225,12 +265,7 @@ export function createEmulationBackend(
             );
           }
           const index = typeof id === 'string' ? indexOf.get(id) : undefined;
-          if (
-            index !== undefined &&
-            poolSet.has(index) &&
-            !drawn.has(id as string) &&
-            features.runs[index]?.label === wanted
-          ) {
+          if (index !== undefined && poolSet.has(index) && !drawn.has(id as string) && matches(index, key)) {
             drawn.add(id as string);
             chosen.push(index);
             continue;
@@ -244,11 +279,23 @@ export function createEmulationBackend(
             );
           }
           const family = wanted.split('_')[0] as string;
-          const exact = free.filter((i) => features.runs[i]?.label === wanted);
+          const exact = free.filter((i) => keyOf[i] === key);
+          const sameLabel = free.filter((i) => features.runs[i]?.label === wanted);
           const sameFamily = free.filter((i) => (features.runs[i]?.label ?? '').split('_')[0] === family);
-          const candidates = exact.length > 0 ? exact : sameFamily.length > 0 ? sameFamily : free;
+          let candidates =
+            exact.length > 0 ? exact : sameLabel.length > 0 ? sameLabel : sameFamily.length > 0 ? sameFamily : free;
+          // The placement: runs whose anomaly reached the most target jobs (ties at random).
+          if (targets.length > 0 && wanted !== 'normal') {
+            const hit = (run: number) => targets.filter((node) => tensors.jobBinary[run * n + node] === 1).length;
+            const best = Math.max(...candidates.map(hit));
+            candidates = candidates.filter((run) => hit(run) === best);
+          }
           const run = candidates[rng.int(0, candidates.length - 1)] as number;
-          if (exact.length === 0) substitutions.push({ requested: wanted, ran: features.runs[run]?.label as string });
+          if (sameLabel.length === 0 || (exact.length === 0 && key !== wanted))
+            substitutions.push({
+              requested: key,
+              ran: key === wanted ? (features.runs[run]?.label as string) : (keyOf[run] as string),
+            });
           drawn.add(runIds[run] as string);
           chosen.push(run);
         }
@@ -264,6 +311,7 @@ export function createEmulationBackend(
       return {
         runIds: chosen.map((i) => runIds[i] as string),
         labels: chosen.map((i) => features.runs[i]?.label as string),
+        optionKeys: chosen.map((i) => keyOf[i] as string),
         durations: chosen.map((i) => durations[i] as number),
         substitutions,
         ...gather(chosen),

@@ -14,6 +14,8 @@ export interface LabelledRuns {
   jobLabels: string[];
   /** Wall time of each run in seconds (the cost-aware strategies' expected runtime). */
   durations: number[];
+  /** Option key of each run (`cpu_2@many`), when the backend knows its placement; else the label is the key. */
+  optionKeys?: string[];
   /** Requests the backend could not serve exactly (e.g. the pool ran out of a type), and what it ran instead. */
   substitutions: { requested: string; ran: string }[];
 }
@@ -26,14 +28,34 @@ export interface CandidateRuns {
   x: Float32Array;
 }
 
-/** One experiment the backend can run: an anomaly type (label) and how to ask for it. */
+/**
+ * How much of a run an anomaly reaches: the share of the run's jobs that ran on an anomalous worker, in buckets
+ * (`none` for normal runs). In emulation it picks pool runs; on a testbed it follows from the placement.
+ */
+export type AnomalyReach = 'none' | 'few' | 'some' | 'many';
+
+/**
+ * One experiment the backend can run: a run configuration (anomaly type x level x number and placement of anomalous
+ * workers x target jobs), never a job label. Compatible with a testbed placement: `anomalousWorkers` workers get the
+ * anomaly, on the workers running `targetJobs` when given.
+ */
 export interface ExperimentOption {
-  /** `normal`, `cpu_2`, `hdd_10`, ... */
+  /** `normal`, `cpu_2`, `hdd_10`, ...: the label of the runs it produces. */
   label: string;
   anomaly: string;
   level?: number;
-  /** Runs of this type the backend can still return (emulation); absent when unbounded (a live testbed). */
+  /** Distinguishes options of one label (default `label`): `cpu_2@many`, see `optionKey`. */
+  key?: string;
+  /** Workers that get the anomaly (0 for normal runs; default the request's). */
+  anomalousWorkers?: number;
+  /** Inject on the workers running these jobs, while they run (the placement). */
+  targetJobs?: readonly string[];
+  /** Share of jobs the anomaly reaches (emulation: which pool runs an option replays). */
+  reach?: AnomalyReach;
+  /** Runs of this option the backend can still return (emulation); absent when unbounded (a live testbed). */
   available?: number;
+  /** Mean wall time in seconds of this option's runs, when known (emulation: from the pool's traces). */
+  expectedSeconds?: number;
 }
 
 /** Where experiments run: the emulation over pre-captured traces, or a live testbed through the controller. */

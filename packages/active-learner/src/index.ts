@@ -12,7 +12,13 @@ export type { EmulateActiveLearningOptions, EmulationSummary } from './emulate-a
 export { emulateActiveLearning } from './emulate-active-learning.js';
 export type { EmulationBackend, EmulationBackendOptions, TestSet } from './emulation-backend.js';
 export { createEmulationBackend } from './emulation-backend.js';
-export type { CandidateRuns, ExperimentBackend, ExperimentOption, LabelledRuns } from './experiment-backend.js';
+export type {
+  AnomalyReach,
+  CandidateRuns,
+  ExperimentBackend,
+  ExperimentOption,
+  LabelledRuns,
+} from './experiment-backend.js';
 // Translation layer and backends
 export type { ExperimentRequest, ExperimentRequestFile } from './experiment-requests.js';
 export {
@@ -24,6 +30,8 @@ export {
   writeExperimentRequests,
 } from './experiment-requests.js';
 export type { ModelState, UpdateLosses } from './internal/learner-model.js';
+export type { BanditObservation, OptionBandit, OptionBanditOptions } from './option-bandit.js';
+export { createOptionBandit, surprise } from './option-bandit.js';
 export { renderReport, renderSvg } from './render-report.js';
 export type {
   ActiveLearningOptions,
@@ -36,6 +44,7 @@ export type {
 export { runActiveLearning } from './run-active-learning.js';
 // Query strategies
 export type {
+  CandidateEmbedding,
   JobAnalysis,
   RunReduce,
   SelectExperimentsInput,
@@ -44,10 +53,18 @@ export type {
   StrategyName,
 } from './strategies.js';
 export {
+  gradientEmbeddings,
   jobUncertainty,
   kCenterGreedy,
+  kMeansPlusPlus,
+  MODEL_DRIVEN,
   minMaxConfidence,
+  optionKey,
   perNodeRelative,
+  REACH_BOUNDS,
+  reachOf,
+  runEmbeddings,
+  runOptionKeys,
   runUncertainty,
   STRATEGIES,
   selectExperiments,

@@ -29,13 +29,16 @@ import {
   requestLabel as requestLabelOf,
   writeExperimentRequests,
 } from './experiment-requests.js';
+import { embedCandidates } from './internal/embed-candidates.js';
 import { createLearnerModel, type LearnerModel, type ModelState, type UpdateLosses } from './internal/learner-model.js';
 import { defineGcn, defineSsl, type ModelDefinition, type RunBatch } from './internal/model-definitions.js';
 import { decodeFloats, decodeWeights, encodeFloats, encodeWeights } from './internal/serialize.js';
+import { type BanditObservation, createOptionBandit, surprise } from './option-bandit.js';
 import {
   type JobAnalysis,
   jobUncertainty,
   minMaxConfidence,
+  optionKey,
   perNodeRelative,
   type RunReduce,
   runUncertainty,
@@ -85,8 +88,6 @@ export interface ActiveLearningOptions extends LongOperationOptions {
   optimizer?: { lr?: number; weightDecay?: number };
   /** Cost-aware weighting exponent (default 0: off). */
   costWeight?: number;
-  /** Per-type aggregation of the job uncertainties (`job`, default, or `run`; see `selectExperiments`). */
-  aggregate?: 'job' | 'run';
   /** Per-node normalization of the job uncertainties before ranking (`node`, default, or `none`). */
   normalize?: 'node' | 'none';
   /**
@@ -434,6 +435,8 @@ interface Checkpoint {
     jobLabels: string[][];
   };
   history: IterationRecord[];
+  /** The `bandit` strategy's observations. */
+  bandit?: BanditObservation[];
 }
 
 async function readCheckpoint(path: string): Promise<Checkpoint | undefined> {
@@ -554,7 +557,6 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
     weightDecay,
     hidden: options.hidden ?? null,
     costWeight: options.costWeight ?? 0,
-    aggregate: options.aggregate ?? 'job',
     normalize: options.normalize ?? 'node',
     runSelection,
     typeScore,
@@ -569,6 +571,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
   let history: IterationRecord[] = [];
   let stopped: 'budget' | 'threshold' | null = null;
   const acquired: Acquired = { runIds: [], labels: [], durations: [], x: [], jobBinary: [], jobLabels: [] };
+  const bandit = strategy === 'bandit' ? createOptionBandit() : undefined;
   const model = await createLearnerModel(def, {
     terms,
     optimizer: { kind: 'adamw', lr, weightDecay, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
@@ -603,6 +606,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
       acquired.x = saved.acquired.x.map(decodeFloats);
       acquired.jobBinary = saved.acquired.jobBinary.map((b) => new Uint8Array(Buffer.from(b, 'base64')));
       acquired.jobLabels = saved.acquired.jobLabels;
+      if (bandit) bandit.restore(saved.bandit ?? []);
       assertTrainable(acquired.runIds, 'checkpoint');
     }
     let analysis = acquired.runIds.length > 0 ? await analyzeAcquired(model, acquired, nodes, features) : undefined;
@@ -617,22 +621,20 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
       const open = backend.options().filter((o) => o.available === undefined || o.available > 0);
       const scored =
         poolBased && !random && analysis && strategy !== 'random'
-          ? await scoreCandidates(
-              model,
-              backend,
-              open.map((o) => o.label),
-              {
-                strategy,
-                normalize: options.normalize ?? 'node',
-                reduce: runReduce,
-                limit: candidatesPerType,
-                rng,
-              },
-            )
+          ? await scoreCandidates(model, backend, open.map(optionKey), {
+              strategy,
+              normalize: options.normalize ?? 'node',
+              reduce: runReduce,
+              limit: candidatesPerType,
+              rng,
+            })
           : undefined;
       // A type's pool uncertainty: the mean over the runs a query of it would replay (its most uncertain ones).
-      const optionUncertainty =
-        scored && typeScore === 'pool'
+      const optionUncertainty = bandit
+        ? random
+          ? undefined
+          : bandit.values(open)
+        : scored && typeScore === 'pool'
           ? Object.fromEntries(
               [...scored].map(([label, c]) => {
                 const top = c.uncertainty.subarray(0, perIteration);
@@ -648,6 +650,14 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
           ...(analysis ? { analysis } : {}),
           durations,
           ...(optionUncertainty ? { optionUncertainty } : {}),
+          ...(strategy === 'badge' && !random && analysis && backend.candidates
+            ? {
+                candidates: await embedCandidates(model, backend, open.map(optionKey), {
+                  limit: candidatesPerType,
+                  rng,
+                }),
+              }
+            : {}),
         },
         {
           strategy,
@@ -656,13 +666,14 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
           random,
           ...(options.anomalousWorkers === undefined ? {} : { anomalousWorkers: options.anomalousWorkers }),
           costWeight: options.costWeight ?? DEFAULTS.costWeight,
-          aggregate: options.aggregate ?? 'job',
           normalize: options.normalize ?? 'node',
         },
       );
       if (scored && runSelection === 'uncertain') {
         for (const request of selection.requests) {
-          const c = scored.get(requestLabelOf(request));
+          const c = scored.get(
+            typeof request.hints?.option === 'string' ? request.hints.option : requestLabelOf(request),
+          );
           if (c) request.hints = { ...request.hints, runIds: c.runIds.slice(0, request.runs) };
         }
       }
@@ -687,6 +698,17 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
         memory.map((i) => acquired.runIds[i] as string),
         'replay memory',
       );
+      if (bandit) {
+        // What each new run teaches: the model's error on it before it is trained on it.
+        const before = await model.score(batchOf(acquired, fresh, nodes, features));
+        fresh.forEach((run, r) => {
+          bandit.observe({
+            key: runs.optionKeys?.[r] ?? (runs.labels[r] as string),
+            taught: surprise(before.subarray(r * nodes, (r + 1) * nodes), acquired.jobBinary[run] as Uint8Array),
+            seconds: runs.durations[r] ?? 0,
+          });
+        });
+      }
       const weight = classWeights === 'balanced' ? balancedWeights(acquired.jobBinary) : undefined;
       const newBatch = { ...batchOf(acquired, fresh, nodes, features), ...(weight ? { classWeight: weight } : {}) };
       const losses: UpdateLosses[] = [];
@@ -746,6 +768,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
             jobLabels: acquired.jobLabels,
           },
           history,
+          ...(bandit ? { bandit: bandit.save() } : {}),
         };
         await writeFileAtomic(options.checkpoint, JSON.stringify(checkpoint));
       }

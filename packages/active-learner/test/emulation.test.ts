@@ -4,7 +4,8 @@ import { extractFeatures, type FlowBenchDataset, fitScaler, loadFlowBench } from
 import { createTempDir, hasSharedDatasets, sharedDataset } from '@proteus-wf/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEmulationBackend } from '../src/emulation-backend.js';
-import { type ExperimentRequest, readExperimentRequests, requestLabel } from '../src/experiment-requests.js';
+import type { ExperimentOption } from '../src/experiment-backend.js';
+import { readExperimentRequests, requestLabel } from '../src/experiment-requests.js';
 import { runActiveLearning } from '../src/run-active-learning.js';
 
 // eht_imaging: 501 real runs of a 12-job workflow (normal 212, cpu_2 76, cpu_3 74, hdd_5 70, hdd_10 69).
@@ -44,7 +45,10 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
 
   it('returns runs of the requested anomaly type and substitutes within the family when it runs out', async () => {
     const backend = createEmulationBackend(dataset, { seed: 0 });
-    const available = backend.options().find((o) => o.label === 'cpu_2')?.available as number;
+    const available = backend
+      .options()
+      .filter((o) => o.label === 'cpu_2')
+      .reduce((sum, o) => sum + (o.available ?? 0), 0);
     const out = await backend.runExperiments({
       requests: [{ workflow: 'eht_imaging', anomaly: 'cpu', level: 2, anomalousWorkers: 1, runs: available + 1 }],
     });
@@ -82,9 +86,10 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
       expect(result.iterations.map((r) => r.random)).toEqual([true, true, false, false]);
       expect(result.iterations.map((r) => r.samples)).toEqual([2, 4, 6, 8]);
       const late = result.iterations[2];
-      expect(late?.requests).toHaveLength(1);
-      expect(late?.requests[0]?.runs).toBe(2);
-      expect(late?.requests[0]?.hints?.jobs?.length).toBeGreaterThan(0);
+      // The batch spreads over two options, each naming its target jobs.
+      expect(late?.requests.map((r) => r.runs)).toEqual([1, 1]);
+      expect(new Set(late?.requests.map((r) => r.hints?.option ?? requestLabel(r))).size).toBe(2);
+      expect(late?.requests.some((r) => (r.hints?.jobs?.length ?? 0) > 0)).toBe(true);
       for (const record of result.iterations) {
         expect(record.metrics?.rocAuc).toBeGreaterThanOrEqual(0);
         expect(record.confidenceHistogram.reduce((a, b) => a + b, 0)).toBe(record.samples * 12);
@@ -93,6 +98,100 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
       expect(files).toEqual(['iter-0001.json', 'iter-0002.json', 'iter-0003.json', 'iter-0004.json']);
       const third = await readExperimentRequests(join(dir.path, 'iter-0003.json'));
       expect(third.requests).toEqual(late?.requests);
+    } finally {
+      await dir.dispose();
+    }
+  });
+
+  it('offers run configurations (label x reach) and replays runs whose anomaly reaches the target jobs', async () => {
+    const backend = createEmulationBackend(dataset, { seed: 4 });
+    const options = backend.options();
+    const labels = new Set(options.map((o) => o.label));
+    expect(labels).toEqual(new Set(['normal', 'cpu_2', 'cpu_3', 'hdd_5', 'hdd_10']));
+    expect(options.length).toBeGreaterThan(labels.size);
+    for (const o of options) expect(o.expectedSeconds).toBeGreaterThan(0);
+    const many = options.find((o) => o.key === 'hdd_5@many') as ExperimentOption;
+    const out = await backend.runExperiments({
+      requests: [
+        {
+          workflow: 'eht_imaging',
+          anomaly: 'hdd',
+          level: 5,
+          anomalousWorkers: 1,
+          runs: 2,
+          hints: { option: many.key },
+        },
+      ],
+    });
+    expect(out.optionKeys).toEqual(['hdd_5@many', 'hdd_5@many']);
+    for (let r = 0; r < 2; r++) {
+      const anomalous = out.jobBinary.subarray(r * backend.nodes, (r + 1) * backend.nodes).reduce((a, b) => a + b, 0);
+      expect(anomalous / backend.nodes).toBeGreaterThanOrEqual(0.3);
+    }
+    // Target jobs are acted on: the replayed runs have their anomaly on the named job far more often than by chance.
+    const names = backend.jobNames;
+    const onNode = async (hints: { jobs?: string[] }, node: number) => {
+      const b = createEmulationBackend(dataset, { seed: 4 });
+      const request = { workflow: 'eht_imaging', anomaly: 'cpu', level: 2, anomalousWorkers: 1, runs: 5, hints };
+      const runs = await b.runExperiments({ requests: [request] });
+      return Array.from({ length: 5 }, (_, r) => runs.jobBinary[r * b.nodes + node]).filter((v) => v === 1).length;
+    };
+    let targeted = 0;
+    let untargeted = 0;
+    for (let node = 0; node < names.length; node++) {
+      targeted += await onNode({ jobs: [names[node] as string] }, node);
+      untargeted += await onNode({}, node);
+    }
+    expect(targeted).toBeGreaterThan(untargeted + 10);
+  });
+
+  it('runs the bandit and BADGE strategies in the loop: BADGE names pool runs, the bandit resumes from a checkpoint', async () => {
+    const dir = await createTempDir();
+    try {
+      const badge = await runActiveLearning({
+        backend: createEmulationBackend(dataset, { seed: 5 }),
+        strategy: 'badge',
+        iterations: 3,
+        burnIn: 1,
+        reselectEvery: 0,
+        stepsPerIteration: 2,
+      });
+      expect(badge.iterations[0]?.requests.some((r) => r.hints?.runIds)).toBe(false);
+      expect(badge.iterations[2]?.requests.flatMap((r) => r.hints?.runIds ?? [])).toHaveLength(2);
+      const settings = {
+        strategy: 'bandit' as const,
+        burnIn: 1,
+        reselectEvery: 0,
+        stepsPerIteration: 2,
+        checkpoint: join(dir.path, 'bandit.json'),
+      };
+      const straight = await runActiveLearning({
+        ...settings,
+        backend: createEmulationBackend(dataset, { seed: 6 }),
+        iterations: 4,
+        checkpoint: join(dir.path, 'straight.json'),
+      });
+      const stop = new AbortController();
+      await expect(
+        runActiveLearning({
+          ...settings,
+          backend: createEmulationBackend(dataset, { seed: 6 }),
+          iterations: 4,
+          signal: stop.signal,
+          onProgress: (e) => {
+            if ((e.data as { iteration?: number } | undefined)?.iteration === 2) stop.abort();
+          },
+        }),
+      ).rejects.toMatchObject({ code: 'PROTEUS_CORE_ABORTED' });
+      const saved = JSON.parse(await readFile(join(dir.path, 'bandit.json'), 'utf8'));
+      expect(saved.bandit).toHaveLength(4);
+      const resumed = await runActiveLearning({
+        ...settings,
+        backend: createEmulationBackend(dataset, { seed: 6 }),
+        iterations: 4,
+        resume: true,
+      });
+      expect(resumed.iterations.map((r) => r.requests)).toEqual(straight.iterations.map((r) => r.requests));
     } finally {
       await dir.dispose();
     }
@@ -121,7 +220,10 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
   it('lists unlabelled pool candidates of a type and replays the ones named in hints.runIds', async () => {
     const backend = createEmulationBackend(dataset, { seed: 8, validationFraction: 0.2 });
     const candidates = backend.candidates('hdd_5');
-    const available = backend.options().find((o) => o.label === 'hdd_5')?.available;
+    const available = backend
+      .options()
+      .filter((o) => o.label === 'hdd_5')
+      .reduce((sum, o) => sum + (o.available ?? 0), 0);
     expect(candidates.runs).toBe(available);
     expect(candidates.x).toHaveLength(candidates.runs * backend.nodes * backend.features);
     expect(candidates.runIds.some((id) => backend.isHeldOut(id))).toBe(false);
@@ -157,12 +259,10 @@ describe.skipIf(!hasSharedDatasets)('emulation on real Flow-Bench traces', () =>
     const [burnIn, second, third] = result.iterations;
     expect(burnIn?.requests[0]?.hints?.runIds).toBeUndefined();
     for (const record of [second, third]) {
-      const request = record?.requests[0];
-      expect(request?.hints?.runIds).toHaveLength(2);
-      expect(record?.ran).toEqual([
-        requestLabel(request as ExperimentRequest),
-        requestLabel(request as ExperimentRequest),
-      ]);
+      const requests = record?.requests ?? [];
+      expect(requests.flatMap((r) => r.hints?.runIds ?? [])).toHaveLength(2);
+      for (const r of requests) expect(r.hints?.runIds).toHaveLength(r.runs);
+      expect(record?.ran).toEqual(requests.flatMap((r) => Array<string>(r.runs).fill(requestLabel(r))));
     }
     await expect(
       runActiveLearning({ backend: createEmulationBackend(dataset), iterations: 1, runReduce: 'median' as 'max' }),

@@ -29,7 +29,6 @@ interface EmulateArgs {
   steps: number;
   seeds: number;
   costWeight: number;
-  aggregate: 'job' | 'run';
   normalize: 'node' | 'none';
   runSelection: 'random' | 'uncertain';
   typeScore: 'labelled' | 'pool';
@@ -134,11 +133,6 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
               default: 0,
               describe: 'Cost-aware weighting exponent on expected runtime (0 = off)',
             })
-            .option('aggregate', {
-              choices: ['job', 'run'] as const,
-              default: 'job' as const,
-              describe: 'Rank anomaly types by their labelled jobs (job) or by all jobs of their runs (run)',
-            })
             .option('normalize', {
               choices: ['node', 'none'] as const,
               default: 'node' as const,
@@ -204,7 +198,6 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
             stepsPerIteration: args.steps,
             seeds: args.seeds,
             costWeight: args.costWeight,
-            aggregate: args.aggregate,
             normalize: args.normalize,
             runSelection: args.runSelection,
             typeScore: args.typeScore,
