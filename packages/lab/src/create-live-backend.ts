@@ -44,7 +44,16 @@ export function createLiveBackend(lab: LabContext, name: string, scaler: Scaler)
     nodes: lab.graph.size,
     features: scaler.featureNames.length,
     options(): ExperimentOption[] {
-      return lab.kinds.map((label) => ({ label, ...optionOf(label) }));
+      return lab.kinds.map((kind) => {
+        const label = labelOf(kind);
+        const targetJobs = lab.targetJobsOf(kind);
+        return {
+          label,
+          ...optionOf(label),
+          anomalousWorkers: label === 'normal' ? 0 : 1,
+          ...(targetJobs ? { key: kind, targetJobs } : {}),
+        };
+      });
     },
     isHeldOut: (runId) => runId.startsWith('test-set/'),
     async runExperiments(file: ExperimentRequestFile, runOptions = {}): Promise<LabelledRuns> {
@@ -56,9 +65,13 @@ export function createLiveBackend(lab: LabContext, name: string, scaler: Scaler)
           `${WHERE}/runExperiments: request for workflow "${wrong.workflow}" but this lab runs "${lab.workflow}"`,
         );
       }
-      const kinds = file.requests.flatMap((request) => Array<string>(request.runs).fill(requestLabel(request)));
+      const kindOf = (request: ExperimentRequestFile['requests'][number]) =>
+        typeof request.hints?.option === 'string' ? request.hints.option : requestLabel(request);
+      const kinds = file.requests.flatMap((request) => Array<string>(request.runs).fill(kindOf(request)));
       const requests = file.requests.map((request): ExperimentRequest => {
-        const copy = lab.requestOf(requestLabel(request), request.runs);
+        // The learner's target jobs (`hints.jobs`) are acted on: the anomaly follows them (issue 14 §3).
+        const hinted = Array.isArray(request.hints?.jobs) ? (request.hints.jobs as string[]) : undefined;
+        const copy = lab.requestOf(kindOf(request), request.runs, hinted);
         if (copy.anomaly !== 'normal' && !copy.hints?.placement) copy.anomalousWorkers = request.anomalousWorkers;
         if (request.hints) copy.hints = { ...request.hints, ...copy.hints };
         return copy;
@@ -93,7 +106,8 @@ export function createLiveBackend(lab: LabContext, name: string, scaler: Scaler)
       state.batches++;
       return {
         runIds: done.map(({ run }) => `traces/${run.id}`),
-        labels: done.map(({ kind }) => kind),
+        labels: done.map(({ kind }) => labelOf(kind)),
+        optionKeys: done.map(({ kind }) => kind),
         durations: indices.map((index) => runDuration(loaded.dataset, index)),
         substitutions: result.runs
           .filter((run) => run.status !== 'done')
@@ -112,4 +126,9 @@ export function createLiveBackend(lab: LabContext, name: string, scaler: Scaler)
       state = { batches: candidate.batches as number };
     },
   };
+}
+
+/** The run label of a kind: `cpu_1@individuals` -> `cpu_1`. */
+function labelOf(kind: string): string {
+  return kind.split('@')[0] as string;
 }

@@ -122,12 +122,22 @@ describe('createLiveLab', () => {
       expect(lab.kinds).toEqual(['normal', 'cpu_1', 'cpu_1@individuals']);
       await lab.calibrate(2);
       const backend = lab.createBackend('random');
-      expect(backend.options().map((option) => option.label)).toEqual(lab.kinds);
+      expect(backend.options().map((option) => option.key ?? option.label)).toEqual(lab.kinds);
       const runs = await backend.runExperiments({
         id: 'placed',
-        requests: [{ workflow: lab.workflow, anomaly: 'cpu_1@individuals', anomalousWorkers: 1, runs: 1 }],
+        requests: [
+          {
+            workflow: lab.workflow,
+            anomaly: 'cpu',
+            level: 1,
+            anomalousWorkers: 1,
+            runs: 1,
+            hints: { option: 'cpu_1@individuals' },
+          },
+        ],
       });
-      expect(runs.labels).toEqual(['cpu_1@individuals']);
+      expect(runs.labels).toEqual(['cpu_1']);
+      expect(runs.optionKeys).toEqual(['cpu_1@individuals']);
       const names = backend.jobNames;
       const individuals = names.filter((name) => /^individuals_ID/.test(name));
       expect(individuals.length).toBeGreaterThan(0);

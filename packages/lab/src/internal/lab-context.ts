@@ -67,8 +67,15 @@ export interface LabContext {
     requests: ExperimentRequest[],
     options: LongOperationOptions,
   ): Promise<CampaignResult>;
-  /** The controller request of `runs` runs of a kind (`cpu_1`, `cpu_1@individuals`, `normal`). */
-  requestOf(kind: string, runs: number): ExperimentRequest;
+  /**
+   * The controller request of `runs` runs of a kind (`cpu_1`, `cpu_1@individuals`, `normal`); `targetJobs` places the
+   * anomaly on the workers running those jobs instead (the learner's hints), when the testbed supports placement.
+   */
+  requestOf(kind: string, runs: number, targetJobs?: readonly string[]): ExperimentRequest;
+  /** The jobs a placed kind targets (`cpu_1@individuals` -> the `individuals` jobs); undefined for other kinds. */
+  targetJobsOf(kind: string): string[] | undefined;
+  /** Whether the testbed can place an anomaly on given jobs. */
+  readonly canPlace: boolean;
   assertLive(): void;
   release(): Promise<void>;
 }
@@ -156,6 +163,10 @@ export async function createLabContext(options: LabContextOptions): Promise<LabC
     calibration: createTraceCache(join(folders.calibration, workflow), graph, pipeline),
     traces: createTraceCache(join(folders.traces, workflow), graph, pipeline),
   };
+  const targetJobsOf = (kind: string): string[] | undefined => {
+    const transformation = kind.split(PLACED)[1];
+    return transformation === undefined ? undefined : jobsOf.get(transformation);
+  };
   let config: Pick<CampaignConfig, 'infrastructure' | 'workflows'> | undefined;
   let deployment: Deployment | undefined;
   let released = false;
@@ -209,16 +220,20 @@ export async function createLabContext(options: LabContextOptions): Promise<LabC
         },
       );
     },
-    requestOf(kind, runs) {
-      const [anomaly = kind, transformation] = kind.split(PLACED);
+    canPlace: testbed.supportsPlacement === true,
+    targetJobsOf,
+    requestOf(kind, runs, targetJobs) {
+      const [anomaly = kind] = kind.split(PLACED);
       const request: ExperimentRequest = {
         workflow,
         anomaly,
         anomalousWorkers: anomaly === 'normal' ? 0 : 1,
         runs,
       };
-      const jobs = transformation === undefined ? undefined : jobsOf.get(transformation);
-      if (jobs) request.hints = { placement: { jobs } };
+      const known = new Set(graph.jobNames());
+      const hinted = testbed.supportsPlacement === true ? targetJobs?.filter((job) => known.has(job)) : undefined;
+      const jobs = hinted && hinted.length > 0 ? hinted : targetJobsOf(kind);
+      if (jobs && anomaly !== 'normal') request.hints = { placement: { jobs: [...jobs] } };
       return request;
     },
     assertLive,
