@@ -245,7 +245,7 @@ function renderSummary(summary: LiveLoopSummary): string {
   } else if (summary.comparison) {
     const c = summary.comparison;
     lines.push(
-      `${summary.settings.strategy} vs random: AULC ${c.aulcGain >= 0 ? '+' : ''}${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} ${c.samples === null ? `not reached within ${c.randomSamples} runs` : `reached after ${c.samples} of ${c.randomSamples} runs`}`,
+      `${summary.settings.strategy} vs random on this seed (not a significance test): AULC ${c.aulcGain >= 0 ? '+' : ''}${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} ${c.samples === null ? `not reached within ${c.randomSamples} runs` : `reached after ${c.samples} of ${c.randomSamples} runs`}`,
     );
   }
   lines.push(
