@@ -91,7 +91,7 @@ function describeScope(path) {
     `What this run can show (${seeds} seed, ${summary.dataset.test} test runs = ${summary.dataset.testJobs} jobs, ${training.join('/')} training runs per strategy):`,
     '  - the loop works end to end on real processes: queries become runs with injected anomalies, every anomaly is',
     '    reverted, and the labels come from the injector ledger;',
-    `  - whether the anomalies measurably changed the traced runtimes (${summary.anomalyEffects?.measurable ? 'yes' : 'no'}, see the warnings above).`,
+    `  - which anomalies measurably changed the traced runtimes: ${describeEffects(summary.anomalyEffects?.effects ?? [])}.`,
     'What it cannot show:',
     `  - that one strategy needs fewer runs than another: with ${seeds} seed and ${summary.dataset.testJobs} test jobs a`,
     '    difference in AULC or final ROC-AUC is within the seed-to-seed spread, so the gain above is not a result;',
@@ -99,4 +99,13 @@ function describeScope(path) {
     '    multi-seed comparison (AL vs random vs balanced); its table is in packages/lab/README.md.',
     '',
   ].join('\n');
+}
+
+function describeEffects(effects) {
+  const named = (measurable) =>
+    effects
+      .filter((effect) => effect.measurable === measurable)
+      .map((effect) => effect.anomaly)
+      .join(', ') || 'none';
+  return `${named(true)} did; ${named(false)} did not (see the warnings above)`;
 }
