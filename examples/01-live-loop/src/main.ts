@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ActiveLearningResult, runActiveLearning } from '@proteus-wf/active-learner';
-import { createLiveLab } from '@proteus-wf/cli';
+import { createLiveLab } from '@proteus-wf/lab';
 
 export async function main(argv: string[], print = console.log): Promise<ActiveLearningResult> {
   const { values } = parseArgs({

@@ -3,12 +3,10 @@ import { expect, it } from 'vitest';
 it('exports the public API', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
     [
-      "createLiveLab",
       "createProgram",
       "formatTable",
       "printResult",
       "runCli",
-      "runLiveLoop",
     ]
   `);
 });

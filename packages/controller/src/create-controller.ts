@@ -27,6 +27,7 @@ import { chooseInjection } from './internal/choose-injection.js';
 import { type AnomalyHandle, type CampaignInjector, readAnomalyWindows } from './internal/injector-port.js';
 import { loadWorkflowDag as defaultLoadWorkflowDag } from './internal/load-workflow-dag.js';
 import { readBackRun } from './internal/read-back-run.js';
+import { createAnomalyPlacement, placementJobsOf } from './internal/place-anomaly.js';
 import { type AnomalyWindow, labelJobs, NONE_LABEL } from './label-jobs.js';
 import { type CampaignPlan, type PlannedRun, planCampaign } from './plan-campaign.js';
 
@@ -310,10 +311,44 @@ export function createController(options: CreateControllerOptions): Controller {
     await mkdir(workDir, { recursive: true });
 
     const handles: Array<{ worker: string; handle: AnomalyHandle }> = [];
+    const logged = <E extends 'anomaly-applied' | 'anomaly-reverted'>(event: E, worker: string) => ({
+      event,
+      at: now(),
+      planId: plan.id,
+      runId: run.id,
+      worker,
+    });
+    const placementJobs = run.anomaly === 'normal' ? undefined : placementJobsOf(run.hints);
+    const placement =
+      placementJobs &&
+      createAnomalyPlacement({
+        runId: run.id,
+        anomaly: run.anomaly,
+        jobs: placementJobs,
+        workers,
+        injector: options.injector,
+        applied: handles,
+        onApplied: async (worker, target) => {
+          await log.append({ ...logged('anomaly-applied', worker), target, anomaly: run.anomaly });
+        },
+        onReverted: async (worker) => {
+          await log.append(logged('anomaly-reverted', worker));
+        },
+      });
     let result: WorkflowRunResult | undefined;
     let failure: unknown;
     try {
-      for (const name of run.anomalousWorkers) {
+      if (placementJobs) {
+        const unknown = placementJobs.filter((job) => !(job in dag));
+        if (unknown.length > 0) {
+          throw new ProteusError(
+            'PROTEUS_CONTROLLER_INVALID_PLACEMENT',
+            `${WHERE}: ${run.id} places its anomaly on ${unknown.length} job(s) not in the DAG of ${workflowPath}: ${unknown.slice(0, 5).join(', ')}; name jobs of that workflow`,
+            { details: { runId: run.id, unknown } },
+          );
+        }
+      }
+      for (const name of placement ? [] : run.anomalousWorkers) {
         const worker = workers.get(name) as WorkerInfo;
         const { target, spec } = chooseInjection(worker, run.anomaly);
         const handle = await options.injector.apply(target, spec, { runId: run.id, worker: name });
@@ -329,7 +364,12 @@ export function createController(options: CreateControllerOptions): Controller {
         });
       }
       try {
-        result = await options.testbed.runWorkflow(workflowPath, { runId: run.id, workDir, ...runOptions });
+        result = await options.testbed.runWorkflow(workflowPath, {
+          runId: run.id,
+          workDir,
+          ...runOptions,
+          ...(placement ? { placement } : {}),
+        });
       } catch (error) {
         if (runOptions.signal?.aborted) throw error;
         throw new ProteusError(

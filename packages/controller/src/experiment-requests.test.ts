@@ -42,9 +42,48 @@ describe('parseExperimentRequests', () => {
       );
     }
   });
+
+  it('throws PROTEUS_CONTROLLER_INVALID_REQUESTS for a placement without jobs or on a normal run', () => {
+    try {
+      parseExperimentRequests(
+        {
+          requests: [
+            { workflow: 'genome', anomaly: 'cpu_1', anomalousWorkers: 1, runs: 1, hints: { placement: { jobs: [] } } },
+            {
+              workflow: 'genome',
+              anomaly: 'normal',
+              anomalousWorkers: 0,
+              runs: 1,
+              hints: { placement: { jobs: ['a'] } },
+            },
+          ],
+        },
+        config,
+      );
+      expect.unreachable();
+    } catch (error) {
+      expect(isProteusError(error, 'PROTEUS_CONTROLLER_INVALID_REQUESTS')).toBe(true);
+      const paths = (error as { details: Array<{ path: string }> }).details.map((problem) => problem.path);
+      expect(paths).toEqual(['requests[0].hints.placement', 'requests[1].hints.placement']);
+    }
+  });
 });
 
 describe('planExperimentRequests', () => {
+  it('leaves a placed anomaly without drawn workers: the testbed names the worker of the target jobs', () => {
+    const file = {
+      requests: [
+        { workflow: 'genome', anomaly: 'cpu_1', anomalousWorkers: 1, runs: 1, hints: { placement: { jobs: ['a'] } } },
+      ],
+    };
+    const plan = planExperimentRequests(file, config, { seed: 1 });
+    expect(plan.runs[0]).toMatchObject({
+      anomaly: 'cpu_1',
+      anomalousWorkers: [],
+      hints: { placement: { jobs: ['a'] } },
+    });
+  });
+
   it('draws counted workers with the seed, keeps explicit ones, records hints and continues numbering', () => {
     const file = parseExperimentRequests(
       {

@@ -10,6 +10,7 @@ import {
 } from '@proteus-wf/core';
 import { CAMPAIGN_LIMITS, type CampaignConfig } from './campaign-config.js';
 import { checkAnomalyName } from './internal/anomaly-name.js';
+import { placementJobsOf } from './internal/place-anomaly.js';
 import { type ConfigProblem, formatProblems } from './internal/problems.js';
 import {
   assertRunCount,
@@ -83,6 +84,18 @@ export function parseExperimentRequests(
         message: `${count} requested but there are ${workers.size} workers`,
       });
     }
+    const placement = request.hints?.placement;
+    if (placement !== undefined) {
+      const jobs = (placement as { jobs?: unknown } | null)?.jobs;
+      if (!Array.isArray(jobs) || jobs.length === 0 || !jobs.every((job) => typeof job === 'string' && job !== '')) {
+        problems.push({
+          path: `${at}.hints.placement`,
+          message: 'must be { jobs: [...] } with at least one job name (inject on the worker running those jobs)',
+        });
+      } else if (name === 'normal') {
+        problems.push({ path: `${at}.hints.placement`, message: 'a "normal" request has no anomaly to place' });
+      }
+    }
     if (Array.isArray(request.anomalousWorkers)) {
       for (const worker of request.anomalousWorkers) {
         if (!workers.has(worker))
@@ -131,8 +144,9 @@ export function planExperimentRequests(
     for (let r = 0; r < request.runs; r++) {
       const runNumber = next.get(request.workflow) ?? options.firstRunNumbers?.[request.workflow] ?? 1;
       next.set(request.workflow, runNumber + 1);
+      // A placed anomaly goes to whichever worker runs the target jobs (the testbed tells), not to drawn workers.
       const anomalousWorkers =
-        anomaly === 'normal'
+        anomaly === 'normal' || placementJobsOf(request.hints)
           ? []
           : Array.isArray(request.anomalousWorkers)
             ? [...request.anomalousWorkers]

@@ -25,6 +25,7 @@ export { createResourceTracker } from './resource-tracker.js';
 export type {
   Deployment,
   JobFailure,
+  JobPlacement,
   JobRecord,
   RunWorkflowOptions,
   Testbed,

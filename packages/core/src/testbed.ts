@@ -84,11 +84,26 @@ export interface JobFailure {
   reason: string;
 }
 
+/**
+ * Where and when a run's anomaly lands: on the worker that runs one of `jobs`, while that job runs there. The testbed
+ * awaits `enter` before it starts a target job on a worker (so the anomaly is in place when the job starts) and awaits
+ * `leave` after the job ended; a rejected `enter` or `leave` fails the run. The controller implements the hooks with
+ * its injector; a testbed that cannot call them throws `PROTEUS_<TESTBED>_PLACEMENT_UNSUPPORTED`.
+ */
+export interface JobPlacement {
+  /** The target jobs (DAG job names). */
+  readonly jobs: readonly string[];
+  enter(worker: string, job: string): Promise<void>;
+  leave(worker: string, job: string): Promise<void>;
+}
+
 /** Options of `Testbed.runWorkflow`: the run id, its working folder, and `{ signal?, onProgress? }`. */
 export interface RunWorkflowOptions extends LongOperationOptions {
   runId: string;
   /** Working folder for this run's files. */
   workDir: string;
+  /** Inject on the worker running these jobs, while they run (see {@link JobPlacement}). */
+  placement?: JobPlacement;
 }
 
 /**
@@ -101,6 +116,8 @@ export interface Testbed extends AsyncDisposable {
   provision(options?: LongOperationOptions): Promise<Deployment>;
   /** A runner for commands on one worker (used by the injector). */
   runnerFor(worker: string): CommandRunner;
+  /** Whether `runWorkflow` honours `placement` (testbed-local does; the cloud testbeds refuse it). */
+  readonly supportsPlacement?: boolean;
   /** Run a Pegasus YAML 5.0 workflow and wait for it to finish. */
   runWorkflow(workflowPath: string, options: RunWorkflowOptions): Promise<WorkflowRunResult>;
   /** Release every resource `provision` created. Idempotent. */

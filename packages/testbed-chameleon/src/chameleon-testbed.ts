@@ -572,7 +572,16 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     // Bare-metal hosts are scarce and billed to the project's allocation: a failed provision releases them.
     provision: (run = {}) => lifecycle.provision(() => provisionOnce(run)),
     runnerFor,
+    supportsPlacement: false,
     async runWorkflow(workflowPath: string, run: RunWorkflowOptions): Promise<WorkflowRunResult> {
+      if (run.placement) {
+        // HTCondor picks the worker of each job on the pool, so the anomaly cannot follow given jobs here.
+        throw new ProteusError(
+          'PROTEUS_CHAMELEON_PLACEMENT_UNSUPPORTED',
+          `testbed-chameleon/runWorkflow: run ${run.runId} asks to inject on the worker of jobs ${run.placement.jobs.slice(0, 3).join(', ')}, but this testbed cannot place anomalies by job; drop the placement (inject on whole workers) or run on testbed-local`,
+          { details: { runId: run.runId, jobs: [...run.placement.jobs] } },
+        );
+      }
       const { submitNode } = await lifecycle.requireDeployment('runWorkflow');
       return lifecycle.guard(() =>
         runPegasusWorkflow(runnerFor(submitNode.name), workflowPath, {

@@ -151,6 +151,16 @@ describe('createChameleonTestbed', () => {
     expect(JSON.parse(await readFile(join(dir.path, 'state.json'), 'utf8')).resources).toEqual([]);
   });
 
+  it('refuses a job placement with PROTEUS_CHAMELEON_PLACEMENT_UNSUPPORTED before it touches the testbed', async () => {
+    const testbed = createChameleonTestbed(options());
+    expect(testbed.supportsPlacement).toBe(false);
+    const placement = { jobs: ['individuals_ID0000001'], enter: async () => {}, leave: async () => {} };
+    await expectFailure(
+      testbed.runWorkflow('workflow.yml', { runId: 'run0001', workDir: 'work', placement }),
+      'PROTEUS_CHAMELEON_PLACEMENT_UNSUPPORTED',
+    );
+  });
+
   it('throws PROTEUS_CHAMELEON_NO_HOSTS for 409 "not enough hosts available" and creates nothing', async () => {
     chi.options.hosts.compute_cascadelake_r = 2;
     const error = await expectFailure(createChameleonTestbed(options()).provision(), 'PROTEUS_CHAMELEON_NO_HOSTS');

@@ -122,6 +122,16 @@ describe('createFabricTestbed', () => {
     await testbed.release();
   });
 
+  it('refuses a job placement with PROTEUS_FABRIC_PLACEMENT_UNSUPPORTED before it touches the testbed', async () => {
+    const testbed = createFabricTestbed(options());
+    expect(testbed.supportsPlacement).toBe(false);
+    const placement = { jobs: ['individuals_ID0000001'], enter: async () => {}, leave: async () => {} };
+    await expectFailure(
+      testbed.runWorkflow('workflow.yml', { runId: 'run0001', workDir: 'work', placement }),
+      'PROTEUS_FABRIC_PLACEMENT_UNSUPPORTED',
+    );
+  });
+
   it('throws PROTEUS_FABRIC_SLICE_FAILED with the root-cause notice on StableError and deletes the slice', async () => {
     fabric.options.outcome = 'StableError';
     const error = await expectFailure(createFabricTestbed(options()).provision(), 'PROTEUS_FABRIC_SLICE_FAILED');

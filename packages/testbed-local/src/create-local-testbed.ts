@@ -585,12 +585,40 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
         `testbed-local/runWorkflow: runId must be letters, digits, _ . - (got ${JSON.stringify(runOptions.runId)})`,
       );
     }
-    const signal = AbortSignal.any([lifetime.signal, ...(runOptions.signal ? [runOptions.signal] : [])]);
+    const { placement } = runOptions;
+    // A failed placement hook (the anomaly could not be applied or reverted) stops the run like an abort does.
+    const placementStop = new AbortController();
+    let placementError: unknown;
+    const signal = AbortSignal.any([
+      lifetime.signal,
+      placementStop.signal,
+      ...(runOptions.signal ? [runOptions.signal] : []),
+    ]);
     const onProgress = runOptions.onProgress ?? options.onProgress;
     const active = (async () => {
       await provision({ signal });
       throwIfAborted(signal, 'testbed-local/runWorkflow');
       const workflow = await loadLocalWorkflow(workflowPath);
+      const targets = new Set(placement?.jobs ?? []);
+      const unknown = [...targets].filter((job) => !workflow.jobs.some((node) => node.name === job));
+      if (unknown.length > 0) {
+        throw new ProteusError(
+          'PROTEUS_TESTBED_LOCAL_INVALID_OPTIONS',
+          `testbed-local/runWorkflow: placement names ${unknown.length} job(s) that ${workflow.name} does not have (${unknown.slice(0, 3).join(', ')}); name jobs of its DAG`,
+          { details: { unknown } },
+        );
+      }
+      const hook = async (step: 'enter' | 'leave', worker: string, job: string): Promise<boolean> => {
+        if (!placement || !targets.has(job)) return true;
+        try {
+          await placement[step](worker, job);
+          return true;
+        } catch (error) {
+          placementError ??= error;
+          placementStop.abort(error);
+          return false;
+        }
+      };
       const runDir = resolve(runOptions.workDir);
       await mkdir(join(runDir, 'logs'), { recursive: true });
       await mkdir(join(runDir, 'data'), { recursive: true });
@@ -613,18 +641,26 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
           rng: createRng(((options.seed ?? DEFAULTS.seed) ^ hashString(runOptions.runId)) >>> 0),
           signal,
           startedAt,
-          launch: (context) =>
-            runAttempt(
-              context.node,
-              workers.get(context.worker) as WorkerState,
-              context.attempt,
-              context.readyAt,
-              context.submitAt,
-              run,
-            ).then(async (attempt) => {
+          launch: async (context) => {
+            if (!(await hook('enter', context.worker, context.node.name))) {
+              run.reasons.set(context.node.name, 'not started: its placement hook failed');
+              return { ok: false, value: undefined };
+            }
+            try {
+              const attempt = await runAttempt(
+                context.node,
+                workers.get(context.worker) as WorkerState,
+                context.attempt,
+                context.readyAt,
+                context.submitAt,
+                run,
+              );
               if (attempt.value) await submitDir?.jobFinished(attempt.value);
               return attempt;
-            }),
+            } finally {
+              await hook('leave', context.worker, context.node.name);
+            }
+          },
           onChange: (state) =>
             reportProgress(onProgress, {
               phase: 'run',
@@ -633,6 +669,13 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
               data: { done: state.done, failed: state.failed, running: state.running, total: state.total },
             }),
         });
+        if (placementError !== undefined) {
+          throw new ProteusError(
+            'PROTEUS_TESTBED_LOCAL_PLACEMENT_FAILED',
+            `testbed-local/runWorkflow: ${runOptions.runId} stopped because its placement hook failed (${placementError instanceof Error ? placementError.message : String(placementError)})`,
+            { cause: placementError },
+          );
+        }
         throwIfAborted(signal, 'testbed-local/runWorkflow');
         const jobs: JobRecord[] = [];
         const failures: JobFailure[] = [];
@@ -694,6 +737,7 @@ export function createLocalTestbed(options: LocalTestbedOptions): LocalTestbed {
   return {
     name: 'local',
     testbedId,
+    supportsPlacement: true,
     provision,
     runnerFor(worker: string): CommandRunner {
       assertUsable('runnerFor');

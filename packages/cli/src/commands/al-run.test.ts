@@ -103,7 +103,7 @@ describe('proteus al run', () => {
 
       const again = await runCli([...argv, ...tiny, '--json']);
       expect(again.exitCode).toBe(1);
-      expect(JSON.parse(again.stdout).error.code).toBe('PROTEUS_CLI_LIVE_ALREADY_STARTED');
+      expect(JSON.parse(again.stdout).error.code).toBe('PROTEUS_LAB_ALREADY_STARTED');
 
       const resumed = await runCli([...argv, ...tiny, '--resume']);
       expect(resumed.exitCode, resumed.stderr).toBe(0);

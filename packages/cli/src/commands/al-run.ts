@@ -1,27 +1,14 @@
-import { access, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import {
-  type ActiveLearningResult,
-  type ActiveModelKind,
-  describeAnomalyEffects,
-  type EmulationSummary,
-  renderReport,
-  runActiveLearning,
-  STRATEGIES,
-  type StrategyName,
-  type StrategySummary,
-  samplesToReach,
-  summarizeLearningCurves,
-} from '@proteus-wf/active-learner';
-import { type ProgressEvent, ProteusError, writeFileAtomic } from '@proteus-wf/core';
+import { resolve } from 'node:path';
+import { type ActiveModelKind, STRATEGIES, type StrategyName } from '@proteus-wf/active-learner';
+import { type ProgressEvent, ProteusError } from '@proteus-wf/core';
+import { type LiveLoopSummary, runLiveLoop } from '@proteus-wf/lab';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
-import { createLiveLab } from '../live-backend.js';
 import { readPackageVersions } from '../package-versions.js';
 import { addLearningOptions, type LearningFlags, learningOptionsOf } from './al-learning-options.js';
 
-/** Options of {@link runLiveLoop} (the flags of `proteus al run`). */
-export interface LiveLoopOptions {
+/** The flags of `proteus al run`. */
+export interface AlRunFlags {
   testbed: 'local';
   /** Pegasus YAML 5.0 file of the workflow. */
   workflow: string;
@@ -44,26 +31,6 @@ export interface LiveLoopOptions {
   workers: number;
   seed: number;
   resume: boolean;
-}
-
-/** What `proteus al run` prints and writes to `<out>/summary.json`: `al emulate`'s summary plus the live facts. */
-export interface LiveLoopSummary extends EmulationSummary {
-  live: {
-    testbed: string;
-    /** `cgroup` (root) or `process-group` (stressor anomalies), as the testbed reported it. */
-    isolation: string;
-    workers: string[];
-    anomalies: string[];
-    testRuns: number;
-    calibrationRuns: number;
-    /** Training runs executed per strategy. */
-    trainingRuns: Record<string, number>;
-    /** Why each strategy's loop ended: the stopping rule's reason, or `budget`. */
-    stopped?: Record<string, string>;
-    traces: string;
-    wallSeconds: number;
-  };
-  report: string;
 }
 
 const TESTBEDS = ['local'] as const;
@@ -145,7 +112,7 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
         .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted loop in --out' })
         .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
     async (argv) => {
-      const summary = await runLiveLoop(
+      const summary = await runAlRun(
         {
           testbed: argv.testbed,
           workflow: argv.workflow,
@@ -188,151 +155,44 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
 }
 
 /**
- * Runs the live loop: collects the held-out test set and the scaler's calibration runs once, then runs Algorithm 1
- * for the strategy (and each `compare` baseline) on the testbed, and writes `summary.json` and `report.html`.
- * Progress goes to `io.stderr`.
- * @example const summary = await runLiveLoop({ ...options, workflow: 'wf.yml', out: 'live' }, io)
- * @throws ProteusError PROTEUS_CLI_USAGE for bad counts, PROTEUS_CLI_LIVE_ALREADY_STARTED when `out` holds a loop and
- * `resume` is off, and the codes of the lab, the controller and `runActiveLearning`
+ * `proteus al run`: checks the flags, then runs `@proteus-wf/lab`'s `runLiveLoop` with its progress rendered on
+ * `io.stderr`.
+ * @throws ProteusError PROTEUS_CLI_USAGE for bad counts, and the codes of `runLiveLoop`
  */
-export async function runLiveLoop(
-  options: LiveLoopOptions,
-  io: CliIo,
-  display: { json?: boolean } = {},
-): Promise<LiveLoopSummary> {
-  const started = Date.now();
+async function runAlRun(options: AlRunFlags, io: CliIo, display: { json?: boolean } = {}): Promise<LiveLoopSummary> {
   checkCounts(options);
-  const outDir = resolve(io.cwd, options.out);
-  if (!options.resume && (await exists(join(outDir, 'checkpoints')))) {
-    throw new ProteusError(
-      'PROTEUS_CLI_LIVE_ALREADY_STARTED',
-      `${WHERE}: ${outDir} already holds a live loop; continue it with --resume or choose another --out`,
-      { details: { out: outDir } },
-    );
-  }
   const progress = createProgressPrinter(io, options.iterations, display.json === true);
-  await using lab = await createLiveLab({
+  return runLiveLoop({
     workflow: resolve(io.cwd, options.workflow),
-    outDir,
-    seed: options.seed,
-    workers: options.workers,
-    anomalies: options.anomalies,
-    onProgress: progress.onProgress,
-  });
-  const signal = io.signal;
-  const deployment = await lab.provision({ signal });
-  const isolation = 'isolation' in deployment ? String(deployment.isolation) : 'unknown';
-  const workers = deployment.workers.map((worker) => worker.name);
-  progress.line(
-    `testbed ${options.testbed}: ${workers.length} workers (${workers.join(', ')}), isolation ${isolation}${isolation === 'cgroup' ? '' : ' (anomalies from stressor processes)'}; workflow ${lab.workflow} (${lab.graph.size} jobs)`,
-  );
-  progress.stage(`held-out test set: ${options.testRuns} runs with random anomalies`);
-  const testSet = await lab.collectTestSet(options.testRuns, { signal });
-  progress.stage(`calibration: ${options.calibrationRuns} runs to fit the feature scaler`);
-  await lab.calibrate(options.calibrationRuns, { signal });
-  const evaluation = await lab.evaluationSet();
-  // Before any learning: do the labels show in the traces at all? If not, every curve below is noise.
-  const anomalyEffects = await lab.measureAnomalyEffects();
-  const warnings = describeAnomalyEffects(anomalyEffects, {
-    isolation,
-    runs: testSet.runIds.length + options.calibrationRuns,
-  });
-  for (const warning of warnings) progress.line(`WARNING: ${warning}`);
-
-  const strategies = [options.strategy, ...options.compare.filter((name) => name !== options.strategy)];
-  const results: ActiveLearningResult[] = [];
-  for (const strategy of strategies) {
-    progress.stage(`${strategy}: ${options.iterations} iterations of ${options.perIteration} runs (${options.model})`);
-    const result = await runActiveLearning({
-      backend: lab.createBackend(strategy),
-      evaluation,
-      model: options.model,
-      strategy,
-      seed: options.seed,
-      iterations: options.iterations,
-      perIteration: options.perIteration,
-      burnIn: options.burnIn,
-      reselectEvery: options.reselectEvery,
-      ...learningOptionsOf(
-        options.learning ?? {
-          stop: 'stable-predictions',
-          ...(options.steps === undefined ? {} : { steps: options.steps }),
-        },
-      ),
-      costWeight: options.costWeight,
-      checkpoint: join(outDir, 'checkpoints', `${strategy}.json`),
-      requestsDir: join(outDir, 'requests', strategy),
-      resume: options.resume,
-      signal,
-      onProgress: (event) => progress.iteration(strategy, event),
-    });
-    results.push(result);
-  }
-  progress.done();
-
-  const summaries = results.map((result) => summarizeLearningCurves([result], { label: result.strategy }));
-  const main = summaries[0] as StrategySummary;
-  const reportPath = join(outDir, 'report.html');
-  const summary: LiveLoopSummary = {
-    workflow: lab.workflow,
+    out: resolve(io.cwd, options.out),
     model: options.model,
-    dataset: {
-      runs:
-        testSet.runIds.length + options.calibrationRuns + sum(results.map((r) => r.iterations.at(-1)?.samples ?? 0)),
-      pool: 0,
-      test: evaluation.runs,
-      testJobs: evaluation.runs * lab.graph.size,
-    },
-    settings: {
-      strategy: options.strategy,
-      seeds: 1,
-      iterations: options.iterations,
-      perIteration: options.perIteration,
-      burnIn: options.burnIn,
-      ...(options.steps === undefined ? {} : { stepsPerIteration: options.steps }),
-    },
-    strategies: summaries,
-    live: {
-      testbed: options.testbed,
-      isolation,
-      workers,
-      anomalies: [...lab.anomalies],
-      testRuns: evaluation.runs,
-      calibrationRuns: options.calibrationRuns,
-      trainingRuns: Object.fromEntries(results.map((r) => [r.strategy, r.iterations.at(-1)?.samples ?? 0])),
-      stopped: Object.fromEntries(results.map((r) => [r.strategy, r.stopAt?.reason ?? r.stopped])),
-      traces: join(outDir, 'traces', lab.workflow),
-      wallSeconds: (Date.now() - started) / 1000,
-    },
-    report: reportPath,
-    anomalyEffects,
-    warnings,
-    reproduce: {
-      command: commandLineOf(options),
-      versions: await readPackageVersions(),
-      seeds: [options.seed],
-    },
-  };
-  const random = summaries.find((s) => s.strategy === 'random');
-  if (random && main.strategy !== 'random') {
-    const samples = samplesToReach(main.curve, random.final.rocAuc.mean);
-    summary.comparison = {
-      aulcGain: (main.aulc - random.aulc) / random.aulc,
-      target: random.final.rocAuc.mean,
-      samples,
-      randomSamples: random.final.samples,
-      fraction: samples === null ? null : samples / random.final.samples,
-      meaningful: anomalyEffects.measurable,
-    };
-  }
-  await mkdir(outDir, { recursive: true });
-  await writeFileAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFileAtomic(reportPath, describeLive(await renderReport(summary), summary));
-  return summary;
+    strategy: options.strategy,
+    compare: options.compare,
+    iterations: options.iterations,
+    perIteration: options.perIteration,
+    burnIn: options.burnIn,
+    reselectEvery: options.reselectEvery,
+    ...learningOptionsOf(
+      options.learning ?? {
+        stop: 'stable-predictions',
+        ...(options.steps === undefined ? {} : { steps: options.steps }),
+      },
+    ),
+    costWeight: options.costWeight,
+    testRuns: options.testRuns,
+    calibrationRuns: options.calibrationRuns,
+    anomalies: options.anomalies,
+    workers: options.workers,
+    seed: options.seed,
+    resume: options.resume,
+    reproduce: { command: commandLineOf(options), versions: await readPackageVersions() },
+    ...(io.signal ? { signal: io.signal } : {}),
+    onProgress: progress.onProgress,
+  }).finally(progress.done);
 }
 
 /** The `proteus al run` command line that reruns these options (every flag spelled out, defaults included). */
-export function commandLineOf(options: LiveLoopOptions): string {
+export function commandLineOf(options: AlRunFlags): string {
   const quote = (value: string) => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
   const flags: Array<[string, string | number | undefined]> = [
     ['testbed', options.testbed],
@@ -357,7 +217,7 @@ export function commandLineOf(options: LiveLoopOptions): string {
   return ['proteus', 'al', 'run', ...flags.map(([flag, value]) => `--${flag} ${quote(String(value))}`)].join(' ');
 }
 
-function checkCounts(options: LiveLoopOptions): void {
+function checkCounts(options: AlRunFlags): void {
   const problems: string[] = [];
   const atLeast = (value: number, min: number, flag: string) => {
     if (!Number.isInteger(value) || value < min) problems.push(`--${flag} must be an integer ≥ ${min} (got ${value})`);
@@ -378,19 +238,6 @@ function checkCounts(options: LiveLoopOptions): void {
   }
 }
 
-/** `renderReport` titles its page for emulation; say what this run was instead. */
-function describeLive(html: string, summary: LiveLoopSummary): string {
-  const training = Object.entries(summary.live.trainingRuns)
-    .map(([strategy, runs]) => `${runs} ${strategy}`)
-    .join(', ');
-  return html
-    .replace('Active learning emulation:', `Active learning, live on testbed-${summary.live.testbed}:`)
-    .replace(
-      /\b0 pool runs\b/,
-      `live runs on ${summary.live.workers.length} workers (isolation ${summary.live.isolation}; anomalies ${summary.live.anomalies.join(', ')}): ${training} training runs, ${summary.live.calibrationRuns} calibration runs`,
-    );
-}
-
 function renderSummary(summary: LiveLoopSummary): string {
   const rows: Array<Array<string | number>> = [
     ['strategy', 'AULC', 'final ROC-AUC', 'final AP', 'final P@k', 'training runs'],
@@ -408,7 +255,7 @@ function renderSummary(summary: LiveLoopSummary): string {
   const lines = [formatTable(rows), ''];
   lines.push('One seed: an anecdote, not a result; differences between strategies may be chance.');
   for (const warning of summary.warnings ?? []) lines.push(`WARNING: ${warning}`);
-  for (const [strategy, why] of Object.entries(summary.live.stopped ?? {}))
+  for (const [strategy, why] of Object.entries(summary.live.stopped))
     lines.push(
       `${strategy}: ${why === 'budget' ? 'ran its whole budget (the stopping rule did not fire)' : `stopped: ${why}`}`,
     );
@@ -419,7 +266,7 @@ function renderSummary(summary: LiveLoopSummary): string {
   } else if (summary.comparison) {
     const c = summary.comparison;
     lines.push(
-      `${summary.settings.strategy} vs random: AULC ${c.aulcGain >= 0 ? '+' : ''}${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} ${c.samples === null ? `not reached within ${c.randomSamples} runs` : `reached after ${c.samples} of ${c.randomSamples} runs`}`,
+      `${summary.settings.strategy} vs random on this seed (not a significance test): AULC ${c.aulcGain >= 0 ? '+' : ''}${(c.aulcGain * 100).toFixed(1)}%; random's final ROC-AUC ${c.target.toFixed(3)} ${c.samples === null ? `not reached within ${c.randomSamples} runs` : `reached after ${c.samples} of ${c.randomSamples} runs`}`,
     );
   }
   lines.push(
@@ -432,9 +279,6 @@ function renderSummary(summary: LiveLoopSummary): string {
 
 interface ProgressPrinter {
   onProgress(event: ProgressEvent): void;
-  iteration(strategy: string, event: ProgressEvent): void;
-  stage(text: string): void;
-  line(text: string): void;
   done(): void;
 }
 
@@ -455,11 +299,15 @@ function createProgressPrinter(io: CliIo, iterations: number, quiet: boolean): P
     io.stderr(`${text}\n`);
   };
   return {
-    line,
-    stage: (text) => line(`== ${text}`),
     onProgress(event) {
       const data = (event.data ?? {}) as Record<string, unknown>;
-      if (event.phase === 'batch') {
+      if (event.phase === 'setup') line(event.message ?? '');
+      else if (event.phase === 'stage') line(`== ${event.message ?? ''}`);
+      else if (event.phase === 'warning') line(`WARNING: ${event.message ?? ''}`);
+      else if (event.phase === 'iteration') {
+        const auc = typeof data.rocAuc === 'number' ? `, test ROC-AUC ${data.rocAuc.toFixed(3)}` : '';
+        line(`[${String(data.strategy)}] ${event.message ?? ''} (${String(data.samples)} runs acquired${auc})`);
+      } else if (event.phase === 'batch') {
         const iteration = /k(\d+)$/.exec(String(data.id ?? ''));
         const label = iteration ? `iteration ${Number(iteration[1])}/${iterations}` : String(data.batch);
         line(`[${String(data.backend)}] ${label}: request ${event.message?.replace(/^[^:]*: /, '') ?? ''}`);
@@ -478,11 +326,6 @@ function createProgressPrinter(io: CliIo, iterations: number, quiet: boolean): P
         }
       }
     },
-    iteration(strategy, event) {
-      const data = (event.data ?? {}) as Record<string, unknown>;
-      const auc = typeof data.rocAuc === 'number' ? `, test ROC-AUC ${data.rocAuc.toFixed(3)}` : '';
-      line(`[${strategy}] ${event.message ?? ''} (${String(data.samples)} runs acquired${auc})`);
-    },
     done: clear,
   };
 }
@@ -493,17 +336,4 @@ function describeInjection(event: ProgressEvent): string {
   if (anomaly === 'normal') return 'normal (no anomaly)';
   const where = /\bon (.+)$/.exec(event.message ?? '');
   return `inject ${anomaly}${where ? ` on ${where[1]}` : ''}`;
-}
-
-function sum(values: number[]): number {
-  return values.reduce((total, value) => total + value, 0);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -7,7 +7,7 @@ import { loadFlowBench } from '@proteus-wf/features';
 import { readLedger } from '@proteus-wf/injector';
 import { createTempDir, repoRoot } from '@proteus-wf/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createLiveLab } from '../src/live-backend.js';
+import { createLiveLab } from '../src/index.js';
 
 const generator = join(repoRoot, 'examples', 'workflows', '1000genome-like', 'generate.mjs');
 
@@ -19,7 +19,7 @@ async function smallWorkflow(folder: string): Promise<string> {
 }
 
 describe('createLiveLab', () => {
-  it('throws PROTEUS_CLI_LIVE_INVALID_OPTIONS for anomalies that are not dataset names, listing each', async () => {
+  it('throws PROTEUS_LAB_INVALID_OPTIONS for anomalies that are not dataset names, listing each', async () => {
     const dir = await createTempDir('proteus-live-');
     try {
       const error = await createLiveLab({
@@ -28,7 +28,7 @@ describe('createLiveLab', () => {
         anomalies: ['normal', 'cpu', 'hdd_x'],
         workers: 0,
       }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'PROTEUS_CLI_LIVE_INVALID_OPTIONS' });
+      expect(error).toMatchObject({ code: 'PROTEUS_LAB_INVALID_OPTIONS' });
       expect((error as { details: { problems: string[] } }).details.problems).toHaveLength(4);
     } finally {
       await dir.dispose();
@@ -50,12 +50,10 @@ describe('createLiveLab', () => {
       expect(lab.workflow).toBe('1000genome-like');
       expect(lab.graph.size).toBe(8);
 
-      await expect(lab.evaluationSet()).rejects.toMatchObject({ code: 'PROTEUS_CLI_LIVE_NOT_READY' });
+      await expect(lab.evaluationSet()).rejects.toMatchObject({ code: 'PROTEUS_LAB_NOT_READY' });
       const testSet = await lab.collectTestSet(2);
       expect([...testSet.labels].sort()).toEqual(['hdd_1', 'normal']);
-      expect(() => lab.createBackend('gradient')).toThrow(
-        expect.objectContaining({ code: 'PROTEUS_CLI_LIVE_NOT_READY' }),
-      );
+      expect(() => lab.createBackend('gradient')).toThrow(expect.objectContaining({ code: 'PROTEUS_LAB_NOT_READY' }));
       const calibration = await lab.calibrate(2);
       expect([...calibration.labels].sort()).toEqual(['hdd_1', 'normal']);
       // The scaler comes from the calibration runs only.
@@ -110,4 +108,58 @@ describe('createLiveLab', () => {
       await dir.dispose();
     }
   }, 240_000);
+
+  it('offers placed anomalies: cpu_1@individuals lands on the workers running the individuals jobs, while they run', async () => {
+    const dir = await createTempDir('proteus-live-placed-');
+    try {
+      await using lab = await createLiveLab({
+        workflow: await smallWorkflow(dir.path),
+        outDir: join(dir.path, 'out'),
+        seed: 4,
+        anomalies: ['cpu_1'],
+        placeOn: ['individuals'],
+      });
+      expect(lab.kinds).toEqual(['normal', 'cpu_1', 'cpu_1@individuals']);
+      await lab.calibrate(2);
+      const backend = lab.createBackend('random');
+      expect(backend.options().map((option) => option.key ?? option.label)).toEqual(lab.kinds);
+      const runs = await backend.runExperiments({
+        id: 'placed',
+        requests: [
+          {
+            workflow: lab.workflow,
+            anomaly: 'cpu',
+            level: 1,
+            anomalousWorkers: 1,
+            runs: 1,
+            hints: { option: 'cpu_1@individuals' },
+          },
+        ],
+      });
+      expect(runs.labels).toEqual(['cpu_1']);
+      expect(runs.optionKeys).toEqual(['cpu_1@individuals']);
+      const names = backend.jobNames;
+      const individuals = names.filter((name) => /^individuals_ID/.test(name));
+      expect(individuals.length).toBeGreaterThan(0);
+      for (const job of individuals) expect(runs.jobLabels[names.indexOf(job)]).toBe('cpu_1');
+      // The sinks run after every individuals job ended, so after every placed anomaly was reverted.
+      for (const job of lab.graph.sinks()) expect(runs.jobLabels[names.indexOf(job)]).toBe('normal');
+    } finally {
+      await dir.dispose();
+    }
+  }, 240_000);
+
+  it('throws PROTEUS_LAB_INVALID_OPTIONS for a placement on a transformation the workflow does not have', async () => {
+    const dir = await createTempDir('proteus-live-');
+    try {
+      const error = await createLiveLab({
+        workflow: await smallWorkflow(dir.path),
+        outDir: join(dir.path, 'out'),
+        placeOn: ['nope'],
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'PROTEUS_LAB_INVALID_OPTIONS' });
+    } finally {
+      await dir.dispose();
+    }
+  });
 });

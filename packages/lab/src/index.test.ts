@@ -1,0 +1,12 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "LIVE_LOOP_DEFAULTS",
+      "createLiveLab",
+      "liveLoopPaths",
+      "runLiveLoop",
+    ]
+  `);
+});
