@@ -101,8 +101,11 @@ describe('createLiveLab', () => {
         expect(ledger.length).toBeGreaterThan(0);
         expect(ledger.every((entry) => entry.state === 'reverted')).toBe(true);
       }
+      // Each run: its Flow-Bench CSV and the Pegasus submit directory the controller read it back from.
       expect((await readdir(join(outDir, 'test-set', lab.workflow))).sort()).toEqual(
-        testSet.runIds.map((id) => `${id.slice('test-set/'.length)}.csv`).sort(),
+        testSet.runIds
+          .flatMap((id) => [`${id.slice('test-set/'.length)}.csv`, `${id.slice('test-set/'.length)}.submit`])
+          .sort(),
       );
     } finally {
       await dir.dispose();
