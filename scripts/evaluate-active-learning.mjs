@@ -11,7 +11,7 @@
 // the §2 stopping table. Run it under `nice`; it prints the load beside every number.
 //   nice -n 10 npm run evaluate:al -- [--out al-evaluation] [--seeds 10] [--jobs 2] [--iterations 8]
 //        [--workflows 1000genome,montage,predict_future_sales] [--max-steps 80] [--full-pool-steps 300]
-//        [--full-pool-patience 10] [--skip-build]
+//        [--full-pool-patience 10] [--full-pool-min-steps 100] [--skip-build]
 //   npm run evaluate:al -- --merge-only --out al-evaluation
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'max-steps': { type: 'string', default: '80' },
     'full-pool-steps': { type: 'string', default: '300' },
     'full-pool-patience': { type: 'string', default: '10' },
+    'full-pool-min-steps': { type: 'string', default: '100' },
     'target-gap': { type: 'string', default: '0.01' },
     datasets: { type: 'string', default: resolve(root, '..', 'shared', 'datasets', 'flowbench') },
     'skip-build': { type: 'boolean', default: false },
@@ -115,7 +116,7 @@ async function runWorker(workflow, seeds) {
       training: {
         ...training,
         maxSteps: Number(values['full-pool-steps']),
-        minSteps: Math.min(100, Number(values['full-pool-steps'])),
+        minSteps: Math.min(Number(values['full-pool-min-steps']), Number(values['full-pool-steps'])),
         patience: Number(values['full-pool-patience']),
       },
       stopping: { rule: 'never' },
@@ -149,6 +150,7 @@ async function runWorker(workflow, seeds) {
         training,
         fullPoolSteps: Number(values['full-pool-steps']),
         fullPoolPatience: Number(values['full-pool-patience']),
+        fullPoolMinSteps: Number(values['full-pool-min-steps']),
       },
       wallSeconds: (Date.now() - started) / 1000,
       load: { before: loadBefore, after: load() },
