@@ -197,6 +197,9 @@ async function merge(names) {
       metrics,
       comparisons,
       stopReasons: Object.fromEntries(strategies.map((name) => [name, records.map((r) => r.curves[name].stopReason)])),
+      fired: Object.fromEntries(
+        strategies.map((name) => [name, records.map((r) => r.curves[name].stopped !== undefined)]),
+      ),
       wallSeconds: records.map((r) => r.wallSeconds),
       load: records.map((r) => r.load),
     });
@@ -244,14 +247,18 @@ function renderMarkdown(entries) {
     '',
     '### §2 Stopping rule (stable predictions) — target: stop at ≤ 1/20 of the pool with ROC-AUC ≥ full-pool − 0.01 on ≥ 8 of 10 seeds',
     '',
-    '| workflow | strategy | 1/20 of pool | seeds where the rule fired | stopped at runs (mean) | ROC-AUC at stop (mean) | seeds at target at stop | seeds stopped ≤ 1/20 of pool and at target | met? |',
+    '| workflow | strategy | 1/20 of pool | seeds where the rule fired | stopped at runs (mean) | ROC-AUC at stop (mean) | seeds at target at stop | seeds the rule stopped ≤ 1/20 of pool and at target | met? |',
     '|---|---|---|---|---|---|---|---|---|',
   );
   for (const e of entries) {
     const limit = e.pool / 20;
     for (const m of e.metrics) {
+      // A seed counts only where the rule fired (a loop that never stopped did not save anything).
       const good = m.stopped.perSeed.filter(
-        (s, i) => s.runs <= limit && s.rocAuc >= (e.fullPool.perSeed[i]?.rocAuc ?? e.fullPool.rocAuc) - e.targetGap,
+        (s, i) =>
+          e.fired[m.strategy][i] &&
+          s.runs <= limit &&
+          s.rocAuc >= (e.fullPool.perSeed[i]?.rocAuc ?? e.fullPool.rocAuc) - e.targetGap,
       ).length;
       const met = e.seeds.length >= 10 && good >= 8;
       lines.push(
