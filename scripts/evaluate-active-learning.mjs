@@ -38,6 +38,7 @@ const { values } = parseArgs({
     'skip-build': { type: 'boolean', default: false },
     'merge-only': { type: 'boolean', default: false },
     worker: { type: 'string' },
+    refit: { type: 'boolean', default: false },
     'seed-list': { type: 'string' },
   },
 });
@@ -97,6 +98,47 @@ async function runWorker(workflow, seeds) {
   const iterations = Number(values.iterations);
   const perIteration = Number(values['per-iteration']);
   const training = { kind: 'converge', maxSteps: Number(values['max-steps']) };
+  if (values.refit) {
+    // Retrain only the full-pool reference of finished seeds with the current --full-pool-* settings.
+    for (const seed of seeds) {
+      const path = join(values.out, workflow, `seed-${seed}.json`);
+      if (!existsSync(path)) continue;
+      const record = JSON.parse(readFileSync(path, 'utf8'));
+      const backend = createEmulationBackend(dataset, { seed });
+      const full = await runActiveLearning({
+        backend,
+        evaluation: backend.testSet(),
+        strategy: 'random',
+        seed,
+        iterations: 1,
+        perIteration: backend.remaining().length,
+        training: {
+          ...training,
+          maxSteps: Number(values['full-pool-steps']),
+          minSteps: Math.min(Number(values['full-pool-min-steps']), Number(values['full-pool-steps'])),
+          patience: Number(values['full-pool-patience']),
+        },
+        stopping: { rule: 'never' },
+      });
+      const refit = {
+        ...record,
+        earlierFullPool: { rocAuc: record.fullPool, steps: record.fullPoolSteps, settings: record.settings },
+        fullPool: full.iterations[0]?.metrics?.rocAuc,
+        fullPoolSteps: full.iterations[0]?.trainingSteps,
+        settings: {
+          ...record.settings,
+          fullPoolSteps: Number(values['full-pool-steps']),
+          fullPoolPatience: Number(values['full-pool-patience']),
+          fullPoolMinSteps: Number(values['full-pool-min-steps']),
+        },
+      };
+      writeFileSync(path, `${JSON.stringify(refit)}\n`);
+      process.stderr.write(
+        `${workflow} seed ${seed} full pool refit ${record.fullPool.toFixed(3)} -> ${refit.fullPool.toFixed(3)} (${refit.fullPoolSteps} steps), load ${load()}\n`,
+      );
+    }
+    return;
+  }
   for (const seed of seeds) {
     if (existsSync(join(values.out, workflow, `seed-${seed}.json`))) continue;
     const started = Date.now();
