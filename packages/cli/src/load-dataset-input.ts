@@ -62,7 +62,8 @@ export async function loadDatasetInput(path: string, options: LoadDatasetInputOp
 }
 
 /**
- * Tells what a dataset path holds from its content: a folder with (or above) a braindump.yml is Pegasus submit
+ * Tells what a dataset path holds from its content: a folder of run CSVs is Flow-Bench (a campaign's output keeps
+ * each run's submit directory beside its CSV), another folder with (or above) a braindump.yml Pegasus submit
  * directories, another folder Flow-Bench CSVs (or WfFormat instances when it holds only `.json` files); a file starting
  * with the zip magic is a Flow-Bench zip, one starting with `{` a WfFormat instance.
  * @throws ProteusError PROTEUS_CLI_DATASET_FORMAT for a file that is none of these
@@ -76,9 +77,10 @@ export async function detectDatasetInput(path: string): Promise<DatasetInputKind
     return 'flowbench';
   }
   if (isFolder) {
-    if ((await findSubmitDirs(path).catch(() => [])).length > 0) return 'submit-dirs';
     const names = await readdir(path);
     const csv = names.some((name) => name.toLowerCase().endsWith('.csv'));
+    // A campaign folder holds each run's CSV beside the submit directory it was read back from: the CSVs are the dataset.
+    if (!csv && (await findSubmitDirs(path).catch(() => [])).length > 0) return 'submit-dirs';
     const json = names.filter((name) => name.toLowerCase().endsWith('.json'));
     return !csv && json.length > 0 && json.length === names.filter((name) => !name.startsWith('.')).length
       ? 'wfformat'
