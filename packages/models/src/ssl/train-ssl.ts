@@ -97,7 +97,7 @@ export interface TrainSslOptions extends LongOperationOptions {
    * Train on what looks normal before any training: the `screen` fraction of training jobs (`screenBy: 'job'`) or
    * training runs (`'run'`, ranked by the mean of their 10% highest job scores) with the largest training-free score
    * (the norm of the job's features standardized with its own training-run mean and std) are left out of the
-   * reconstruction term (jobs) or of training altogether (runs). Default 0 (train on everything).
+   * reconstruction term (jobs) or of training altogether (runs). Default 0.6 (jobs); 0 trains on everything.
    */
   screen?: number;
   screenBy?: 'job' | 'run';
@@ -156,7 +156,9 @@ const DEFAULTS = {
   inputNormalization: 'per-job' as 'per-job' | 'none',
   undirected: true,
   trim: 0,
-  screen: 0,
+  // Leaving the 60% least typical training jobs out of the reconstruction term raised the mean validation ROC-AUC of
+  // the five SSL-table workflows (README "Leaderboard"): training runs hold anomalies the decoder would learn.
+  screen: 0.6,
   screenBy: 'job' as 'job' | 'run',
   contamination: 0.1,
   temperature: { initial: 1, min: 0.1, decay: 1e-3 },
