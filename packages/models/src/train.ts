@@ -13,7 +13,7 @@ import {
   labelMapFor,
 } from '@proteus-wf/features';
 import type { ExecutionProvider, OptimizerSpec } from '@proteus-wf/onnx-train';
-import { gcnAdjacency, toDenseAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
+import { gcnAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import type { ModelSpec } from './graphs/model-spec.js';
 import {
   checkNumberOption,
@@ -356,7 +356,7 @@ function modelSpec(graph: WorkflowGraph, data: FitData, settings: Settings, clas
   const adjacency =
     settings.model === 'mlp'
       ? identity(data.nodes)
-      : toDenseAdjacency(gcnAdjacency(graph, { undirected: settings.undirected }));
+      : gcnAdjacency(graph, { undirected: settings.undirected });
   // The MLP's identity adjacency already is the job's own features: a root weight there would only duplicate it.
   const rootWeight = settings.model === 'gcn' && settings.rootWeight;
   return { kind: 'gcn', level: settings.task, nodes: data.nodes, adjacency, rootWeight, ...common };
