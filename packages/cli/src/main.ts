@@ -1,4 +1,4 @@
-import { isProteusError, ProteusError } from '@proteus-wf/core';
+import { ProteusError } from '@proteus-wf/core';
 import type { Argv } from 'yargs';
 import yargs from 'yargs';
 import type { CliIo } from './cli-io.js';

@@ -26,8 +26,8 @@ import { lockCampaignFolder } from './internal/campaign-lock.js';
 import { chooseInjection } from './internal/choose-injection.js';
 import { type AnomalyHandle, type CampaignInjector, readAnomalyWindows } from './internal/injector-port.js';
 import { loadWorkflowDag as defaultLoadWorkflowDag } from './internal/load-workflow-dag.js';
-import { readBackRun } from './internal/read-back-run.js';
 import { createAnomalyPlacement, placementJobsOf } from './internal/place-anomaly.js';
+import { readBackRun } from './internal/read-back-run.js';
 import { type AnomalyWindow, labelJobs, NONE_LABEL } from './label-jobs.js';
 import { type CampaignPlan, type PlannedRun, planCampaign } from './plan-campaign.js';
 

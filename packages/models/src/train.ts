@@ -354,9 +354,7 @@ function modelSpec(graph: WorkflowGraph, data: FitData, settings: Settings, clas
   if (settings.model === 'mlp' && settings.task === 'node') return { kind: 'mlp', nodes: data.nodes, ...common };
   // The graph-level MLP baseline is the same network with the graph removed: each job only hears itself.
   const adjacency =
-    settings.model === 'mlp'
-      ? identity(data.nodes)
-      : gcnAdjacency(graph, { undirected: settings.undirected });
+    settings.model === 'mlp' ? identity(data.nodes) : gcnAdjacency(graph, { undirected: settings.undirected });
   // The MLP's identity adjacency already is the job's own features: a root weight there would only duplicate it.
   const rootWeight = settings.model === 'gcn' && settings.rootWeight;
   return { kind: 'gcn', level: settings.task, nodes: data.nodes, adjacency, rootWeight, ...common };
