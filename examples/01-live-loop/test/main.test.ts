@@ -32,7 +32,10 @@ describe('example 01-live-loop (smoke)', () => {
       for (const record of result.iterations) expect(record.metrics?.rocAuc).toBeGreaterThanOrEqual(0);
       expect(lines.some((line) => line.startsWith('held-out test set: '))).toBe(true);
       expect(lines.filter((line) => /^iteration \d: learned from /.test(line))).toHaveLength(2);
-      expect(await readdir(join(out, 'traces', '1000genome-like'))).toHaveLength(2);
+      // Two training runs: each a Flow-Bench CSV beside the submit directory the controller read it back from.
+      const traces = await readdir(join(out, 'traces', '1000genome-like'));
+      expect(traces.filter((name) => name.endsWith('.csv'))).toHaveLength(2);
+      expect(traces.filter((name) => name.endsWith('.submit'))).toHaveLength(2);
     } finally {
       await dir.dispose();
     }
