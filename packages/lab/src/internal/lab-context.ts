@@ -13,7 +13,6 @@ import {
   type ProgressEvent,
   ProteusError,
   reportProgress,
-  type Testbed,
 } from '@proteus-wf/core';
 import type { FeaturePipelineName, ScalerKind } from '@proteus-wf/features';
 import { createInjector, parseAnomaly } from '@proteus-wf/injector';
@@ -24,25 +23,15 @@ import {
   topologicalOrder,
   type WorkflowGraph,
 } from '@proteus-wf/workflow-graph';
+import type { LiveLabOptions } from '../create-live-lab.js';
 import { invalidOptions, NAME, WHERE } from './lab-errors.js';
 import { createTraceCache, type TraceCache } from './trace-cache.js';
 
 /** The folders of a lab: each is its own Flow-Bench gen-2 dataset with its own experiment log and ledger. */
 export type LabFolder = 'test' | 'calibration' | 'traces';
 
-/** Options a lab is created from (see `LiveLabOptions` for their meaning). */
-export interface LabContextOptions {
-  workflow: string;
-  outDir: string;
-  seed?: number;
-  workers?: number;
-  anomalies?: readonly string[];
-  placeOn?: readonly string[];
-  pipeline?: FeaturePipelineName;
-  scaler?: ScalerKind;
-  testbed?: Testbed;
-  onProgress?: (event: ProgressEvent) => void;
-}
+/** Options a lab is created from: those of `createLiveLab`. */
+export type LabContextOptions = LiveLabOptions;
 
 /** What the lab's modules share: the workflow, the testbed, one controller and trace cache per folder. */
 export interface LabContext {
