@@ -48,3 +48,5 @@ export type {
 export { parseVms, startFakeFabric, startFakeHttpServer } from './fake-fabric.js';
 export type { RaceRound, RaceSummary } from './race-fabric-status.js';
 export { raceFabricStatus } from './race-fabric-status.js';
+export type { PublishedDeclarationsCheck, PublishedDeclarationsResult } from './typecheck-published-declarations.js';
+export { typecheckPublishedDeclarations } from './typecheck-published-declarations.js';
