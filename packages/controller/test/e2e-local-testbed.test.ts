@@ -1,25 +1,15 @@
-import { execFile } from 'node:child_process';
-import { copyFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { loadFlowBench, summarizeDataset } from '@proteus-wf/features';
-import {
-  type AnomalyCounters,
-  type AnomalyHandle,
-  createInjector,
-  type Injector,
-  readAnomalyCounters,
-  readLedger,
-} from '@proteus-wf/injector';
+import { createInjector, readLedger } from '@proteus-wf/injector';
 import { readSubmitDir } from '@proteus-wf/pegasus';
 import { createLocalTestbed } from '@proteus-wf/testbed-local';
 import { describe, expect, it } from 'vitest';
 import { createController, parseCampaignConfig } from '../src/index.js';
 import { readLabels } from './support/campaign-fixture.js';
+import { countingInjector, writeSmallGenomeWorkflow } from './support/local-testbed-fixture.js';
 import { createTempDir, repoRoot } from './support/temp-dir.js';
 
-const example = join(repoRoot, 'examples', 'workflows', '1000genome-like');
 let hasYaml = true;
 try {
   createRequire(join(repoRoot, 'packages', 'workflow-graph', 'package.json')).resolve('yaml');
@@ -34,17 +24,7 @@ describe.skipIf(!hasYaml)('a campaign on testbed-local (e2e)', () => {
   it('produces a dataset with the expected runs and labels, labelled from the ledger', async () => {
     const dir = await createTempDir('proteus-controller-e2e-');
     try {
-      const workflow = join(dir.path, 'workflow', 'workflow.yml');
-      await promisify(execFile)(process.execPath, [
-        join(example, 'generate.mjs'),
-        '--scale',
-        'small',
-        '--out',
-        workflow,
-      ]);
-      for (const name of await readdir(example)) {
-        if (name.endsWith('.txt')) await copyFile(join(example, name), join(dir.path, 'workflow', name));
-      }
+      const workflow = await writeSmallGenomeWorkflow(dir.path);
       const config = parseCampaignConfig({
         infrastructure: {
           workers: [
@@ -67,10 +47,10 @@ describe.skipIf(!hasYaml)('a campaign on testbed-local (e2e)', () => {
         workDir: join(dir.path, 'testbed'),
         cpuWeight: 64,
       });
-      const counters = new Map<string, { effect: Readonly<Record<string, unknown>>; at: AnomalyCounters[] }>();
+      const { injector, applied } = countingInjector(createInjector({ ledgerPath, workDir: dir.path }));
       const controller = createController({
         testbed,
-        injector: countingInjector(createInjector({ ledgerPath, workDir: dir.path }), counters),
+        injector,
         outDir: join(dir.path, 'out'),
         seed: 1,
         ledgerPath,
@@ -113,8 +93,8 @@ describe.skipIf(!hasYaml)('a campaign on testbed-local (e2e)', () => {
       }
       const cpuRun = plan.runs[1]?.id as string;
       const hddRun = plan.runs[2]?.id as string;
-      const cpu = counters.get(cpuRun);
-      const hdd = counters.get(hddRun);
+      const cpu = applied.find((anomaly) => anomaly.runId === cpuRun);
+      const hdd = applied.find((anomaly) => anomaly.runId === hddRun);
       const cpuJobs = (await readLabels(result.csvPaths[1] as string)).filter((row) => row.label === 'cpu_1');
       const hddJobs = (await readLabels(result.csvPaths[2] as string)).filter((row) => row.label === 'hdd_1');
       const [cpuBefore, cpuAfter] = cpu?.at ?? [];
@@ -138,27 +118,3 @@ describe.skipIf(!hasYaml)('a campaign on testbed-local (e2e)', () => {
     }
   }, 300_000);
 });
-
-/**
- * The injector, with each anomaly's kernel counters read right after it is applied and right before it is reverted
- * (revert deletes what they count), keyed by run id.
- */
-function countingInjector(
-  injector: Injector,
-  counters: Map<string, { effect: Readonly<Record<string, unknown>>; at: AnomalyCounters[] }>,
-): Injector {
-  return Object.assign(Object.create(injector) as Injector, {
-    apply: async (...args: Parameters<Injector['apply']>): Promise<AnomalyHandle> => {
-      const handle = await injector.apply(...args);
-      const runId = args[2]?.runId ?? handle.id;
-      const read = () =>
-        readAnomalyCounters(handle.target, { effect: handle.effect }).catch(() => ({ target: handle.target }));
-      counters.set(runId, { effect: handle.effect, at: [await read()] });
-      const revert = async () => {
-        counters.get(runId)?.at.push(await read());
-        await handle.revert();
-      };
-      return Object.assign(Object.create(handle) as AnomalyHandle, { revert, release: revert });
-    },
-  });
-}

@@ -1,22 +1,14 @@
 // Placement (issue 14 §3): a request's `hints.placement.jobs` puts its anomaly on the worker that runs those jobs, for
 // as long as they run there. Checked on real processes of testbed-local through the ledger, the labels and the
 // kernel's CFS counters of that worker's cgroup, never through the wall clock.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import {
-  type AnomalyCounters,
-  type AnomalyHandle,
-  createInjector,
-  type Injector,
-  readAnomalyCounters,
-  readLedger,
-} from '@proteus-wf/injector';
+import { createInjector, readLedger } from '@proteus-wf/injector';
 import { createLocalTestbed } from '@proteus-wf/testbed-local';
 import { describe, expect, it } from 'vitest';
 import { createController } from '../src/index.js';
 import { readLabels } from './support/campaign-fixture.js';
-import { createTempDir, repoRoot } from './support/temp-dir.js';
+import { countingInjector, writeSmallGenomeWorkflow } from './support/local-testbed-fixture.js';
+import { createTempDir } from './support/temp-dir.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!isRoot)
@@ -26,14 +18,7 @@ describe('a placed anomaly on testbed-local (e2e)', () => {
   it('lands on the worker running the target job, only while it runs, and the kernel throttles that worker', async () => {
     const dir = await createTempDir('proteus-controller-placement-');
     try {
-      const workflow = join(dir.path, 'workflow', 'workflow.yml');
-      await promisify(execFile)(process.execPath, [
-        join(repoRoot, 'examples', 'workflows', '1000genome-like', 'generate.mjs'),
-        '--scale',
-        'small',
-        '--out',
-        workflow,
-      ]);
+      const workflow = await writeSmallGenomeWorkflow(dir.path);
       const ledgerPath = join(dir.path, 'ledger.jsonl');
       await using testbed = createLocalTestbed({
         workers: [
@@ -44,10 +29,10 @@ describe('a placed anomaly on testbed-local (e2e)', () => {
         cpuWeight: 64,
       });
       const deployment = await testbed.provision();
-      const applied: Array<{ worker: string; target: string; at: AnomalyCounters[] }> = [];
+      const { injector, applied } = countingInjector(createInjector({ ledgerPath, workDir: dir.path }));
       const controller = createController({
         testbed,
-        injector: countingInjector(createInjector({ ledgerPath, workDir: dir.path }), applied),
+        injector,
         outDir: join(dir.path, 'out'),
         seed: 1,
         ledgerPath,
@@ -104,24 +89,3 @@ describe('a placed anomaly on testbed-local (e2e)', () => {
     }
   }, 300_000);
 });
-
-/** The injector, with each anomaly's kernel counters read right after apply and right before revert. */
-function countingInjector(
-  injector: Injector,
-  applied: Array<{ worker: string; target: string; at: AnomalyCounters[] }>,
-): Injector {
-  return Object.assign(Object.create(injector) as Injector, {
-    apply: async (...args: Parameters<Injector['apply']>): Promise<AnomalyHandle> => {
-      const handle = await injector.apply(...args);
-      const read = () =>
-        readAnomalyCounters(handle.target, { effect: handle.effect }).catch(() => ({ target: handle.target }));
-      const entry = { worker: args[2]?.worker ?? '', target: handle.target, at: [await read()] };
-      applied.push(entry);
-      const revert = async () => {
-        entry.at.push(await read());
-        await handle.revert();
-      };
-      return Object.assign(Object.create(handle) as AnomalyHandle, { revert, release: revert });
-    },
-  });
-}

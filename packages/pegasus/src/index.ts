@@ -1,5 +1,7 @@
 // Public API of @proteus-wf/pegasus, one line per module (sorted by module file name).
 export { buildJobRecords } from './build-job-records.js';
+export type { PoolWorkflowRunnerOptions } from './create-pool-workflow-runner.js';
+export { createPoolWorkflowRunner } from './create-pool-workflow-runner.js';
 export type { CreateSubmitDirWriterOptions, SubmitDirJob, SubmitDirWriter } from './create-submit-dir-writer.js';
 export { createSubmitDirWriter } from './create-submit-dir-writer.js';
 export type { FollowSubmitDirOptions, SubmitDirEvent } from './follow-submit-dir.js';

@@ -12,11 +12,9 @@ import {
   ProteusError,
   type ResourceTracker,
   type RetryPolicy,
-  type RunWorkflowOptions,
   reportProgress,
   type Testbed,
   throwIfAborted,
-  type WorkflowRunResult,
 } from '@proteus-wf/core';
 import {
   createSshRunner,
@@ -27,7 +25,7 @@ import {
   runDeploymentPlan,
   type SshRunnerFactory,
 } from '@proteus-wf/injector';
-import { runPegasusWorkflow } from '@proteus-wf/pegasus';
+import { createPoolWorkflowRunner } from '@proteus-wf/pegasus';
 import {
   type ChameleonApi,
   createChameleonApi,
@@ -573,27 +571,15 @@ export function createChameleonTestbed(options: ChameleonTestbedOptions): Chamel
     provision: (run = {}) => lifecycle.provision(() => provisionOnce(run)),
     runnerFor,
     supportsPlacement: false,
-    async runWorkflow(workflowPath: string, run: RunWorkflowOptions): Promise<WorkflowRunResult> {
-      if (run.placement) {
-        // HTCondor picks the worker of each job on the pool, so the anomaly cannot follow given jobs here.
-        throw new ProteusError(
-          'PROTEUS_CHAMELEON_PLACEMENT_UNSUPPORTED',
-          `testbed-chameleon/runWorkflow: run ${run.runId} asks to inject on the worker of jobs ${run.placement.jobs.slice(0, 3).join(', ')}, but this testbed cannot place anomalies by job; drop the placement (inject on whole workers) or run on testbed-local`,
-          { details: { runId: run.runId, jobs: [...run.placement.jobs] } },
-        );
-      }
-      const { submitNode } = await lifecycle.requireDeployment('runWorkflow');
-      return lifecycle.guard(() =>
-        runPegasusWorkflow(runnerFor(submitNode.name), workflowPath, {
-          ...run,
-          scope: SCOPE,
-          redactor,
-          remoteRunsDir: options.remoteRunsDir ?? CHAMELEON_DEFAULTS.remoteRunsDir,
-          pollIntervalMs: options.workflowPollIntervalMs ?? CHAMELEON_DEFAULTS.workflowPollIntervalMs,
-          timeoutMs: options.workflowTimeoutMs ?? CHAMELEON_DEFAULTS.workflowTimeoutMs,
-        }),
-      );
-    },
+    runWorkflow: createPoolWorkflowRunner({
+      scope: SCOPE,
+      redactor,
+      lifecycle,
+      runnerFor,
+      remoteRunsDir: options.remoteRunsDir ?? CHAMELEON_DEFAULTS.remoteRunsDir,
+      pollIntervalMs: options.workflowPollIntervalMs ?? CHAMELEON_DEFAULTS.workflowPollIntervalMs,
+      timeoutMs: options.workflowTimeoutMs ?? CHAMELEON_DEFAULTS.workflowTimeoutMs,
+    }),
     release: lifecycle.release,
     async stitchVlan(run = {}) {
       if (!spec.stitch) return undefined;

@@ -12,11 +12,9 @@ import {
   ProteusError,
   type ResourceTracker,
   type RetryPolicy,
-  type RunWorkflowOptions,
   reportProgress,
   type Testbed,
   throwIfAborted,
-  type WorkflowRunResult,
 } from '@proteus-wf/core';
 import {
   createSshRunner,
@@ -27,7 +25,7 @@ import {
   runDeploymentPlan,
   type SshRunnerFactory,
 } from '@proteus-wf/injector';
-import { runPegasusWorkflow } from '@proteus-wf/pegasus';
+import { createPoolWorkflowRunner } from '@proteus-wf/pegasus';
 import { createFabricTokenStore } from './fabric-token-store.js';
 import { createOrchestratorClient, type OrchestratorClient, type SliverInfo } from './orchestrator-client.js';
 import { buildFabricRequestGraph } from './request-graph.js';
@@ -362,27 +360,15 @@ export function createFabricTestbed(options: FabricTestbedOptions): FabricTestbe
     provision: (run = {}) => lifecycle.provision(() => provisionOnce(run)),
     runnerFor,
     supportsPlacement: false,
-    async runWorkflow(workflowPath: string, run: RunWorkflowOptions): Promise<WorkflowRunResult> {
-      if (run.placement) {
-        // HTCondor picks the worker of each job on the pool, so the anomaly cannot follow given jobs here.
-        throw new ProteusError(
-          'PROTEUS_FABRIC_PLACEMENT_UNSUPPORTED',
-          `testbed-fabric/runWorkflow: run ${run.runId} asks to inject on the worker of jobs ${run.placement.jobs.slice(0, 3).join(', ')}, but this testbed cannot place anomalies by job; drop the placement (inject on whole workers) or run on testbed-local`,
-          { details: { runId: run.runId, jobs: [...run.placement.jobs] } },
-        );
-      }
-      const { submitNode } = await lifecycle.requireDeployment('runWorkflow');
-      return lifecycle.guard(() =>
-        runPegasusWorkflow(runnerFor(submitNode.name), workflowPath, {
-          ...run,
-          scope: SCOPE,
-          redactor,
-          remoteRunsDir: options.remoteRunsDir ?? FABRIC_DEFAULTS.remoteRunsDir,
-          pollIntervalMs: options.workflowPollIntervalMs ?? FABRIC_DEFAULTS.workflowPollIntervalMs,
-          timeoutMs: options.workflowTimeoutMs ?? FABRIC_DEFAULTS.workflowTimeoutMs,
-        }),
-      );
-    },
+    runWorkflow: createPoolWorkflowRunner({
+      scope: SCOPE,
+      redactor,
+      lifecycle,
+      runnerFor,
+      remoteRunsDir: options.remoteRunsDir ?? FABRIC_DEFAULTS.remoteRunsDir,
+      pollIntervalMs: options.workflowPollIntervalMs ?? FABRIC_DEFAULTS.workflowPollIntervalMs,
+      timeoutMs: options.workflowTimeoutMs ?? FABRIC_DEFAULTS.workflowTimeoutMs,
+    }),
     release: lifecycle.release,
     async renew(endDate, run = {}) {
       const t = await lifecycle.tracker();
