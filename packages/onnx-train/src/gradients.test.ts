@@ -319,6 +319,19 @@ describe('addGradients', () => {
     expect(backward.filter((op) => op === 'Add')).toHaveLength(0);
   });
 
+  it('divides a mean-pool gradient before broadcasting it back over the pooled axis', () => {
+    const g = createGraphBuilder();
+    const x = g.input('x', 'float32', [137, 32, 64]);
+    const pooled = g.reduceMean(x, [0]);
+    const before = g.nodes.length;
+    addGradients(g, g.reduceSum(g.mul(pooled, pooled)), [x]);
+    const backward = g.nodes.slice(before);
+    const divide = backward.find((node) => node.op === 'Div');
+    expect(divide?.outputs[0]?.shape).toEqual([32, 64]);
+    const fullSize = backward.filter((node) => node.outputs[0]?.shape[0] === 137).map((node) => node.op);
+    expect(fullSize).toEqual(['Expand']);
+  });
+
   it('covers every differentiable op the builder offers', () => {
     const tested = new Set(Object.keys(CASES));
     const untested = DIFFERENTIABLE_OPS.filter((op) => !tested.has(op) && !['Identity', 'Cast'].includes(op));

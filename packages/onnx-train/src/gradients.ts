@@ -158,7 +158,8 @@ const RULES: Record<string, Rule> = {
     return [g.sub(grad, g.mul(g.exp(output(n)), g.reduceSum(grad, [axis], true)))];
   },
   ReduceSum: (g, n, grad) => [expandReduced(g, n, grad)],
-  ReduceMean: (g, n, grad) => [g.div(expandReduced(g, n, grad), reducedCount(g, n))],
+  // Divide the reduced gradient, then broadcast it: one pass over the small tensor instead of the expanded one.
+  ReduceMean: (g, n, grad) => [expandReduced(g, n, g.div(grad, reducedCount(g, n)))],
   ReduceMax: (g, n, grad) => {
     const x = input(n, 0);
     const keep = intAttribute(n, 'keepdims', 1) === 1;

@@ -283,6 +283,16 @@ function buildNodeAggregation(
   if (e === 0) return (rows) => g.mul(rows, self as Value);
   const src = g.constant(other.src, [e], 'int64');
   const dst = g.constant(other.dst, [e, 1], 'int64');
+  const scale = symmetricScale(selfWeight, other);
+  if (scale) {
+    // A = D^-1/2 (A01 + I) D^-1/2 (GCN normalization): scale the rows once before and once after, and the edges carry
+    // no weight, so no per-edge Mul runs forward or backward.
+    const r = g.constant(scale, [n, 1]);
+    return (rows) => {
+      const scaled = g.mul(rows, r);
+      return g.mul(g.scatterNdAdd(scaled, dst, g.gather(scaled, src, 0)), r);
+    };
+  }
   const w = g.constant(other.weight, [e, 1]);
   // Rows of [N, batch*D]: the edge weight is one scalar per row, which onnxruntime's Mul broadcasts fast; a
   // [E, batch, D] * [E, 1, 1] product takes its slow general-broadcast path (10x slower, measured).
@@ -292,4 +302,18 @@ function buildNodeAggregation(
     const messages = g.mul(g.gather(rows, src, 0), w);
     return g.scatterNdAdd(self ? g.mul(rows, self) : g.fillLike(rows, 0), dst, messages);
   };
+}
+
+/**
+ * `r` with `A[i][j] = r[i] * r[j]` for every edge and self loop (`A[i][i] = r[i]^2`), as GCN normalization
+ * `1/sqrt(deg(i) deg(j))` writes them; undefined when a node lacks a self loop or an edge weight does not factor.
+ */
+function symmetricScale(selfWeight: Float32Array, other: EdgeList): Float32Array | undefined {
+  if (selfWeight.some((weight) => !(weight > 0))) return undefined;
+  const r = selfWeight.map(Math.sqrt);
+  const factors = other.weight.every((weight, k) => {
+    const product = (r[other.dst[k] as number] as number) * (r[other.src[k] as number] as number);
+    return Math.abs(product - weight) <= 1e-6 * Math.abs(weight);
+  });
+  return factors ? r : undefined;
 }
