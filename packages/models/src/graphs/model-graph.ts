@@ -47,8 +47,9 @@ export type Aggregation = (h: Value) => Value;
 /** Options of `buildAggregation`. */
 export interface BuildAggregationOptions {
   /**
-   * `sparse` (default): gather the source rows of the non-zero entries, scale, scatter-add into the targets; `dense`:
-   * one `[N,N]` MatMul. The two differ in float rounding only; a graph without edges always runs dense (zeros).
+   * `sparse` (default): gather the source rows of the edges, scale, scatter-add into the self loops' scaled rows (a
+   * GCN-normalized adjacency `D^-1/2 (A + I) D^-1/2` scales rows before and after instead of per edge); `dense`: one
+   * `[N,N]` MatMul. The two differ in float rounding only; a graph without edges always runs dense (zeros).
    */
   mode?: 'sparse' | 'dense';
 }
