@@ -3,7 +3,9 @@
 // PyTorch reference benchmark ../shared/reference/torch-ref/bench.py (Debian python3-torch, OPENBLAS_NUM_THREADS=1)
 // interleaved, ROUNDS rounds, and prints per round and as medians: our GCN training step against torch's (graph
 // level, B=32, N=137, F=24, hidden 64, Adam) and our node-level scoring throughput (256 runs) against torch's, with
-// the load average beside each number. Skips with a message when torch is not installed.
+// the load average beside each number; per round also torch.mm on the GEMM shapes of our floors
+// (scripts/compare-torch-floor.py), so `stepFloorRatio` says whether onnxruntime's GEMMs or torch's are faster, and
+// the phases of torch's step. Skips with a message when torch is not installed.
 // `npm run bench -- --compare-torch` (builds first) or `node scripts/compare-torch.mjs` after `npm run build`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -56,6 +58,8 @@ function runOurs() {
     stepOverFloor: pick('threads1.step-over-floor'),
     scoreJobsPerSecond: pick('threads1.score-jobs-per-second'),
     scoreOverFloor: pick('threads1.score-throughput-over-floor'),
+    stepFloorMs: pick('threads1.step-floor.ms'),
+    scoreFloorMs: pick('threads1.score-floor.ms'),
     kernels: pick('kernels-per-step'),
   };
 }
@@ -78,6 +82,17 @@ function runTorch() {
   };
 }
 
+/** torch.mm on the GEMM shapes of our floors, and the phases of torch's step (scripts/compare-torch-floor.py). */
+function runTorchFloor() {
+  const result = spawnSync(python, [join(root, 'scripts', 'compare-torch-floor.py'), torchRef], {
+    cwd: torchRef,
+    env: { ...process.env, ...oneThread },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`torch floor failed: ${result.stderr}`);
+  return jsonLines(result.stdout).find((r) => r.kind === 'torch-floor');
+}
+
 say(`compare-torch: ${ROUNDS} interleaved rounds, 1 thread each side, ${cpus().length} cores (${cpus()[0]?.model})`);
 const rounds = [];
 for (let r = 1; r <= ROUNDS; r++) {
@@ -85,6 +100,7 @@ for (let r = 1; r <= ROUNDS; r++) {
   const ours = runOurs();
   const loadMiddle = load();
   const torch = runTorch();
+  const torchFloor = runTorchFloor();
   const round = {
     round: r,
     load1: [Number(loadBefore), Number(loadMiddle), Number(load())],
@@ -97,6 +113,14 @@ for (let r = 1; r <= ROUNDS; r++) {
     scoreRatio: Number((ours.scoreJobsPerSecond / torch.scoreJobsPerSecond).toFixed(2)),
     scoreOverFloor: ours.scoreOverFloor,
     kernelsPerStep: ours.kernels,
+    // The same GEMM shapes in torch.mm (OpenBLAS) and in onnxruntime Gemm (MLAS): ours / torch's.
+    oursStepFloorMs: ours.stepFloorMs,
+    torchStepFloorMs: torchFloor.step_floor_ms,
+    stepFloorRatio: Number((ours.stepFloorMs / torchFloor.step_floor_ms).toFixed(2)),
+    oursScoreFloorMs: ours.scoreFloorMs,
+    torchScoreFloorMs: torchFloor.score_floor_ms,
+    scoreFloorRatio: Number((ours.scoreFloorMs / torchFloor.score_floor_ms).toFixed(2)),
+    torchStepPhasesMs: torchFloor.step_phases_ms,
     torch: torch.version,
   };
   rounds.push(round);
@@ -109,9 +133,11 @@ const summary = {
   scoreRatio: median(rounds.map((r) => r.scoreRatio)),
   stepOverFloor: median(rounds.map((r) => r.stepOverFloor)),
   scoreOverFloor: median(rounds.map((r) => r.scoreOverFloor)),
+  stepFloorRatio: median(rounds.map((r) => r.stepFloorRatio)),
+  scoreFloorRatio: median(rounds.map((r) => r.scoreFloorRatio)),
   load1: Number(load()),
 };
 say(JSON.stringify(summary));
 say(
-  `compare-torch: our step takes ${summary.stepRatio}x torch's time (target <= 0.33); our scoring runs ${summary.scoreRatio}x torch's throughput (target >= 3); step/floor ${summary.stepOverFloor} (target <= 1.3), score/floor ${summary.scoreOverFloor} (target >= 0.7); load average ${summary.load1} on ${cpus().length} cores`,
+  `compare-torch: our step takes ${summary.stepRatio}x torch's time (target <= 0.33); our scoring runs ${summary.scoreRatio}x torch's throughput (target >= 3); step/floor ${summary.stepOverFloor} (target <= 1.3), score/floor ${summary.scoreOverFloor} (target >= 0.7); the same GEMMs take ${summary.stepFloorRatio}x (step) and ${summary.scoreFloorRatio}x (score) torch.mm's time in onnxruntime; load average ${summary.load1} on ${cpus().length} cores`,
 );

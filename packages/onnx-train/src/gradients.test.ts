@@ -295,6 +295,43 @@ describe('addGradients', () => {
     });
   });
 
+  it('scatters a row gather gradient into the gradient already accumulated (sparse aggregation with self loops)', async () => {
+    const edges = { src: [1, 0, 2, 2, 3], dst: [0, 1, 1, 3, 2] };
+    const build = (g: GraphBuilder, [x]: Value[]) => {
+      const rows = x as Value;
+      const messages = g.mul(
+        g.gather(rows, g.constant(edges.src, [5], 'int64'), 0),
+        g.constant([0.5, 0.2, 0.3, 0.7, 0.4], [5, 1], rows.dtype),
+      );
+      const self = g.mul(rows, g.constant([0.5, 0.5, 0.4, 0.3], [4, 1], rows.dtype));
+      return g.tanh(g.scatterNdAdd(self, g.constant(edges.dst, [5, 1], 'int64'), messages));
+    };
+    await checkGradients(createRng(13), { shapes: [[4, 3]], build });
+
+    const g = createGraphBuilder();
+    const x = g.input('x', 'float32', [4, 3]);
+    const y = build(g, [x]);
+    const before = g.nodes.length;
+    addGradients(g, g.reduceSum(y), [x]);
+    const backward = g.nodes.slice(before).map((node) => node.op);
+    expect(backward.filter((op) => op === 'ScatterND')).toHaveLength(1);
+    expect(backward.filter((op) => op === 'Expand')).toHaveLength(1); // the loss's ReduceSum, no zero fill
+    expect(backward.filter((op) => op === 'Add')).toHaveLength(0);
+  });
+
+  it('divides a mean-pool gradient before broadcasting it back over the pooled axis', () => {
+    const g = createGraphBuilder();
+    const x = g.input('x', 'float32', [137, 32, 64]);
+    const pooled = g.reduceMean(x, [0]);
+    const before = g.nodes.length;
+    addGradients(g, g.reduceSum(g.mul(pooled, pooled)), [x]);
+    const backward = g.nodes.slice(before);
+    const divide = backward.find((node) => node.op === 'Div');
+    expect(divide?.outputs[0]?.shape).toEqual([32, 64]);
+    const fullSize = backward.filter((node) => node.outputs[0]?.shape[0] === 137).map((node) => node.op);
+    expect(fullSize).toEqual(['Expand']);
+  });
+
   it('covers every differentiable op the builder offers', () => {
     const tested = new Set(Object.keys(CASES));
     const untested = DIFFERENTIABLE_OPS.filter((op) => !tested.has(op) && !['Identity', 'Cast'].includes(op));

@@ -158,7 +158,8 @@ const RULES: Record<string, Rule> = {
     return [g.sub(grad, g.mul(g.exp(output(n)), g.reduceSum(grad, [axis], true)))];
   },
   ReduceSum: (g, n, grad) => [expandReduced(g, n, grad)],
-  ReduceMean: (g, n, grad) => [g.div(expandReduced(g, n, grad), reducedCount(g, n))],
+  // Divide the reduced gradient, then broadcast it: one pass over the small tensor instead of the expanded one.
+  ReduceMean: (g, n, grad) => [expandReduced(g, n, g.div(grad, reducedCount(g, n)))],
   ReduceMax: (g, n, grad) => {
     const x = input(n, 0);
     const keep = intAttribute(n, 'keepdims', 1) === 1;
@@ -333,6 +334,13 @@ export function addGradients(
     const rule = RULES[node.op];
     if (!rule) throw invalid(`no gradient rule for op ${node.op} (output ${output(node).name})`, { op: node.op });
     const wanted = node.inputs.map((v) => v !== undefined && needed.has(v.name) && isFloat(v));
+    const previous = node.op === 'Gather' && wanted[0] ? grads.get(input(node, 0).name) : undefined;
+    if (previous && intAttribute(node, 'axis', 0) === 0) {
+      // A row gather's gradient is a scatter-add; into the gradient already accumulated it needs no zeros and no Add.
+      const indices = input(node, 1);
+      grads.set(input(node, 0).name, g.scatterNdAdd(previous, g.unsqueeze(indices, [indices.shape.length]), grad));
+      continue;
+    }
     const inputGrads = rule(g, node, grad, wanted);
     node.inputs.forEach((v, i) => {
       const dv = inputGrads[i];

@@ -55,6 +55,37 @@ describe('buildAggregation', () => {
     },
   );
 
+  it('runs a GCN adjacency without per-edge weights and any other one with them, both like a float64 product', async () => {
+    const n = 9;
+    const gcn = randomGcnAdjacency(createRng(5), n);
+    const skewed = gcn.map((w, k) => (w === 0 ? 0 : w * (1 + (k % 3) / 10)));
+    const [batch, width] = [2, 3];
+    const h = randomData(2, n * batch * width);
+    const row = batch * width;
+    for (const [adjacency, edgeMuls] of [
+      [gcn, 0],
+      [skewed, 1],
+    ] as const) {
+      const g = createGraphBuilder({ name: 'aggregate' });
+      const input = g.input('h', 'float32', [n, batch, width]);
+      const before = g.nodes.length;
+      g.output(buildAggregation(g, adjacency, n)(input), 'y');
+      const nodes = g.nodes.slice(before);
+      expect(nodes.filter((node) => node.op === 'ScatterND')).toHaveLength(1);
+      expect(nodes.map((node) => node.op)).not.toContain('Expand');
+      const perEdge = nodes.filter((node) => node.op === 'Mul' && node.outputs[0]?.shape[0] !== n);
+      expect(perEdge).toHaveLength(edgeMuls);
+      const out = await run(g.toModel(), { h }, { h: [n, batch, width] });
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < row; k++) {
+          let expected = 0;
+          for (let j = 0; j < n; j++) expected += (adjacency[i * n + j] as number) * (h[j * row + k] as number);
+          expect(out.y?.[i * row + k]).toBeCloseTo(expected, 5);
+        }
+      }
+    }
+  });
+
   it('returns zeros for a graph without edges', async () => {
     const g = createGraphBuilder();
     g.output(buildAggregation(g, new Float32Array(4), 2)(g.input('h', 'float32', [2, 3])), 'y');
