@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// What transfers between two instances of a workflow family: trains a node-level GCN on one exogeni-2020 nowcast
+// instance (split by run 60/20/20, the seed's) and scores every run of the other through loadModel({ graph }), for
+// each input normalization:
+//   global        train's min-max scaler only (fitted on the source's training runs)
+//   job-type      each job standardized with its job type's mean/std over the source's training runs (the same
+//                 statistics on the other instance: what `normalization: 'job-type'` stores in the model)
+//   run-job-type  each job standardized against the jobs of its type in the same run (no training statistics)
+// Prints one JSON line per (direction, normalization, seed): source validation ROC-AUC (the only number a choice
+// may use), own test ROC-AUC, other-instance ROC-AUC (all runs), and the load average. Results are cached in
+// --results so an interrupted run resumes.
+// Usage: node --import ./examples/01-live-loop/scripts/register.mjs scripts/evaluate-travel.mjs
+//   [--seeds 0,1,2] [--epochs 100] [--modes global,job-type,run-job-type] [--results travel.json]
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '@proteus-wf/core';
+import { extractFeatures, loadFlowBench } from '@proteus-wf/features';
+import { evaluateModel, loadModel, train } from '@proteus-wf/models';
+
+const { values: args } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '0,1,2' },
+    epochs: { type: 'string', default: '100' },
+    modes: { type: 'string', default: 'global,job-type,run-job-type' },
+    pipeline: { type: 'string', default: 'works22' },
+    results: { type: 'string', default: 'travel-results.json' },
+  },
+});
+const root = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'exogeni-2020');
+const instances = ['nowcast_clustering_8', 'nowcast_clustering_16'];
+const features = {};
+for (const name of instances) {
+  features[name] = extractFeatures(await loadFlowBench(join(root, `${name}.zip`)), { pipeline: args.pipeline });
+}
+const results = existsSync(args.results) ? JSON.parse(readFileSync(args.results, 'utf8')) : {};
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+for (const [from, to] of [instances, [...instances].reverse()]) {
+  for (const normalization of args.modes.split(',')) {
+    for (const seed of args.seeds.split(',').map(Number)) {
+      const key = `${from}->${to}|${args.pipeline}|${normalization}|${seed}|${args.epochs}`;
+      if (results[key]) {
+        console.log(JSON.stringify({ key, ...results[key], cached: true }));
+        continue;
+      }
+      const started = performance.now();
+      const result = await train(features[from], {
+        task: 'node',
+        seed,
+        epochs: Number(args.epochs),
+        ...(normalization === 'global' ? {} : { normalization }),
+      });
+      const moved = await loadModel(result.model, { graph: features[to].graph });
+      const other = await evaluateModel(moved, features[to]);
+      await moved.release();
+      results[key] = {
+        validation: result.validation?.rocAuc,
+        own: result.test?.rocAuc,
+        other: other.rocAuc,
+        epochsRun: result.epochsRun,
+        seconds: Math.round((performance.now() - started) / 1000),
+        load: load(),
+      };
+      console.log(JSON.stringify({ key, ...results[key] }));
+      await writeFileAtomic(args.results, `${JSON.stringify(results, null, 2)}\n`);
+    }
+  }
+}
