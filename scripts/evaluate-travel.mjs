@@ -6,6 +6,8 @@
 //   job-type      each job standardized with its job type's mean/std over the source's training runs (the same
 //                 statistics on the other instance: what `normalization: 'job-type'` stores in the model)
 //   run-job-type  each job standardized against the jobs of its type in the same run (no training statistics)
+//   job-type-target  trained as job-type; the other instance standardized with its own per-type statistics over all
+//                 of its runs (unlabelled; a calibration the model cannot carry, for comparison only)
 // Prints one JSON line per (direction, normalization, seed): source validation ROC-AUC (the only number a choice
 // may use), own test ROC-AUC, other-instance ROC-AUC (all runs), and the load average. Results are cached in
 // --results so an interrupted run resumes.
@@ -16,7 +18,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '@proteus-wf/core';
-import { extractFeatures, loadFlowBench } from '@proteus-wf/features';
+import { extractFeatures, fitJobTypeScaler, loadFlowBench } from '@proteus-wf/features';
 import { evaluateModel, loadModel, train } from '@proteus-wf/models';
 
 const { values: args } = parseArgs({
@@ -53,9 +55,22 @@ for (const [from, to] of [instances, [...instances].reverse()]) {
         task: 'node',
         seed,
         epochs: Number(args.epochs),
-        ...(normalization === 'global' ? {} : { normalization }),
+        ...(normalization === 'global' ? {} : { normalization: normalization.replace('-target', '') }),
       });
-      const moved = await loadModel(result.model, { graph: features[to].graph });
+      const target = features[to];
+      const calibrated = {
+        ...result.model,
+        metadata: {
+          ...result.model.metadata,
+          normalization: {
+            kind: 'job-type',
+            scaler: fitJobTypeScaler(target, { runs: target.runs.map((_, i) => i) }),
+          },
+        },
+      };
+      const moved = await loadModel(normalization === 'job-type-target' ? calibrated : result.model, {
+        graph: target.graph,
+      });
       const other = await evaluateModel(moved, features[to]);
       await moved.release();
       results[key] = {

@@ -60,10 +60,14 @@ export function toPortableOnnx(
       const src = g.gather(edgeIndex, g.constant([0], [], 'int64'), 0);
       const dst = g.unsqueeze(g.gather(edgeIndex, g.constant([1], [], 'int64'), 0), [1]);
       const w = g.unsqueeze(edgeWeight, [1]);
+      // Views through constant targets (0 copies the node count, -1 infers the batch): no Shape kernel per layer.
+      const reshape = (value: Value, target: number[], shape: Value['shape']) =>
+        g.emit('Reshape', [value, g.ints(target)], [], { dtype: value.dtype, shape });
       aggregate = (value) => {
-        const rows = g.reshape(value, [0, -1]);
+        const width = value.shape[2] as number;
+        const rows = reshape(value, [0, -1], [PORTABLE.nodes, `batch*${width}`]);
         const summed = g.scatterNdAdd(g.fillLike(rows, 0), dst, g.mul(g.gather(rows, src, 0), w));
-        return g.reshapeLike(summed, value);
+        return reshape(summed, [0, -1, width], value.shape);
       };
     }
     let width = features;
