@@ -27,6 +27,9 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '100' },
     modes: { type: 'string', default: 'global,job-type,run-job-type' },
     pipeline: { type: 'string', default: 'works22' },
+    // works22 features, or `ratios`: quantities a job's amount of work should not change (overheads, transfer seconds
+    // per MB, CPU share of the runtime), computed from works22
+    features: { type: 'string', default: 'pipeline' },
     results: { type: 'string', default: 'travel-results.json' },
   },
 });
@@ -34,7 +37,31 @@ const root = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'exogen
 const instances = ['nowcast_clustering_8', 'nowcast_clustering_16'];
 const features = {};
 for (const name of instances) {
-  features[name] = extractFeatures(await loadFlowBench(join(root, `${name}.zip`)), { pipeline: args.pipeline });
+  const extracted = extractFeatures(await loadFlowBench(join(root, `${name}.zip`)), { pipeline: args.pipeline });
+  features[name] = args.features === 'ratios' ? toRatios(extracted) : extracted;
+}
+
+/** Work-size-invariant features from works22's: overheads, seconds per MB moved, CPU share of the runtime. */
+function toRatios(source) {
+  const names = ['auxiliary', 'compute', 'transfer', 'is_clustered', 'wms_delay', 'pre_script_delay', 'queue_delay'];
+  const derived = ['post_script_delay', 'stage_in_s_per_mb', 'stage_out_s_per_mb', 'cpu_share'];
+  const width = source.featureNames.length;
+  const col = Object.fromEntries(source.featureNames.map((name, i) => [name, i]));
+  const rows = source.values.length / width;
+  const out = new Float32Array(rows * (names.length + derived.length));
+  const perMb = (delay, bytes) => (bytes > 0 ? delay / (bytes / 1e6) : 0);
+  for (let row = 0; row < rows; row++) {
+    const v = (name) => source.values[row * width + col[name]];
+    const values = [
+      ...names.map(v),
+      v('post_script_delay'),
+      perMb(v('stage_in_delay'), v('stage_in_bytes')),
+      perMb(v('stage_out_delay'), v('stage_out_bytes')),
+      v('runtime') > 0 ? v('kickstart_executables_cpu_time') / v('runtime') : 0,
+    ];
+    out.set(values, row * values.length);
+  }
+  return { ...source, pipeline: 'ratios', featureNames: [...names, ...derived], values: out };
 }
 const results = existsSync(args.results) ? JSON.parse(readFileSync(args.results, 'utf8')) : {};
 const load = () =>
@@ -45,7 +72,7 @@ const load = () =>
 for (const [from, to] of [instances, [...instances].reverse()]) {
   for (const normalization of args.modes.split(',')) {
     for (const seed of args.seeds.split(',').map(Number)) {
-      const key = `${from}->${to}|${args.pipeline}|${normalization}|${seed}|${args.epochs}`;
+      const key = `${from}->${to}|${args.features === 'ratios' ? 'ratios' : args.pipeline}|${normalization}|${seed}|${args.epochs}`;
       if (results[key]) {
         console.log(JSON.stringify({ key, ...results[key], cached: true }));
         continue;
