@@ -16,8 +16,8 @@ import { loadModel } from '../src/load-model.js';
 import type { ModelMetadata } from '../src/model-metadata.js';
 import { MODEL_FILES, saveModel } from '../src/save-model.js';
 import { scoreJobs } from '../src/score-jobs.js';
-import { uncertaintyScores } from '../src/uncertainty/uncertainty-scores.js';
 import { type TrainResult, train } from '../src/train.js';
+import { uncertaintyScores } from '../src/uncertainty/uncertainty-scores.js';
 
 const nowcast = (jobs: 8 | 16) => sharedDataset(`exogeni-2020/nowcast_clustering_${jobs}.zip`);
 
@@ -131,7 +131,9 @@ describe.skipIf(!hasSharedDatasets)('saved GCN/MLP models: one model.onnx for ev
     const few = { ...eight, runs: eight.runs.slice(0, 4), values: eight.values.subarray(0, 4 * 13 * 24) };
     const fromSaved = await uncertaintyScores(dir, { ...few, jobLabels: eight.jobLabels.slice(0, 4 * 13) });
     const fromTrained = await uncertaintyScores(gcn.model, { ...few, jobLabels: eight.jobLabels.slice(0, 4 * 13) });
-    fromSaved.gradientNorm.forEach((v, i) => expect(v).toBeCloseTo(fromTrained.gradientNorm[i] as number, 5));
+    for (let i = 0; i < fromSaved.gradientNorm.length; i++) {
+      expect(fromSaved.gradientNorm[i]).toBeCloseTo(fromTrained.gradientNorm[i] as number, 5);
+    }
   });
 
   it('still loads a version-1 folder (fixed node count) and refuses a sidecar from a newer format', async () => {
