@@ -12,7 +12,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, hasSharedDatasets, sharedDataset } from '../../../tooling/test-utils/src/index.js';
-import { loadModel } from '../src/load-model.js';
+import { type LoadedClassifier, loadModel } from '../src/load-model.js';
 import type { ModelMetadata } from '../src/model-metadata.js';
 import { MODEL_FILES, saveModel } from '../src/save-model.js';
 import { scoreJobs } from '../src/score-jobs.js';
@@ -133,6 +133,22 @@ describe.skipIf(!hasSharedDatasets)('saved GCN/MLP models: one model.onnx for ev
     const fromTrained = await uncertaintyScores(gcn.model, { ...few, jobLabels: eight.jobLabels.slice(0, 4 * 13) });
     for (let i = 0; i < fromSaved.gradientNorm.length; i++) {
       expect(fromSaved.gradientNorm[i]).toBeCloseTo(fromTrained.gradientNorm[i] as number, 5);
+    }
+  });
+
+  it("gives graph-level GCN and MLP models (mean pooling over a symbolic node dim) the trained graph's probabilities", async () => {
+    for (const model of ['gcn', 'mlp'] as const) {
+      const result = await train(eight, { model, task: 'graph', seed: 0, epochs: 1, undirected: model === 'gcn' });
+      const dir = join(temp.path, `graph-${model}`);
+      await saveModel(result.model, dir);
+      await using trained = await loadModel(result.model);
+      await using saved = await loadModel(dir);
+      const runs = 6;
+      const x = scaleBySidecar(eight, result.model.metadata, runs);
+      const p = await (trained as LoadedClassifier).predict(x, runs);
+      const q = await (saved as LoadedClassifier).predict(x, runs);
+      expect(q.length).toBe(runs * 2);
+      for (let i = 0; i < p.length; i++) expect(q[i]).toBeCloseTo(p[i] as number, 5);
     }
   });
 
