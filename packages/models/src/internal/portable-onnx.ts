@@ -48,11 +48,18 @@ export function toPortableOnnx(
   const features = metadata.pipeline.featureNames.length;
   const x = g.input('x', 'float32', ['batch', PORTABLE.nodes, features]);
   const portable: PortableOnnx = { nodes: PORTABLE.nodes };
-  // Node-major [nodes, batch, D]: the aggregation views it as [nodes, batch*D], one row per job.
-  let h = g.transpose(x, [1, 0, 2]);
+  const rowsDim = `${PORTABLE.nodes}*batch`;
+  const reshape = (value: Value, target: Value, shape: Value['shape']) =>
+    g.emit('Reshape', [value, target], [], { dtype: value.dtype, shape });
+  // Node-major rows [nodes*batch, D]: every weight product is one 2-D Gemm with its bias; the aggregation views the
+  // same buffer as [nodes, batch*D] (one row per job) through a target built once from x's node count.
+  const nodeCount = g.gather(g.shapeOf(x), g.constant([1], [1], 'int64'), 0);
+  const byNode = (...rest: number[]) => g.concat([nodeCount, g.ints(rest)], 0);
+  const toRows = (value: Value, width: number) => reshape(value, g.ints([-1, width]), [rowsDim, width]);
+  let h = toRows(g.transpose(x, [1, 0, 2]), features);
   const gcnLayers = count('gcn');
   if (gcnLayers > 0) {
-    let aggregate = (value: Value): Value => value;
+    let aggregate = (rows: Value): Value => rows;
     if (!graphLevelMlp) {
       const edgeIndex = g.input(PORTABLE.edgeIndex, 'int64', [2, PORTABLE.edges]);
       const edgeWeight = g.input(PORTABLE.edgeWeight, 'float32', [PORTABLE.edges]);
@@ -60,14 +67,12 @@ export function toPortableOnnx(
       const src = g.gather(edgeIndex, g.constant([0], [], 'int64'), 0);
       const dst = g.unsqueeze(g.gather(edgeIndex, g.constant([1], [], 'int64'), 0), [1]);
       const w = g.unsqueeze(edgeWeight, [1]);
-      // Views through constant targets (0 copies the node count, -1 infers the batch): no Shape kernel per layer.
-      const reshape = (value: Value, target: number[], shape: Value['shape']) =>
-        g.emit('Reshape', [value, g.ints(target)], [], { dtype: value.dtype, shape });
-      aggregate = (value) => {
-        const width = value.shape[2] as number;
-        const rows = reshape(value, [0, -1], [PORTABLE.nodes, `batch*${width}`]);
-        const summed = g.scatterNdAdd(g.fillLike(rows, 0), dst, g.mul(g.gather(rows, src, 0), w));
-        return reshape(summed, [0, -1, width], value.shape);
+      const perNode = byNode(-1);
+      aggregate = (rows) => {
+        const width = rows.shape[1] as number;
+        const nodes = reshape(rows, perNode, [PORTABLE.nodes, `batch*${width}`]);
+        const summed = g.scatterNdAdd(g.fillLike(nodes, 0), dst, g.mul(g.gather(nodes, src, 0), w));
+        return toRows(summed, width);
       };
     }
     let width = features;
@@ -76,20 +81,26 @@ export function toPortableOnnx(
       const w = weight(`gcn${i}.weight`);
       const bias = weight(`gcn${i}.bias`);
       // Â (h W) == (Â h) W: aggregate on the narrower side, as the trainer does.
-      let z = width <= hidden ? g.add(g.matMul(aggregate(h), w), bias) : g.add(aggregate(g.matMul(h, w)), bias);
-      if (weights[`gcn${i}.root`]) z = g.add(z, g.matMul(h, weight(`gcn${i}.root`)));
+      let z = width <= hidden ? g.gemm(aggregate(h), w, bias) : g.add(aggregate(g.matMul(h, w)), bias);
+      if (weights[`gcn${i}.root`]) z = g.gemm(h, weight(`gcn${i}.root`), z);
       h = g.relu(z);
       width = hidden;
     }
   }
   const graphLevel = metadata.task === 'graph';
-  if (graphLevel) h = g.reduceMean(h, [0]);
+  if (graphLevel) {
+    const width = h.shape[1] as number;
+    h = g.reduceMean(reshape(h, byNode(-1, width), [PORTABLE.nodes, 'batch', width]), [0]);
+  }
   const layers = count('mlp');
   for (let i = 0; i < layers; i++) {
-    h = g.add(g.matMul(h, weight(`mlp${i}.weight`)), weight(`mlp${i}.bias`));
+    h = g.gemm(h, weight(`mlp${i}.weight`), weight(`mlp${i}.bias`));
     if (i < layers - 1) h = g.relu(h);
   }
-  const logits = graphLevel ? h : g.transpose(h, [1, 0, 2]);
+  const classes = h.shape[1] as number;
+  const logits = graphLevel
+    ? h
+    : g.transpose(reshape(h, byNode(-1, classes), [PORTABLE.nodes, 'batch', classes]), [1, 0, 2]);
   g.output(logits, 'logits');
   g.output(g.softmax(logits, -1), 'probabilities');
   const bytes = g.toModel();
