@@ -33,6 +33,7 @@ it('exports the public API', async () => {
       "readWfInstance",
       "splitByJob",
       "splitByRun",
+      "standardizeJobTypesPerRun",
       "summarizeDataset",
       "toFlowBenchRows",
       "toTensors",

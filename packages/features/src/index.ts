@@ -35,7 +35,13 @@ export type {
   Scaler,
   ScalerKind,
 } from './scaler.js';
-export { applyJobTypeScaler, applyScaler, fitJobTypeScaler, fitScaler } from './scaler.js';
+export {
+  applyJobTypeScaler,
+  applyScaler,
+  fitJobTypeScaler,
+  fitScaler,
+  standardizeJobTypesPerRun,
+} from './scaler.js';
 export type { JobSplit, RunSplit, SplitByRunOptions, SplitOptions, SplitRatios, SplitSource } from './split.js';
 export { splitByJob, splitByRun } from './split.js';
 export type { DatasetSummary } from './summarize-dataset.js';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EHT_IMAGING, hasSharedDatasets } from '../test/support.js';
 import { extractFeatures, type FeatureSet } from './extract-features.js';
 import { loadFlowBench } from './load-flowbench.js';
-import { applyJobTypeScaler, applyScaler, fitJobTypeScaler, fitScaler } from './scaler.js';
+import { applyJobTypeScaler, applyScaler, fitJobTypeScaler, fitScaler, standardizeJobTypesPerRun } from './scaler.js';
 import { splitByRun } from './split.js';
 
 describe.skipIf(!hasSharedDatasets)('fitScaler', () => {
@@ -155,5 +155,52 @@ describe.skipIf(!hasSharedDatasets)('fitJobTypeScaler / applyJobTypeScaler', () 
     expect(() => applyJobTypeScaler(works22, scaler)).toThrow(
       expect.objectContaining({ code: 'PROTEUS_FEATURES_SCALER_INVALID' }),
     );
+  });
+  it("standardizes an unknown job type with the statistics of every fitted job under { unknownJobTypes: 'global' }", async () => {
+    const features = extractFeatures(await loadFlowBench(EHT_IMAGING), { pipeline: 'flowbench-v1' });
+    const runs = [0, 1, 2];
+    const scaler = fitJobTypeScaler(features, { runs });
+    const width = features.featureNames.length;
+    const node = 0;
+    const dropped = features.graph.jobs()[node]?.transformation as string;
+    const partial = { ...scaler, types: { ...scaler.types } };
+    delete partial.types[dropped];
+    const pooled = fitScaler(features, { kind: 'standard', runs });
+    const scaled = applyJobTypeScaler(features, partial, { unknownJobTypes: 'global' });
+    for (let f = 0; f < width; f++) {
+      expect(scaler.global?.offset[f]).toBeCloseTo(pooled.offset[f] as number, 2);
+      const raw = features.values[node * width + f] as number;
+      const divisor = scaler.global?.divisor[f] as number;
+      const expected = divisor === 0 ? 0 : (raw - (scaler.global?.offset[f] as number)) / divisor;
+      expect(scaled.values[node * width + f]).toBeCloseTo(expected, 4);
+    }
+    const { global: _, ...older } = partial;
+    expect(() => applyJobTypeScaler(features, older, { unknownJobTypes: 'global' })).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_FEATURES_UNKNOWN_JOB_TYPE' }),
+    );
+  });
+});
+
+describe.skipIf(!hasSharedDatasets)('standardizeJobTypesPerRun', () => {
+  it('gives each job type mean 0 and std 1 (or all 0) within every run, and 0 to a type with one job', async () => {
+    const features = extractFeatures(await loadFlowBench(EHT_IMAGING), { pipeline: 'flowbench-v1' });
+    const width = features.featureNames.length;
+    const n = features.jobsPerRun;
+    const scaled = standardizeJobTypesPerRun(features);
+    const types = features.graph.jobs().map((job) => job.transformation);
+    for (const run of [0, features.runs.length - 1]) {
+      for (const type of new Set(types)) {
+        const nodes = types.flatMap((t, node) => (t === type ? [node] : []));
+        for (let f = 0; f < width; f++) {
+          const out = nodes.map((node) => scaled.values[(run * n + node) * width + f] as number);
+          const mean = out.reduce((a, b) => a + b, 0) / out.length;
+          const variance = out.reduce((a, b) => a + (b - mean) ** 2, 0) / out.length;
+          expect(Math.abs(mean)).toBeLessThan(1e-4);
+          if (nodes.length === 1) expect(out).toEqual([0]);
+          else expect([0, 1].some((v) => Math.abs(variance - v) < 1e-3)).toBe(true);
+        }
+      }
+    }
+    expect(scaled.values).not.toBe(features.values);
   });
 });

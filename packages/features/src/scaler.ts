@@ -212,6 +212,11 @@ export interface JobTypeScaler {
   featureNames: string[];
   /** Per job type: mean and std (population; 0 for a constant feature) of each feature. */
   types: Record<string, { offset: number[]; divisor: number[]; jobs: number }>;
+  /**
+   * Mean and std of each feature over every job fitted on, whatever its type: the statistics `unknownJobTypes:
+   * 'global'` applies to a job type absent from `types`. Absent in scalers fitted before it existed.
+   */
+  global?: { offset: number[]; divisor: number[] };
   fittedOn: { runs: number; jobs: number };
 }
 
@@ -225,9 +230,10 @@ export interface FitJobTypeScalerOptions {
 export interface ApplyJobTypeScalerOptions {
   /**
    * Jobs whose type the scaler has no statistics for: `error` (default) throws PROTEUS_FEATURES_UNKNOWN_JOB_TYPE;
-   * `zero` maps their features to 0 (the mean of a known type).
+   * `zero` maps their features to 0 (the mean of a known type); `global` standardizes them with the statistics of
+   * every job fitted on (`scaler.global`).
    */
-  unknownJobTypes?: 'error' | 'zero';
+  unknownJobTypes?: 'error' | 'zero' | 'global';
 }
 
 /**
@@ -260,14 +266,23 @@ export function fitJobTypeScaler(features: FeatureSet, options: FitJobTypeScaler
       acc.squares[f] = (acc.squares[f] as number) + x * x;
     }
   }
-  const types: JobTypeScaler['types'] = {};
-  for (const [type, acc] of [...sums].sort(([a], [b]) => a.localeCompare(b))) {
+  const statistics = (acc: { n: number; sum: Float64Array; squares: Float64Array }) => {
     const offset = Array.from(acc.sum, (s) => s / acc.n);
     const divisor = offset.map((mean, f) => {
       const std = Math.sqrt(Math.max(0, (acc.squares[f] as number) / acc.n - mean * mean));
       return std > 1e-6 * Math.max(1, Math.abs(mean)) ? std : 0;
     });
-    types[type] = { offset, divisor, jobs: acc.n };
+    return { offset, divisor };
+  };
+  const types: JobTypeScaler['types'] = {};
+  const pooled = { n: 0, sum: new Float64Array(width), squares: new Float64Array(width) };
+  for (const [type, acc] of [...sums].sort(([a], [b]) => a.localeCompare(b))) {
+    types[type] = { ...statistics(acc), jobs: acc.n };
+    pooled.n += acc.n;
+    for (let f = 0; f < width; f++) {
+      pooled.sum[f] = (pooled.sum[f] as number) + (acc.sum[f] as number);
+      pooled.squares[f] = (pooled.squares[f] as number) + (acc.squares[f] as number);
+    }
   }
   return {
     kind: 'per-job-type',
@@ -275,6 +290,7 @@ export function fitJobTypeScaler(features: FeatureSet, options: FitJobTypeScaler
     pipelineVersion: features.pipelineVersion,
     featureNames: features.featureNames.slice(),
     types,
+    global: statistics(pooled),
     fittedOn: { runs: runs.length, jobs: rows.length },
   };
 }
@@ -304,15 +320,18 @@ export function applyJobTypeScaler(
   }
   const typeOf = jobTypesOf(features);
   const unknown = [...new Set(typeOf.filter((type) => scaler.types[type] === undefined))];
-  if (unknown.length > 0 && options.unknownJobTypes !== 'zero') {
+  const fallback = options.unknownJobTypes ?? 'error';
+  if (unknown.length > 0 && (fallback === 'error' || (fallback === 'global' && !scaler.global))) {
     throw new ProteusError(
       'PROTEUS_FEATURES_UNKNOWN_JOB_TYPE',
-      `${where}: job type(s) ${unknown.join(', ')} of "${features.workflow}" have no statistics in the scaler (it knows ${Object.keys(scaler.types).join(', ')}). Fit the scaler on runs of this workflow, or pass { unknownJobTypes: 'zero' }.`,
+      fallback === 'global'
+        ? `${where}: job type(s) ${unknown.join(', ')} of "${features.workflow}" have no statistics in the scaler, and it has no global statistics to fall back to (fitted before they existed). Fit the scaler again with fitJobTypeScaler.`
+        : `${where}: job type(s) ${unknown.join(', ')} of "${features.workflow}" have no statistics in the scaler (it knows ${Object.keys(scaler.types).join(', ')}). Fit the scaler on runs of this workflow, or pass { unknownJobTypes: 'global' } or { unknownJobTypes: 'zero' }.`,
       { details: { unknown } },
     );
   }
   const perNode = typeOf.map((type) => {
-    const stats = scaler.types[type];
+    const stats = scaler.types[type] ?? (fallback === 'global' ? scaler.global : undefined);
     return stats ? { offset: stats.offset, inverse: stats.divisor.map((d) => (d === 0 ? 0 : 1 / d)) } : null;
   });
   const out = new Float32Array(features.values.length);
@@ -322,6 +341,46 @@ export function applyJobTypeScaler(
     for (let f = 0; f < width; f++) {
       const i = row * width + f;
       out[i] = ((features.values[i] as number) - (stats.offset[f] as number)) * (stats.inverse[f] as number);
+    }
+  }
+  return { ...features, values: out };
+}
+
+/**
+ * Standardizes every job against the jobs of its job type in the same run: `(x - mean) / std` over that run's jobs of
+ * the type (population std; 0 where the type has one job in the run or the feature is constant there). Needs no
+ * training statistics, so it reads every instance of a workflow family the same way, whatever the work per job; it
+ * removes what all jobs of a type share in a run (a run-wide shift), keeping how a job differs from its siblings.
+ * @example const scaled = standardizeJobTypesPerRun(features); // same shape, a copy
+ */
+export function standardizeJobTypesPerRun(features: FeatureSet): FeatureSet {
+  const width = features.featureNames.length;
+  const n = features.jobsPerRun;
+  const groups = new Map<string, number[]>();
+  jobTypesOf(features).forEach((type, node) => {
+    groups.set(type, [...(groups.get(type) ?? []), node]);
+  });
+  const out = new Float32Array(features.values.length);
+  const source = features.values;
+  for (let run = 0; run < features.runs.length; run++) {
+    for (const nodes of groups.values()) {
+      if (nodes.length < 2) continue;
+      for (let f = 0; f < width; f++) {
+        let sum = 0;
+        for (const node of nodes) sum += source[(run * n + node) * width + f] as number;
+        const mean = sum / nodes.length;
+        let squares = 0;
+        for (const node of nodes) {
+          const d = (source[(run * n + node) * width + f] as number) - mean;
+          squares += d * d;
+        }
+        const std = Math.sqrt(squares / nodes.length);
+        const inverse = std > 1e-6 * Math.max(1, Math.abs(mean)) ? 1 / std : 0;
+        for (const node of nodes) {
+          const i = (run * n + node) * width + f;
+          out[i] = ((source[i] as number) - mean) * inverse;
+        }
+      }
     }
   }
   return { ...features, values: out };

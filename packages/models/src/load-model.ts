@@ -5,7 +5,8 @@ import { ProteusError } from '@proteus-wf/core';
 import { createTensor, type OnnxSession, type Tensor } from '@proteus-wf/onnx-train';
 import { adjacencyHash, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import { openSession, type SessionOptions } from './internal/open-session.js';
-import { retargetClassifier, type UnknownJobTypes } from './internal/retarget-classifier.js';
+import { portableEdges } from './internal/portable-onnx.js';
+import { modelGraph, retargetClassifier, type UnknownJobTypes } from './internal/retarget-classifier.js';
 import {
   type AnyModelMetadata,
   checkModelMetadata,
@@ -103,7 +104,17 @@ export async function loadModel(
   if (metadata.model === 'ssl') {
     return { ...handle, metadata, score: createRunner(session, metadata, 'LoadedSslModel.score') };
   }
-  return { ...handle, metadata, predict: createRunner(session, metadata, 'LoadedModel.predict') };
+  const { edgeIndex, edgeWeight } = metadata.onnx.portable ?? {};
+  let edges: Record<string, Tensor> = {};
+  if (edgeIndex !== undefined && edgeWeight !== undefined) {
+    const dag = graph ?? modelGraph(metadata);
+    const e = portableEdges(dag, metadata.architecture.undirected);
+    edges = {
+      [edgeIndex]: createTensor('int64', e.edgeIndex, [2, e.edges]),
+      [edgeWeight]: createTensor('float32', e.edgeWeight, [e.edges]),
+    };
+  }
+  return { ...handle, metadata, predict: createRunner(session, metadata, 'LoadedModel.predict', edges) };
 }
 
 /**
@@ -158,11 +169,13 @@ async function openChecked(
 ): Promise<OnnxSession> {
   const session = await openSession(bytes, options, 'loadModel', label);
   const { input, output } = metadata.onnx;
-  if (!session.inputNames.includes(input) || !session.outputNames.includes(output)) {
+  const portable = metadata.model === 'ssl' ? undefined : metadata.onnx.portable;
+  const inputs = [input, portable?.edgeIndex, portable?.edgeWeight].filter((name) => name !== undefined);
+  if (!inputs.every((name) => session.inputNames.includes(name)) || !session.outputNames.includes(output)) {
     await session.release();
     throw new ProteusError(
       'PROTEUS_MODELS_BAD_ONNX',
-      `models/loadModel: ${label} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; the sidecar expects input "${input}" and output "${output}".`,
+      `models/loadModel: ${label} has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; the sidecar expects inputs [${inputs.join(', ')}] and output "${output}".`,
     );
   }
   return session;
@@ -173,6 +186,7 @@ function createRunner(
   session: OnnxSession,
   metadata: AnyModelMetadata,
   where: string,
+  graphInputs: Record<string, Tensor> = {},
 ): (x: Float32Array, runs: number) => Promise<Float32Array> {
   const { input, output } = metadata.onnx;
   const features = metadata.pipeline.featureNames.length;
@@ -185,7 +199,10 @@ function createRunner(
     }
     let result: Record<string, Tensor>;
     try {
-      result = await session.run({ [input]: createTensor('float32', x, [runs, metadata.jobs, features]) }, [output]);
+      result = await session.run(
+        { [input]: createTensor('float32', x, [runs, metadata.jobs, features]), ...graphInputs },
+        [output],
+      );
     } catch (error) {
       throw new ProteusError(
         'PROTEUS_MODELS_SESSION_FAILED',

@@ -1,20 +1,28 @@
 import { ProteusError } from '@proteus-wf/core';
 import type { Scaler } from '@proteus-wf/features';
 import type { SelectBy } from './internal/fit.js';
+import type { JobNormalization } from './internal/job-normalization.js';
+import type { PortableOnnx } from './internal/portable-onnx.js';
 import type { ClassificationSummary } from './summarize-classification.js';
 
 /** The sidecar format name and version (shared by classifiers and SSL detectors); `loadModel` refuses anything else. */
 export const MODEL_FORMAT = 'proteus-model';
 /**
- * The `formatVersion` written into every `model.json` sidecar; loading a sidecar with any other version throws
+ * The `formatVersion` written into every `model.json` sidecar. Version 2: a saved GCN/MLP's `model.onnx` has a
+ * symbolic node dim and takes the DAG as graph inputs (`onnx.portable`), and a classifier may store its input
+ * normalization. `loadModel` also reads version 1 (a fixed node count in `model.onnx`); any other version throws
  * PROTEUS_MODELS_BAD_METADATA.
  */
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
+
+/** The sidecar versions `loadModel` reads. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** The fields every `model.json` sidecar has: the format, the workflow and its DAG, the feature pipeline and scaler. */
 export interface ModelSidecarCommon {
   format: typeof MODEL_FORMAT;
-  formatVersion: typeof MODEL_FORMAT_VERSION;
+  /** `MODEL_FORMAT_VERSION` when written by this version; 1 in sidecars saved before version 2. */
+  formatVersion: typeof MODEL_FORMAT_VERSION | 1;
   workflow: string;
   generation: 1 | 2;
   /** Jobs per run (N) and their names in node-index order. */
@@ -60,8 +68,19 @@ export interface ModelMetadata extends ModelSidecarCommon {
     trainSeconds: number;
     test: ClassificationSummary | null;
   };
+  /**
+   * The normalization applied to each job's features before `scaler` (`TrainOptions.normalization`); absent: none
+   * (`global`).
+   */
+  normalization?: JobNormalization;
   versions: { models: string; onnxruntime: string; node: string };
-  onnx: { file: string; sha256: string; input: string; output: string };
+  /**
+   * The ONNX graph. `portable` set (every classifier `saveModel` writes from version 2): input `x` is
+   * `[batch, nodes, F]` with a symbolic `nodes`, and a GCN also reads the DAG as `edge_index` (int64 `[2, edges]`,
+   * source row then target row) and `edge_weight` (float32 `[edges]`, the symmetric GCN normalization with self
+   * loops), so one file scores any instance of the workflow. Absent: `x` has this DAG's fixed node count.
+   */
+  onnx: { file: string; sha256: string; input: string; output: string; portable?: PortableOnnx };
   /**
    * Set when `loadModel(dir, { graph })` moved the model to another instance of its workflow: the DAG it was trained
    * on, the job types (transformation -> jobs) it saw there, and the job types of this DAG it never saw.
@@ -154,9 +173,9 @@ export function checkModelMetadata(value: unknown, source: string, where = 'mode
   if (typeof value !== 'object' || value === null) return fail('expected a JSON object');
   const meta = value as Record<string, unknown>;
   if (meta.format !== MODEL_FORMAT) return fail(`format is ${JSON.stringify(meta.format)}, expected "${MODEL_FORMAT}"`);
-  if (meta.formatVersion !== MODEL_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(meta.formatVersion as number)) {
     return fail(
-      `formatVersion ${JSON.stringify(meta.formatVersion)} is not supported (this version reads ${MODEL_FORMAT_VERSION})`,
+      `formatVersion ${JSON.stringify(meta.formatVersion)} is not supported (this version reads ${READABLE_FORMAT_VERSIONS.join(' and ')}; a newer version of @proteus-wf/models wrote it)`,
     );
   }
   const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
-import type { TrainedSslModel } from './model-metadata.js';
+import { toPortableOnnx } from './internal/portable-onnx.js';
+import { MODEL_FORMAT_VERSION, type TrainedSslModel } from './model-metadata.js';
 import type { TrainedModel } from './train.js';
 
 /** The file names of a saved model folder. */
@@ -8,6 +9,8 @@ export const MODEL_FILES = { onnx: 'model.onnx', metadata: 'model.json' } as con
 
 /**
  * Saves a trained model (GCN/MLP from `train`, SSL from `trainSsl`) as a folder: `model.onnx` (forward-only inference graph) and `model.json` (the sidecar).
+ * A GCN/MLP's `model.onnx` is portable: a symbolic node dim, and the DAG as `edge_index` / `edge_weight` inputs
+ * (`ModelMetadata.onnx.portable`), so plain onnxruntime scores any instance of the workflow with it.
  * Both files are written atomically, the ONNX first, so a reader never sees a sidecar without its graph.
  * @example await saveModel(result.model, 'models/montage-gcn');
  * @throws ProteusError PROTEUS_MODELS_SAVE_FAILED when the folder cannot be written
@@ -28,11 +31,23 @@ export async function saveModel(
   }
   const onnx = join(dir, MODEL_FILES.onnx);
   const metadata = join(dir, MODEL_FILES.metadata);
+  const saved =
+    model.metadata.model === 'ssl' || model.metadata.onnx.portable
+      ? { bytes: model.onnx, record: model.metadata.onnx }
+      : (({ onnx: bytes, record }) => ({ bytes, record }))(toPortableOnnx(model.metadata, model.onnx));
   try {
-    await writeFileAtomic(onnx, model.onnx);
+    await writeFileAtomic(onnx, saved.bytes);
     await writeFileAtomic(
       metadata,
-      `${JSON.stringify({ ...model.metadata, onnx: { ...model.metadata.onnx, file: MODEL_FILES.onnx } }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          ...model.metadata,
+          formatVersion: MODEL_FORMAT_VERSION,
+          onnx: { ...saved.record, file: MODEL_FILES.onnx },
+        },
+        null,
+        2,
+      )}\n`,
     );
   } catch (error) {
     throw new ProteusError(

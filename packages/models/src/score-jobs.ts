@@ -9,6 +9,7 @@ import {
   labelMapFor,
 } from '@proteus-wf/features';
 import { adjacencyHash } from '@proteus-wf/workflow-graph';
+import { applyNormalization } from './internal/job-normalization.js';
 import { isFeatureSet } from './internal/training-inputs.js';
 import type { LoadedClassifier, LoadedModel, LoadedSslModel } from './load-model.js';
 import { type ClassificationSummary, summarizeClassification, summarizeDecisions } from './summarize-classification.js';
@@ -211,7 +212,10 @@ async function runAll(
       );
     }
   }
-  const x = applyScaler(features, meta.scaler).values;
+  const x = applyScaler(
+    meta.model === 'ssl' ? features : applyNormalization(features, meta.normalization, `models/${where}`),
+    meta.scaler,
+  ).values;
   checkFinite(x, features, where);
   const runs = features.runs.length;
   const block = meta.jobs * meta.pipeline.featureNames.length;

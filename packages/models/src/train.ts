@@ -23,6 +23,7 @@ import {
   type NumberRule,
 } from './internal/check-option.js';
 import { type EpochRecord, type FitData, fit, PART, predictRuns, type SelectBy, selectPart } from './internal/fit.js';
+import { fitNormalization, type JobNormalization, type Normalization } from './internal/job-normalization.js';
 import { describeTrainingData, isFeatureSet } from './internal/training-inputs.js';
 import { describeOnnx, type GivenSplit, scaleFeatures, splitRuns } from './internal/training-run.js';
 import { packageVersions } from './internal/versions.js';
@@ -76,6 +77,13 @@ export interface TrainOptions extends LongOperationOptions {
   selectBy?: SelectBy;
   executionProviders?: readonly ExecutionProvider[];
   threads?: number;
+  /**
+   * How each job's features are normalized before the min-max scaler, stored in the model and applied whenever it
+   * scores (also on another instance, `loadModel(dir, { graph })`): `global` (default) none; `job-type` standardized
+   * with its job type's mean and std over the training runs (types the model never saw: the statistics of all
+   * training jobs); `run-job-type` standardized against the jobs of its type in the same run (no statistics).
+   */
+  normalization?: Normalization;
 }
 
 export type { GivenSplit } from './internal/training-run.js';
@@ -200,6 +208,7 @@ export async function train(dataset: FlowBenchDataset | FeatureSet, options: Tra
       classes: [...prepared.classes],
       labelGranularity: settings.labels === 'binary' ? 'binary' : 'merged',
       ...describeTrainingData(features, prepared.scaler),
+      ...(prepared.normalization ? { normalization: prepared.normalization } : {}),
       architecture: {
         hidden: settings.hidden,
         dropout: settings.dropout,
@@ -245,8 +254,9 @@ export async function train(dataset: FlowBenchDataset | FeatureSet, options: Tra
 
 type Settings = Omit<
   Required<TrainOptions>,
-  'signal' | 'onProgress' | 'classWeights' | 'pipeline' | 'executionProviders' | 'threads' | 'split'
+  'signal' | 'onProgress' | 'classWeights' | 'pipeline' | 'executionProviders' | 'threads' | 'split' | 'normalization'
 > & {
+  normalization: Normalization;
   split?: GivenSplit;
   classWeights?: TrainOptions['classWeights'];
   pipeline?: FeaturePipelineName;
@@ -287,6 +297,7 @@ function resolveOptions(options: TrainOptions): Settings {
     dropout: number('dropout', NUMBER_RULES.belowOne),
     undirected: options.undirected ?? DEFAULTS.undirected,
     rootWeight: options.rootWeight ?? DEFAULTS.rootWeight,
+    normalization: pickNormalization(options.normalization),
     ratios: { ...ratios },
     earlyStopping,
     ...(options.classWeights !== undefined ? { classWeights: options.classWeights } : {}),
@@ -297,6 +308,14 @@ function resolveOptions(options: TrainOptions): Settings {
   };
 }
 
+function pickNormalization(value: TrainOptions['normalization']): Normalization {
+  const allowed: readonly Normalization[] = ['global', 'job-type', 'run-job-type'];
+  if (value !== undefined && !allowed.includes(value)) {
+    throw invalidOption(`normalization must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value ?? 'global';
+}
+
 function invalidOption(what: string): ProteusError {
   return invalidOptionAt(WHERE, what);
 }
@@ -305,7 +324,7 @@ function invalidOption(what: string): ProteusError {
 function prepare(
   features: FeatureSet,
   settings: Settings,
-): { data: FitData; classes: string[]; scaler: ModelMetadata['scaler'] } {
+): { data: FitData; classes: string[]; scaler: ModelMetadata['scaler']; normalization: JobNormalization | undefined } {
   const runs = features.runs.length;
   const nodes = features.jobsPerRun;
   const allRuns = features.runs.map((_, i) => i);
@@ -315,7 +334,9 @@ function prepare(
     { seed: settings.seed, ratios: settings.ratios, byJob, ...(settings.split ? { split: settings.split } : {}) },
     WHERE,
   );
-  const { scaler, x } = scaleFeatures(features, settings.protocol === 'paper' ? allRuns : (split.train as number[]));
+  const scalerRuns = settings.protocol === 'paper' ? allRuns : (split.train as number[]);
+  const normalized = fitNormalization(features, settings.normalization, scalerRuns);
+  const { scaler, x } = scaleFeatures(normalized.features, scalerRuns);
   const map = labelMapFor(features.generation, 'merged');
   const classes = settings.labels === 'binary' ? ['normal', 'anomalous'] : [...map.classes];
   const classOf = (label: string): number =>
@@ -346,6 +367,7 @@ function prepare(
     data: { x, runs, nodes, features: features.featureNames.length, level, y, part },
     classes,
     scaler,
+    normalization: normalized.normalization,
   };
 }
 

@@ -34,6 +34,7 @@ interface TrainArgs extends TrainSslArgs {
   selectBy?: 'metric' | 'loss' | 'accuracy' | 'last';
   splitFile?: string;
   rootWeight?: boolean;
+  normalize?: 'global' | 'job-type' | 'run-job-type';
 }
 
 type TrainDefaulted = 'task' | 'labels' | 'protocol';
@@ -207,6 +208,12 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
             type: 'boolean',
             describe: 'GCN layers with a separate weight for the job itself (default; --no-root-weight: the paper GCN)',
           })
+          .option('normalize', {
+            type: 'string',
+            choices: ['global', 'job-type', 'run-job-type'],
+            describe:
+              'gcn/mlp: normalize each job before the min-max scaler, stored in the model: per job type (training-run statistics), per job type within each run, or not at all (global, default)',
+          })
           .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
           .option('out', { type: 'string', describe: 'Folder to save the model in (model.onnx + model.json)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' }),
@@ -233,6 +240,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           ...(args.selectBy !== undefined ? { selectBy: args.selectBy } : {}),
           ...(args.splitFile !== undefined ? { split: await readSplitFile(resolve(io.cwd, args.splitFile)) } : {}),
           ...(args.rootWeight !== undefined ? { rootWeight: args.rootWeight } : {}),
+          ...(args.normalize !== undefined ? { normalization: args.normalize } : {}),
           ...(args.patience !== undefined ? { earlyStopping: { patience: args.patience } } : {}),
           ...sharedTrainOptions(io, args, onProgress),
         });

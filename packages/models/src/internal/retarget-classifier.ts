@@ -1,21 +1,13 @@
 /*
  * A GCN/MLP classifier moved to another instance of its workflow family. Its weights act on one job's features
- * (F -> hidden -> classes) and on the normalized adjacency product, so they do not depend on N: the inference graph is
- * rebuilt from the saved weights over the other DAG. Jobs are matched by job type (transformation), never by name.
+ * (F -> hidden -> classes) and on the normalized adjacency product, so they do not depend on N: the portable inference
+ * graph (symbolic node dim, the DAG as inputs) scores the other DAG with the saved weights. Jobs are matched by job
+ * type (transformation), never by name.
  */
-import { createHash } from 'node:crypto';
 import { ProteusError } from '@proteus-wf/core';
-import {
-  adjacencyHash,
-  gcnAdjacency,
-  parseFlowBenchAdjacency,
-  toDenseAdjacency,
-  type WorkflowGraph,
-} from '@proteus-wf/workflow-graph';
-import { defineModelSpec, type ModelSpec, type WeightTensor, weightShapes } from '../graphs/model-spec.js';
-import { buildInferenceGraph } from '../graphs/training-graph.js';
+import { adjacencyHash, parseFlowBenchAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import type { AnyModelMetadata, ModelMetadata } from '../model-metadata.js';
-import { readOnnxInitializers } from '../uncertainty/internal/read-onnx-initializers.js';
+import { toPortableOnnx } from './portable-onnx.js';
 import { adjacencyJson } from './training-inputs.js';
 
 /** What to do with jobs whose type the model never saw: refuse (default) or score them like any other job. */
@@ -38,8 +30,9 @@ export function modelGraph(metadata: AnyModelMetadata): WorkflowGraph {
 }
 
 /**
- * The model rebuilt over `graph`: its sidecar describes the new DAG (jobs, names, hash, adjacency) and keeps the DAG it
- * was trained on under `trainedOn`; its ONNX bytes are a fresh inference graph with the saved weights.
+ * The model moved to `graph`: its sidecar describes the new DAG (jobs, names, hash, adjacency) and keeps the DAG it
+ * was trained on under `trainedOn`; its ONNX bytes are the portable graph (the saved one, or one built from the
+ * fixed-N graph's weights), which `loadModel` feeds with `graph`'s edges.
  * @throws ProteusError PROTEUS_MODELS_UNKNOWN_JOB_TYPE when `graph` has job types the model never saw (unless `score`)
  * @throws ProteusError PROTEUS_MODELS_NOT_PORTABLE for an SSL detector (its statistics are per job, not per type)
  */
@@ -65,55 +58,19 @@ export function retargetClassifier(
       { details: { unknown, known: Object.keys(known) } },
     );
   }
-  const weights = readOnnxInitializers(onnx);
-  const count = (prefix: string) =>
-    Object.keys(weights).filter((name) => new RegExp(`^${prefix}\\d+\\.weight$`).test(name)).length;
-  const common = {
-    features: metadata.pipeline.featureNames.length,
-    classes: metadata.classes.length,
-    hidden: metadata.architecture.hidden,
-  };
-  const nodes = graph.size;
-  // The same specs as train's: a node-level MLP reads [B, N, F]; a graph-level MLP is the GCN over the identity.
-  const spec: ModelSpec =
-    metadata.model === 'mlp' && metadata.task === 'node'
-      ? { kind: 'mlp', nodes, layers: count('mlp'), ...common }
-      : {
-          kind: 'gcn',
-          level: metadata.task,
-          nodes,
-          adjacency:
-            metadata.model === 'mlp'
-              ? identity(nodes)
-              : toDenseAdjacency(gcnAdjacency(graph, { undirected: metadata.architecture.undirected })),
-          gcnLayers: count('gcn'),
-          mlpLayers: count('mlp'),
-          rootWeight: metadata.architecture.rootWeight ?? false,
-          ...common,
-        };
-  const resolved = defineModelSpec(spec);
-  // The saved graph also holds its DAG's constants (edge weights) as initializers: keep the named weights only.
-  const bytes = buildInferenceGraph(
-    resolved,
-    Object.fromEntries(weightShapes(resolved).map(([name]) => [name, weights[name] as WeightTensor])),
-  );
+  // The portable graph reads the DAG as inputs: the same bytes score every instance (a fixed-N graph is converted).
+  const portable = metadata.onnx.portable ? { onnx, record: metadata.onnx } : toPortableOnnx(metadata, onnx);
   const { jobs, adjacencyHash: hash, workflow } = metadata;
   return {
     metadata: {
       ...metadata,
-      jobs: nodes,
+      jobs: graph.size,
       jobNames: graph.jobNames().slice(),
       adjacencyHash: adjacencyHash(graph),
       adjacency: adjacencyJson(graph),
-      onnx: { ...metadata.onnx, sha256: createHash('sha256').update(bytes).digest('hex') },
+      onnx: portable.record,
       trainedOn: { workflow, jobs, adjacencyHash: hash, jobTypes: known, unknownJobTypes: unknown },
     },
-    onnx: bytes,
+    onnx: portable.onnx,
   };
-}
-
-function identity(nodes: number): Float32Array {
-  const out = new Float32Array(nodes * nodes);
-  for (let i = 0; i < nodes; i++) out[i * nodes + i] = 1;
-  return out;
 }

@@ -4,6 +4,7 @@
  * solution, the more uncertain we are about this region") and Fig. 8 (confidence in [0, 1], 1 = confident);
  * ../shared/reference/ml.md §5.2-5.4. Differences from the reference code are recorded in docs/decisions/models-ssl.md.
  */
+
 import { type LongOperationOptions, ProteusError, reportProgress, throwIfAborted } from '@proteus-wf/core';
 import {
   applyScaler,
@@ -22,6 +23,7 @@ import {
   type WorkflowGraph,
 } from '@proteus-wf/workflow-graph';
 import { defineModelSpec, type ModelSpec, type ModelWeights } from '../graphs/model-spec.js';
+import { applyNormalization } from '../internal/job-normalization.js';
 import { isFeatureSet } from '../internal/training-inputs.js';
 import { readModel } from '../load-model.js';
 import { INPUT_MEAN, INPUT_STD } from '../ssl/ssl-graph.js';
@@ -223,7 +225,8 @@ export async function uncertaintyScores(
       { details: { expected, received: features.featureNames } },
     );
   }
-  const x = applyScaler(features, metadata.scaler as Scaler).values;
+  const normalized = metadata.model === 'ssl' ? features : applyNormalization(features, metadata.normalization, WHERE);
+  const x = applyScaler(normalized, metadata.scaler as Scaler).values;
   const model = rebuildModel(metadata, onnx, features.graph, loss);
   const session = await createSession(buildUncertaintyGraph(model), {
     ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
