@@ -240,9 +240,7 @@ export async function readDatasetArrow(path: string): Promise<FeatureSet> {
         for (let i = 0; i < source.length; i++, at += width) values[at] = source[i] as number;
       }
     });
-    const labels = readTextColumn(table, 'job_label') ?? [];
-    for (let row = 0; row < labels.length; row++) if (labels[row] === null) labels[row] = 'normal';
-    const jobLabels = labels as string[];
+    const jobLabels = readTextColumn(table, 'job_label', 'normal') ?? [];
     return {
       workflow,
       generation,
