@@ -1,6 +1,8 @@
 // The byte path of loadFlowBench against the text path it replaced (decode the whole CSV, parse it into string
 // cells, load the cells), which stays in the code as the reference and as the fallback for unusual files.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import { type Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFloatColumn, readTextColumn } from '../src/internal/arrow-columns.js';
@@ -158,5 +160,44 @@ describe.skipIf(!hasSharedDatasets)('loadFlowBench decoding', () => {
     }
     // Detecting the generation decodes 4 KiB of the first CSV; the rest is headers, job names and dictionary values.
     expect(decoded / csvBytes).toBeLessThan(0.03);
+  });
+
+  it('decodes nothing for a run whose header, jobs and text values it has seen, numbers in exponent form or with 17+ digits included', async () => {
+    const graph = parseFlowBenchAdjacency(readFileSync(EHT_IMAGING_DAG, 'utf8'), {
+      generation: 2,
+      workflow: 'eht_imaging',
+    });
+    const [name, text] = Object.entries(firstRuns(EHT_IMAGING, 1))[0] as [string, string];
+    // Pandas and formatFlowBenchCsv write such numbers: 1e-05, 0.30000000000000004.
+    const edited = text.replaceAll(/,0\.0(?=,)/g, ',0.00000000000000000').replaceAll(/,(\d+)\.0(?=,)/g, ',$1e0');
+    expect(edited).toMatch(/,\d+e0,/);
+    expect(edited).toMatch(/,0\.00000000000000000,/);
+    const loader = new RunLoader(graph, 2, 2);
+    expect(loader.loadBytes(name, undefined, Buffer.from(edited))).toEqual([]);
+    const decode = TextDecoder.prototype.decode;
+    let decoded = 0;
+    TextDecoder.prototype.decode = function (this: InstanceType<typeof TextDecoder>, ...args) {
+      decoded += (args[0] as ArrayBufferView | undefined)?.byteLength ?? 0;
+      return decode.apply(this, args);
+    };
+    try {
+      expect(loader.loadBytes(`again-${name}`, undefined, Buffer.from(edited))).toEqual([]);
+    } finally {
+      TextDecoder.prototype.decode = decode;
+    }
+    expect(decoded).toBe(0);
+    const table = loader.toTable();
+    const byText = new RunLoader(graph, 2, 1);
+    expect(byText.loadText(name, undefined, edited)).toEqual([]);
+    const expected = byText.toTable();
+    for (const field of expected.schema.fields) {
+      if (field.type.typeId !== Type.Float) continue;
+      const want = readFloatColumn(expected, field.name) as Float64Array;
+      const got = (readFloatColumn(table, field.name) as Float64Array).subarray(want.length);
+      expect(
+        got.every((value, i) => Object.is(value, want[i])),
+        field.name,
+      ).toBe(true);
+    }
   });
 });

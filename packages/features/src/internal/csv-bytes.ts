@@ -192,8 +192,12 @@ function scanPlainRow(
     const start = ++i;
     const target = numeric[column];
     if (target) {
+      if (i === rowEnd || bytes[i] === COMMA) {
+        target[at] = Number.NaN;
+        continue;
+      }
       // Digits are read as the cell is scanned; a cell that is not a plain decimal goes to the slow path.
-      const negative = i < rowEnd && bytes[i] === MINUS;
+      const negative = bytes[i] === MINUS;
       if (negative) i++;
       let mantissa = 0;
       let digits = 0;
@@ -213,9 +217,7 @@ function scanPlainRow(
           break;
         }
       }
-      if (i === start) {
-        target[at] = Number.NaN;
-      } else if ((i === rowEnd || b === COMMA) && digits > 0 && digits <= 15) {
+      if ((i === rowEnd || b === COMMA) && digits > 0 && digits <= 15) {
         const magnitude = scale === 0 ? mantissa : mantissa / (POWERS_OF_TEN[scale] as number);
         if (negative) {
           if (nonNegative[column] === 1 && magnitude !== 0) return FALLBACK;
