@@ -424,7 +424,8 @@ export class ByteKeyedMap<T> {
 
   set(bytes: Uint8Array, start: number, end: number, value: T): void {
     const hash = hashBytes(bytes, start, end);
-    const entry = { key: bytes.slice(start, end), value };
+    // A copy: `slice` of a Buffer is a view, which would pin the run's bytes and change if they are reused.
+    const entry = { key: new Uint8Array(bytes.subarray(start, end)), value };
     const bucket = this.#buckets.get(hash);
     if (bucket === undefined) this.#buckets.set(hash, [entry]);
     else bucket.push(entry);

@@ -218,7 +218,7 @@ function inflateEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array | undefine
   const start = header + 30 + view.getUint16(header + 26, true) + view.getUint16(header + 28, true);
   if (start + compressedSize > bytes.length) return undefined;
   const data = bytes.subarray(start, start + compressedSize);
-  if (method === 0) return compressedSize === size ? data.slice() : undefined;
+  if (method === 0) return compressedSize === size ? new Uint8Array(data) : undefined;
   if (method !== 8) return undefined;
   try {
     // One output chunk of the entry's size: zlib's default 16 KiB chunks would be concatenated (a copy) afterwards.
