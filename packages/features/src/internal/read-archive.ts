@@ -174,7 +174,7 @@ function readCentralDirectory(bytes: Uint8Array): Map<string, ZipEntry> | undefi
   const lowest = Math.max(0, bytes.length - 22 - 0xffff);
   let end = -1;
   for (let at = bytes.length - 22; at >= lowest; at--) {
-    if (view.getUint32(at, true) === END_OF_DIRECTORY && at + 22 + view.getUint16(at + 20, true) === bytes.length) {
+    if (view.getUint32(at, true) === END_OF_DIRECTORY && at + 22 + view.getUint16(at + 20, true) <= bytes.length) {
       end = at;
       break;
     }
