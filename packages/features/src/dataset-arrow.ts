@@ -3,9 +3,9 @@
  * One row per (run, job) in the FeatureSet's order; one float32 column per feature; the rest in schema metadata.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { ProteusError, writeFileAtomic } from '@proteus-wf/core';
-import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
+import { parseFlowBenchAdjacency, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import { type Field, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { FeatureRun, FeatureSet } from './extract-features.js';
 import { FEATURE_PIPELINES, type FeaturePipelineName } from './feature-pipelines.js';
@@ -159,6 +159,41 @@ function isNodeOrder(nodeIndex: Int32Array, jobs: number): boolean {
   return true;
 }
 
+/** The file in one read into a buffer of its size (fs/promises' readFile reads large files in 512 KiB rounds). */
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? bytes : bytes.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The last graph read, by its adjacency JSON, workflow and path: a WorkflowGraph is immutable, so reading the same
+ * file again shares it instead of rebuilding it. */
+let lastGraph: { key: string; graph: WorkflowGraph } | undefined;
+
+function graphOf(
+  json: string,
+  adjacency: () => Record<string, string[]>,
+  workflow: string,
+  path: string,
+): WorkflowGraph {
+  const key = `${workflow}\0${path}\0${json}`;
+  if (lastGraph?.key === key) return lastGraph.graph;
+  const graph = parseFlowBenchAdjacency(adjacency(), { generation: 2, workflow, source: path });
+  lastGraph = { key, graph };
+  return graph;
+}
+
 /**
  * Reads a feature set written by `writeDatasetArrow` (milliseconds: no CSV parsing, no zip).
  *
@@ -168,7 +203,7 @@ function isNodeOrder(nodeIndex: Int32Array, jobs: number): boolean {
  */
 export async function readDatasetArrow(path: string): Promise<FeatureSet> {
   const where = 'features/readDatasetArrow';
-  const bytes = await readFile(path).catch((error: unknown) => {
+  const bytes = await readWhole(path).catch((error: unknown) => {
     throw new ProteusError(
       'PROTEUS_FEATURES_PATH_NOT_FOUND',
       `${where}: cannot read ${path}. Write one with \`proteus dataset convert\`.`,
@@ -208,7 +243,8 @@ export async function readDatasetArrow(path: string): Promise<FeatureSet> {
     const pipelineVersion = Number(meta.get('proteus.pipelineVersion'));
     const featureNames = JSON.parse(meta.get('proteus.featureNames') ?? 'null') as string[];
     const runs = JSON.parse(meta.get('proteus.runs') ?? 'null') as FeatureRun[];
-    const adjacency = JSON.parse(meta.get('proteus.adjacency') ?? 'null') as Record<string, string[]>;
+    const adjacency = (): Record<string, string[]> =>
+      JSON.parse(meta.get('proteus.adjacency') ?? 'null') as Record<string, string[]>;
     if (
       (generation !== 1 && generation !== 2) ||
       !Object.hasOwn(FEATURE_PIPELINES, pipeline) ||
@@ -217,7 +253,7 @@ export async function readDatasetArrow(path: string): Promise<FeatureSet> {
     ) {
       throw invalid('metadata is incomplete');
     }
-    const graph = parseFlowBenchAdjacency(adjacency, { generation: 2, workflow, source: path });
+    const graph = graphOf(meta.get('proteus.adjacency') as string, adjacency, workflow, path);
     const jobs = graph.size;
     const rows = runs.length * jobs;
     if (table.numRows !== rows) throw invalid(`${table.numRows} rows for ${runs.length} runs x ${jobs} jobs`);
@@ -225,24 +261,20 @@ export async function readDatasetArrow(path: string): Promise<FeatureSet> {
     if (nodeIndex === undefined || !isNodeOrder(nodeIndex, jobs)) throw invalid('rows are not in node-index order');
     const width = featureNames.length;
     const values = new Float32Array(rows * width);
-    featureNames.forEach((name, f) => {
+    const columns = featureNames.map((name) => {
       const column = table.getChild(`${FEATURE_PREFIX}${name}`);
       if (column === null) throw invalid(`feature column "${name}" missing`);
-      if (column.nullCount > 0 || column.data.some((chunk) => !(chunk.values instanceof Float32Array))) {
-        const copy = readFloatColumn(table, `${FEATURE_PREFIX}${name}`) as Float32Array | Float64Array;
-        for (let row = 0, at = f; row < rows; row++, at += width) values[at] = copy[row] as number;
-        return;
-      }
-      // The written layout (float32, no nulls): read each batch's values in place.
-      let at = f;
-      for (const chunk of column.data) {
-        const source = (chunk.values as Float32Array).subarray(chunk.offset, chunk.offset + chunk.length);
-        for (let i = 0; i < source.length; i++, at += width) values[at] = source[i] as number;
-      }
+      const chunk = column.data.length === 1 ? column.data[0] : undefined;
+      // The written layout (one float32 batch, no nulls) is read in place; anything else is copied first.
+      return chunk !== undefined && chunk.nullCount === 0 && chunk.values instanceof Float32Array
+        ? chunk.values.subarray(chunk.offset, chunk.offset + chunk.length)
+        : (readFloatColumn(table, `${FEATURE_PREFIX}${name}`) as Float32Array | Float64Array);
     });
-    const labels = readTextColumn(table, 'job_label') ?? [];
-    for (let row = 0; row < labels.length; row++) if (labels[row] === null) labels[row] = 'normal';
-    const jobLabels = labels as string[];
+    // Rows in order: the writes are sequential and each feature column is read sequentially.
+    for (let row = 0, at = 0; row < rows; row++) {
+      for (let f = 0; f < width; f++, at++) values[at] = (columns[f] as Float32Array | Float64Array)[row] as number;
+    }
+    const jobLabels = readTextColumn(table, 'job_label', 'normal') ?? [];
     return {
       workflow,
       generation,

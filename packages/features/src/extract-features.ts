@@ -6,7 +6,8 @@
 import { ProteusError } from '@proteus-wf/core';
 import { hopDistances, type WorkflowGraph } from '@proteus-wf/workflow-graph';
 import { FEATURE_PIPELINES, type FeaturePipelineName, JOB_TYPES, NODE_HOP } from './feature-pipelines.js';
-import { readFloatColumn, readTextColumn } from './internal/arrow-columns.js';
+import { readTextColumn, viewFloatColumn } from './internal/arrow-columns.js';
+import { NORMAL_LABEL } from './labels.js';
 import type { FlowBenchDataset } from './load-flowbench.js';
 import { type Generation, isTimestampColumn } from './trace-schema.js';
 
@@ -70,8 +71,10 @@ export function extractFeatures(dataset: FlowBenchDataset, options: ExtractFeatu
   const width = featureNames.length;
   const values = new Float32Array(rows * width);
 
-  const runStart = runStarts(readFloatColumn(table, 'ready') ?? new Float64Array(rows), runCount, jobs);
-  const types = readTextColumn(table, 'type') ?? [];
+  const runStart = runStarts(viewFloatColumn(table, 'ready') ?? new Float64Array(rows), runCount, jobs);
+  const types = featureNames.some((feature) => (JOB_TYPES as readonly string[]).includes(feature))
+    ? (readTextColumn(table, 'type') ?? [])
+    : [];
   const hops = featureNames.includes(NODE_HOP) ? hopDistances(dataset.graph) : undefined;
 
   featureNames.forEach((feature, f) => {
@@ -84,18 +87,26 @@ export function extractFeatures(dataset: FlowBenchDataset, options: ExtractFeatu
       for (let row = 0; row < rows; row++) values[row * width + f] = Math.max(0, hop[row % jobs] as number);
       return;
     }
-    const column = readFloatColumn(table, feature);
+    const column = viewFloatColumn(table, feature);
     if (column === undefined) {
       throw new ProteusError(
         'PROTEUS_FEATURES_COLUMN_MISSING',
         `${WHERE}: the jobs table has no column "${feature}" needed by pipeline "${name}"`,
       );
     }
-    const shift = isTimestampColumn(feature);
-    for (let row = 0; row < rows; row++) {
-      let value = column[row] as number;
-      if (shift) value -= runStart[(row / jobs) | 0] as number;
-      values[row * width + f] = Number.isNaN(value) ? 0 : value;
+    if (isTimestampColumn(feature)) {
+      for (let run = 0, row = 0; run < runCount; run++) {
+        const start = runStart[run] as number;
+        for (let end = row + jobs; row < end; row++) {
+          const value = (column[row] as number) - start;
+          values[row * width + f] = Number.isNaN(value) ? 0 : value;
+        }
+      }
+    } else {
+      for (let row = 0, at = f; row < rows; row++, at += width) {
+        const value = column[row] as number;
+        values[at] = Number.isNaN(value) ? 0 : value;
+      }
     }
   });
 
@@ -109,7 +120,7 @@ export function extractFeatures(dataset: FlowBenchDataset, options: ExtractFeatu
     runs: dataset.runs.map(({ runId, file, label }) => ({ runId, file, label })),
     jobsPerRun: jobs,
     values,
-    jobLabels: (readTextColumn(table, 'job_label') ?? []).map((label) => label ?? 'normal'),
+    jobLabels: readTextColumn(table, 'job_label', NORMAL_LABEL) ?? [],
   };
 }
 

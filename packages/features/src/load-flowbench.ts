@@ -417,7 +417,7 @@ export class RunLoader {
     const slow = scratch.slowCells;
     for (let k = 0; k < slow.length; k += 4) {
       const column = slow[k + 1] as number;
-      const cell = this.#decoder.decode(bytes.subarray(slow[k + 2], slow[k + 3]));
+      const cell = numberText(csv, slow[k + 2] as number, slow[k + 3] as number, this.#decoder);
       const value = readCleanNumber(cell, plan.nonNegative[column] === 1);
       if (value === undefined) return false;
       (plan.numeric[column] as Float64Array)[base + (rowNode[slow[k] as number] as number)] = value;
@@ -945,6 +945,14 @@ function readCleanNumber(cell: string, nonNegative: boolean): number | undefined
   const value = parseDecimal(cell);
   if (Number.isNaN(value) || value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) return undefined;
   return nonNegative && value < 0 ? undefined : value;
+}
+
+/** A numeric cell's text: ASCII bytes as they are (no decoder), anything else decoded as UTF-8. */
+function numberText(bytes: Buffer, start: number, end: number, decoder: { decode(input: Uint8Array): string }): string {
+  for (let i = start; i < end; i++) {
+    if ((bytes[i] as number) >= 0x80) return decoder.decode(bytes.subarray(start, end));
+  }
+  return bytes.toString('latin1', start, end);
 }
 
 function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boolean {

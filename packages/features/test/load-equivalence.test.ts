@@ -1,6 +1,8 @@
 // The byte path of loadFlowBench against the text path it replaced (decode the whole CSV, parse it into string
 // cells, load the cells), which stays in the code as the reference and as the fallback for unusual files.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseFlowBenchAdjacency } from '@proteus-wf/workflow-graph';
 import { type Table, Type } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFloatColumn, readTextColumn } from '../src/internal/arrow-columns.js';
@@ -158,5 +160,98 @@ describe.skipIf(!hasSharedDatasets)('loadFlowBench decoding', () => {
     }
     // Detecting the generation decodes 4 KiB of the first CSV; the rest is headers, job names and dictionary values.
     expect(decoded / csvBytes).toBeLessThan(0.03);
+  });
+
+  it('decodes nothing for a run whose header, jobs and text values it has seen, numbers in exponent form or with 17+ digits included', async () => {
+    const graph = parseFlowBenchAdjacency(readFileSync(EHT_IMAGING_DAG, 'utf8'), {
+      generation: 2,
+      workflow: 'eht_imaging',
+    });
+    const [name, text] = Object.entries(firstRuns(EHT_IMAGING, 1))[0] as [string, string];
+    // Pandas and formatFlowBenchCsv write such numbers: 1e-05, 0.30000000000000004.
+    const edited = text.replaceAll(/,0\.0(?=,)/g, ',0.00000000000000000').replaceAll(/,(\d+)\.0(?=,)/g, ',$1e0');
+    expect(edited).toMatch(/,\d+e0,/);
+    expect(edited).toMatch(/,0\.00000000000000000,/);
+    const loader = new RunLoader(graph, 2, 2);
+    expect(loader.loadBytes(name, undefined, Buffer.from(edited))).toEqual([]);
+    const decode = TextDecoder.prototype.decode;
+    let decoded = 0;
+    TextDecoder.prototype.decode = function (this: InstanceType<typeof TextDecoder>, ...args) {
+      decoded += (args[0] as ArrayBufferView | undefined)?.byteLength ?? 0;
+      return decode.apply(this, args);
+    };
+    try {
+      expect(loader.loadBytes(`again-${name}`, undefined, Buffer.from(edited))).toEqual([]);
+    } finally {
+      TextDecoder.prototype.decode = decode;
+    }
+    expect(decoded).toBe(0);
+    const table = loader.toTable();
+    const byText = new RunLoader(graph, 2, 1);
+    expect(byText.loadText(name, undefined, edited)).toEqual([]);
+    const expected = byText.toTable();
+    for (const field of expected.schema.fields) {
+      if (field.type.typeId !== Type.Float) continue;
+      const want = readFloatColumn(expected, field.name) as Float64Array;
+      const got = (readFloatColumn(table, field.name) as Float64Array).subarray(want.length);
+      expect(
+        got.every((value, i) => Object.is(value, want[i])),
+        field.name,
+      ).toBe(true);
+    }
+  });
+
+  it('keeps no view into a run it has loaded: its buffer refilled with the next run (job names swapped in pairs) loads as the text path does', () => {
+    const graph = parseFlowBenchAdjacency(
+      readFileSync(sharedDataset('flowbench/adjacency_list_dags/montage.json'), 'utf8'),
+      { generation: 2, workflow: 'montage' },
+    );
+    const [name, text] = Object.entries(firstRuns(sharedDataset('flowbench/montage.zip'), 1))[0] as [string, string];
+    // The next run: job names swapped in pairs of rows whose names have the same length, so every byte stays in
+    // place but the name cells (montage has many such names: stage_in_local_insidecontainer_0_1, ..._4_1).
+    const lines = text.split('\n');
+    const byLength = new Map<number, number[]>();
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as string;
+      if (line.length === 0) continue;
+      const length = line.indexOf(',');
+      byLength.set(length, [...(byLength.get(length) ?? []), i]);
+    }
+    const swapped = [...lines];
+    const rename = (row: number, from: number) => {
+      const line = lines[row] as string;
+      const source = lines[from] as string;
+      swapped[row] = source.slice(0, source.indexOf(',')) + line.slice(line.indexOf(','));
+    };
+    for (const rows of byLength.values()) {
+      for (let k = 0; k + 1 < rows.length; k += 2) {
+        rename(rows[k] as number, rows[k + 1] as number);
+        rename(rows[k + 1] as number, rows[k] as number);
+      }
+    }
+    const next = swapped.join('\n');
+    expect(next).not.toBe(text);
+    const buffer = Buffer.from(text);
+    const loader = new RunLoader(graph, 2, 2);
+    expect(loader.loadBytes(name, undefined, buffer)).toEqual([]);
+    buffer.write(next);
+    expect(loader.loadBytes(`next-${name}`, undefined, buffer)).toEqual([]);
+    const byText = new RunLoader(graph, 2, 2);
+    expect(byText.loadText(name, undefined, text)).toEqual([]);
+    expect(byText.loadText(`next-${name}`, undefined, next)).toEqual([]);
+    const expected = byText.toTable();
+    const table = loader.toTable();
+    for (const field of expected.schema.fields) {
+      if (field.type.typeId === Type.Float) {
+        const want = readFloatColumn(expected, field.name) as Float64Array;
+        const got = readFloatColumn(table, field.name) as Float64Array;
+        expect(
+          got.every((value, i) => Object.is(value, want[i])),
+          field.name,
+        ).toBe(true);
+      } else {
+        expect(readTextColumn(table, field.name), field.name).toEqual(readTextColumn(expected, field.name));
+      }
+    }
   });
 });

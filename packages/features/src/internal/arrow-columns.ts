@@ -236,6 +236,32 @@ export function readFloatColumn(table: Table, name: string): Float64Array | Floa
   return out;
 }
 
+/**
+ * `readFloatColumn` without the copy where it can: a single-chunk column whose null slots already hold NaN (every
+ * table `loadFlowBench` builds) is its own value buffer, read-only by contract. Anything else is copied.
+ */
+export function viewFloatColumn(table: Table, name: string): Float64Array | Float32Array | undefined {
+  const vector = table.getChild(name);
+  if (vector === null) return undefined;
+  const chunk = vector.data.length === 1 ? vector.data[0] : undefined;
+  if (chunk === undefined || !(chunk.values instanceof Float64Array || chunk.values instanceof Float32Array)) {
+    return readFloatColumn(table, name);
+  }
+  const values = chunk.values.subarray(chunk.offset, chunk.offset + chunk.length);
+  const bitmap = chunk.nullBitmap;
+  if (chunk.nullCount === 0 || !bitmap) return values;
+  for (let i = 0; i < chunk.length; i++) {
+    const bit = chunk.offset + i;
+    const byte = bitmap[bit >> 3] as number;
+    if (byte === 0xff && (bit & 7) === 0 && i + 8 <= chunk.length) {
+      i += 7;
+      continue;
+    }
+    if ((byte & (1 << (bit & 7))) === 0 && !Number.isNaN(values[i])) return readFloatColumn(table, name);
+  }
+  return values;
+}
+
 /** An int32 column as one typed array; undefined when the column is absent. */
 export function readInt32Column(table: Table, name: string): Int32Array | undefined {
   const vector = table.getChild(name);
@@ -249,8 +275,17 @@ export function readInt32Column(table: Table, name: string): Int32Array | undefi
   return out;
 }
 
-/** A text column (plain or dictionary-encoded) as strings, with null for nulls; undefined when absent. */
-export function readTextColumn(table: Table, name: string): Array<string | null> | undefined {
+/**
+ * A text column (plain or dictionary-encoded) as strings, with `nullAs` (default null) for nulls; undefined when
+ * absent. A dictionary-encoded column costs one pass over its codes: each string is the dictionary's own.
+ */
+export function readTextColumn(table: Table, name: string): Array<string | null> | undefined;
+export function readTextColumn(table: Table, name: string, nullAs: string): string[] | undefined;
+export function readTextColumn(
+  table: Table,
+  name: string,
+  nullAs: string | null = null,
+): Array<string | null> | undefined {
   const vector = table.getChild(name);
   if (vector === null) return undefined;
   const out = new Array<string | null>(vector.length);
@@ -263,11 +298,11 @@ export function readTextColumn(table: Table, name: string): Array<string | null>
       for (let i = 0; i < chunk.length; i++) {
         const bit = chunk.offset + i;
         const valid = bitmap === undefined || ((bitmap[bit >> 3] as number) & (1 << (bit & 7))) !== 0;
-        out[offset + i] = valid ? (dictionary[codes[bit] as number] ?? null) : null;
+        out[offset + i] = valid ? (dictionary[codes[bit] as number] ?? nullAs) : nullAs;
       }
     } else {
       const strings = makeVector(chunk).toArray() as Array<string | null>;
-      for (let i = 0; i < chunk.length; i++) out[offset + i] = strings[i] ?? null;
+      for (let i = 0; i < chunk.length; i++) out[offset + i] = strings[i] ?? nullAs;
     }
     offset += chunk.length;
   }

@@ -13,9 +13,13 @@ const COMMA = 44;
 const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
+const PLUS = 43;
+const LOWER_E = 101;
+const UPPER_E = 69;
 const NEWLINE = 10;
 const RETURN = 13;
-const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
+/** 1e0 ... 1e22, every one exact in a double (parsed from text, not computed). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 /** 1 for the bytes that end or quote a cell: one table load per byte instead of four compares. */
 const SPECIAL = new Uint8Array(256);
 for (const b of [QUOTE, COMMA, NEWLINE, RETURN]) SPECIAL[b] = 1;
@@ -48,8 +52,10 @@ export interface ByteRunScratch {
   /** Text byte ranges, `[row * textSlots + slot]`; a negative start `~start` marks a cell with escaped quotes. */
   textStart: Int32Array;
   textEnd: Int32Array;
-  /** Numbers the fast path does not take (`1e-05`, 16+ digits, spaces): flat (row, column, start, end). */
+  /** Numbers `parseDecimalBytes` does not take (16+ digits, spaces, text): flat (row, column, start, end). */
   slowCells: number[];
+  /** Bytes of the last run that were read one by one (not skipped by a native search): a cost counter. */
+  scannedBytes: number;
 }
 
 /** Fresh scratch. */
@@ -62,6 +68,7 @@ export function createByteRunScratch(): ByteRunScratch {
     textStart: new Int32Array(8192),
     textEnd: new Int32Array(8192),
     slowCells: [],
+    scannedBytes: 0,
   };
 }
 
@@ -91,9 +98,13 @@ export function headerEnd(bytes: Uint8Array): { stop: number; next: number } | t
  * `nodeOfName` maps a job name's bytes to its node (or -1: unknown or repeated, which the text path reports).
  * Returns the data row count, or FALLBACK (quotes, a ragged row, an unknown job, a number that is negative where it
  * cannot be).
+ *
+ * A row without quotes in a file without CRs (nearly every row of a published trace) takes `scanPlainRow`: its end is
+ * one native search for the line break, text cells end at a comma found natively (paths, argv) or by a short loop,
+ * and only the numeric cells' bytes are read one by one. Other rows take `scanQuotedRow`, byte by byte.
  */
 export function scanRunBytes(
-  bytes: Uint8Array,
+  bytes: Buffer,
   from: number,
   plan: ByteRunPlan,
   base: number,
@@ -101,16 +112,14 @@ export function scanRunBytes(
   scratch: ByteRunScratch,
 ): number {
   const length = bytes.length;
-  const { width, numeric, nonNegative, textSlot, textSlots, longText } = plan;
-  const slow = scratch.slowCells;
-  slow.length = 0;
-  // Long cells are searched natively for their comma, within the row's line; a CR anywhere turns that off.
-  const native = bytes.indexOf(RETURN, from) === -1;
+  scratch.slowCells.length = 0;
+  scratch.scannedBytes = 0;
+  const lineBreaksOnly = bytes.indexOf(RETURN, from) === -1;
   let nextQuote = from - 1;
   let rows = 0;
   let i = from;
   while (i < length) {
-    let b = bytes[i] as number;
+    const b = bytes[i] as number;
     if (b === NEWLINE) {
       i++;
       continue;
@@ -129,130 +138,274 @@ export function scanRunBytes(
       scratch.nameStart = grow(scratch.nameStart, rows + 1);
       scratch.nameEnd = grow(scratch.nameEnd, rows + 1);
     }
-    if ((rows + 1) * textSlots > scratch.textStart.length) {
-      scratch.textStart = grow(scratch.textStart, (rows + 1) * textSlots);
-      scratch.textEnd = grow(scratch.textEnd, (rows + 1) * textSlots);
+    if ((rows + 1) * plan.textSlots > scratch.textStart.length) {
+      scratch.textStart = grow(scratch.textStart, (rows + 1) * plan.textSlots);
+      scratch.textEnd = grow(scratch.textEnd, (rows + 1) * plan.textSlots);
     }
-    const nameStart = i;
-    let rowEnd = native ? bytes.indexOf(NEWLINE, i) : length;
-    if (rowEnd === -1) rowEnd = length;
-    while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
-    if (bytes[i] === QUOTE) return FALLBACK;
-    const node = nodeOfName(bytes, nameStart, i);
-    if (node < 0) return FALLBACK;
-    scratch.rowNode[rows] = node;
-    scratch.nameStart[rows] = nameStart;
-    scratch.nameEnd[rows] = i;
-    const at = base + node;
-    const textBase = rows * textSlots;
-    let column = 0;
-    // i is at the delimiter after cell `column`.
-    for (;;) {
-      if (i < length) {
-        b = bytes[i] as number;
-        if (b === COMMA) {
-          i++;
-        } else if (b === NEWLINE) {
-          i++;
-          break;
-        } else if (b === RETURN) {
-          if (i + 1 < length && bytes[i + 1] !== NEWLINE) return FALLBACK;
-          i += i + 1 < length ? 2 : 1;
-          break;
-        }
-      } else {
-        break;
+    let next: number;
+    if (lineBreaksOnly) {
+      let rowEnd = bytes.indexOf(NEWLINE, i);
+      if (rowEnd === -1) rowEnd = length;
+      if (nextQuote < i) {
+        nextQuote = bytes.indexOf(QUOTE, i);
+        if (nextQuote === -1) nextQuote = length;
       }
-      column++;
-      if (column >= width) return FALLBACK;
-      const start = i;
-      const target = numeric[column];
-      if (target) {
-        const negative = i < length && bytes[i] === MINUS;
-        if (negative) i++;
-        let mantissa = 0;
-        let digits = 0;
-        let scale = 0;
-        let dot = false;
-        for (; i < length; i++) {
-          b = bytes[i] as number;
-          const digit = b - ZERO;
-          if (digit >= 0 && digit <= 9) {
-            mantissa = mantissa * 10 + digit;
-            digits++;
-            if (dot) scale++;
-          } else if (b === DOT && !dot) {
-            dot = true;
-          } else {
-            break;
-          }
-        }
-        const stop = i;
-        while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
-        if (bytes[i] === QUOTE) return FALLBACK;
-        const plain = i === stop;
-        if (i === start) {
-          target[at] = Number.NaN;
-        } else if (!plain || digits === 0 || digits > 15) {
-          target[at] = Number.NaN;
-          slow.push(rows, column, start, i);
-        } else {
-          const magnitude = scale === 0 ? mantissa : mantissa / (POWERS_OF_TEN[scale] as number);
-          const value = negative ? -magnitude : magnitude;
-          if (value < 0 && nonNegative[column] === 1) return FALLBACK;
-          target[at] = value;
-        }
-      } else {
-        let cellStart = start;
-        let cellEnd: number;
-        if (i < length && bytes[i] === QUOTE) {
-          // A quoted cell (argv): its bytes up to the closing quote. One holding escaped quotes ("") is marked by a
-          // negated start (`~start`): its reader unescapes it.
-          let close = bytes.indexOf(QUOTE, i + 1);
-          let escaped = false;
-          while (close !== -1 && bytes[close + 1] === QUOTE) {
-            escaped = true;
-            close = bytes.indexOf(QUOTE, close + 2);
-          }
-          if (close === -1) return FALLBACK;
-          cellStart = escaped ? ~(i + 1) : i + 1;
-          cellEnd = close;
-          i = close + 1;
-          if (i < length) {
-            b = bytes[i] as number;
-            if (b !== COMMA && b !== NEWLINE && b !== RETURN) return FALLBACK;
-          }
-        } else if (native && longText[column] === 1) {
-          if (rowEnd < i) {
-            // A quoted cell held a line break: the row goes on past the line found at its start.
-            rowEnd = bytes.indexOf(NEWLINE, i);
-            if (rowEnd === -1) rowEnd = length;
-          }
-          let end = bytes.indexOf(COMMA, i);
-          if (end === -1 || end > rowEnd) end = rowEnd;
-          if (nextQuote < i) {
-            nextQuote = bytes.indexOf(QUOTE, i);
-            if (nextQuote === -1) nextQuote = length;
-          }
-          if (nextQuote < end) return FALLBACK;
-          i = end;
-          cellEnd = end;
-        } else {
-          while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
-          if (bytes[i] === QUOTE) return FALLBACK;
-          cellEnd = i;
-        }
-        const slot = textSlot[column] as number;
-        if (slot >= 0) {
-          scratch.textStart[textBase + slot] = cellStart;
-          scratch.textEnd[textBase + slot] = cellEnd;
-        }
-      }
+      next =
+        nextQuote >= rowEnd
+          ? scanPlainRow(bytes, i, rowEnd, rows, plan, base, nodeOfName, scratch)
+          : scanQuotedRow(bytes, i, rows, plan, base, nodeOfName, scratch);
+    } else {
+      next = scanQuotedRow(bytes, i, rows, plan, base, nodeOfName, scratch);
     }
-    if (column !== width - 1) return FALLBACK;
+    if (next === FALLBACK) return FALLBACK;
+    i = next;
     rows++;
   }
   return rows;
+}
+
+/** One row without quotes, its line break at `rowEnd`: returns the offset after it, or FALLBACK. */
+function scanPlainRow(
+  bytes: Buffer,
+  from: number,
+  rowEnd: number,
+  row: number,
+  plan: ByteRunPlan,
+  base: number,
+  nodeOfName: (bytes: Uint8Array, start: number, end: number) => number,
+  scratch: ByteRunScratch,
+): number {
+  const { width, numeric, nonNegative, textSlot, textSlots, longText } = plan;
+  let i = from;
+  while (i < rowEnd && bytes[i] !== COMMA) i++;
+  let scanned = i - from;
+  const node = nodeOfName(bytes, from, i);
+  if (node < 0) return FALLBACK;
+  scratch.rowNode[row] = node;
+  scratch.nameStart[row] = from;
+  scratch.nameEnd[row] = i;
+  const at = base + node;
+  const textBase = row * textSlots;
+  for (let column = 1; column < width; column++) {
+    // i is at the comma before this cell; a row that ends here has fewer cells than the header.
+    if (i === rowEnd) return FALLBACK;
+    const start = ++i;
+    const target = numeric[column];
+    if (target) {
+      if (i === rowEnd || bytes[i] === COMMA) {
+        target[at] = Number.NaN;
+        continue;
+      }
+      // Digits are read as the cell is scanned; a cell that is not a plain decimal goes to the slow path.
+      const negative = bytes[i] === MINUS;
+      if (negative) i++;
+      let mantissa = 0;
+      let digits = 0;
+      let scale = 0;
+      let dot = false;
+      let b = COMMA;
+      for (; i < rowEnd; i++) {
+        b = bytes[i] as number;
+        const digit = b - ZERO;
+        if (digit >= 0 && digit <= 9) {
+          mantissa = mantissa * 10 + digit;
+          digits++;
+          if (dot) scale++;
+        } else if (b === DOT && !dot) {
+          dot = true;
+        } else {
+          break;
+        }
+      }
+      if ((i === rowEnd || b === COMMA) && digits > 0 && digits <= 15) {
+        const magnitude = scale === 0 ? mantissa : mantissa / (POWERS_OF_TEN[scale] as number);
+        if (negative) {
+          if (nonNegative[column] === 1 && magnitude !== 0) return FALLBACK;
+          target[at] = -magnitude;
+        } else {
+          target[at] = magnitude;
+        }
+      } else {
+        while (i < rowEnd && bytes[i] !== COMMA) i++;
+        const value = parseDecimalBytes(bytes, start, i);
+        if (Number.isNaN(value)) scratch.slowCells.push(row, column, start, i);
+        else if (value < 0 && nonNegative[column] === 1) return FALLBACK;
+        target[at] = value;
+      }
+      scanned += i - start;
+    } else if (longText[column] === 1) {
+      i = bytes.indexOf(COMMA, i);
+      if (i === -1 || i > rowEnd) i = rowEnd;
+      const slot = textSlot[column] as number;
+      if (slot >= 0) {
+        scratch.textStart[textBase + slot] = start;
+        scratch.textEnd[textBase + slot] = i;
+      }
+    } else {
+      while (i < rowEnd && bytes[i] !== COMMA) i++;
+      scanned += i - start;
+      const slot = textSlot[column] as number;
+      if (slot >= 0) {
+        scratch.textStart[textBase + slot] = start;
+        scratch.textEnd[textBase + slot] = i;
+      }
+    }
+  }
+  // More cells than the header.
+  if (i !== rowEnd) return FALLBACK;
+  scratch.scannedBytes += scanned;
+  return rowEnd + 1;
+}
+
+/** One row read byte by byte (quoted cells, CR line ends): returns the offset after it, or FALLBACK. */
+function scanQuotedRow(
+  bytes: Buffer,
+  from: number,
+  row: number,
+  plan: ByteRunPlan,
+  base: number,
+  nodeOfName: (bytes: Uint8Array, start: number, end: number) => number,
+  scratch: ByteRunScratch,
+): number {
+  const length = bytes.length;
+  const { width, numeric, nonNegative, textSlot, textSlots } = plan;
+  let i = from;
+  let b: number;
+  while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
+  if (bytes[i] === QUOTE) return FALLBACK;
+  const node = nodeOfName(bytes, from, i);
+  if (node < 0) return FALLBACK;
+  scratch.rowNode[row] = node;
+  scratch.nameStart[row] = from;
+  scratch.nameEnd[row] = i;
+  const at = base + node;
+  const textBase = row * textSlots;
+  let column = 0;
+  // i is at the delimiter after cell `column`.
+  for (;;) {
+    if (i < length) {
+      b = bytes[i] as number;
+      if (b === COMMA) {
+        i++;
+      } else if (b === NEWLINE) {
+        i++;
+        break;
+      } else if (b === RETURN) {
+        if (i + 1 < length && bytes[i + 1] !== NEWLINE) return FALLBACK;
+        i += i + 1 < length ? 2 : 1;
+        break;
+      }
+    } else {
+      break;
+    }
+    column++;
+    if (column >= width) return FALLBACK;
+    const start = i;
+    const target = numeric[column];
+    if (target) {
+      while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
+      if (bytes[i] === QUOTE) return FALLBACK;
+      if (i === start) {
+        target[at] = Number.NaN;
+        continue;
+      }
+      const value = parseDecimalBytes(bytes, start, i);
+      if (Number.isNaN(value)) {
+        target[at] = Number.NaN;
+        scratch.slowCells.push(row, column, start, i);
+      } else {
+        if (value < 0 && nonNegative[column] === 1) return FALLBACK;
+        target[at] = value;
+      }
+    } else {
+      let cellStart = start;
+      let cellEnd: number;
+      if (i < length && bytes[i] === QUOTE) {
+        // A quoted cell (argv): its bytes up to the closing quote. One holding escaped quotes ("") is marked by a
+        // negated start (`~start`): its reader unescapes it.
+        let close = bytes.indexOf(QUOTE, i + 1);
+        let escaped = false;
+        while (close !== -1 && bytes[close + 1] === QUOTE) {
+          escaped = true;
+          close = bytes.indexOf(QUOTE, close + 2);
+        }
+        if (close === -1) return FALLBACK;
+        cellStart = escaped ? ~(i + 1) : i + 1;
+        cellEnd = close;
+        i = close + 1;
+        if (i < length) {
+          b = bytes[i] as number;
+          if (b !== COMMA && b !== NEWLINE && b !== RETURN) return FALLBACK;
+        }
+      } else {
+        while (i < length && SPECIAL[bytes[i] as number] === 0) i++;
+        if (bytes[i] === QUOTE) return FALLBACK;
+        cellEnd = i;
+      }
+      const slot = textSlot[column] as number;
+      if (slot >= 0) {
+        scratch.textStart[textBase + slot] = cellStart;
+        scratch.textEnd[textBase + slot] = cellEnd;
+      }
+    }
+  }
+  if (column !== width - 1) return FALLBACK;
+  scratch.scannedBytes += i - from;
+  return i;
+}
+
+/**
+ * The number in `bytes[start..end)` when it is a plain decimal (`-12.50`, `.5`, `7.`) or one with an exponent
+ * (`1e-05`, `2.5E+3`) of at most 15 significant-or-not digits and a power of ten within ±22; NaN for anything else,
+ * which the caller parses with `Number` (16+ digits, spaces, signs like `+`, `inf`, text). Within those bounds the
+ * digits form an exact integer and one multiplication or division by an exact power of ten rounds correctly
+ * (Clinger's fast path), so the result is bit-identical to `Number(text)`.
+ */
+export function parseDecimalBytes(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const negative = bytes[i] === MINUS;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let dot = false;
+  for (; i < end; i++) {
+    const b = bytes[i] as number;
+    const digit = b - ZERO;
+    if (digit >= 0 && digit <= 9) {
+      mantissa = mantissa * 10 + digit;
+      digits++;
+      if (dot) scale++;
+    } else if (b === DOT && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  let power = -scale;
+  if (i < end) {
+    const b = bytes[i] as number;
+    if (b !== LOWER_E && b !== UPPER_E) return Number.NaN;
+    i++;
+    const sign = bytes[i];
+    const negativeExponent = sign === MINUS;
+    if (negativeExponent || sign === PLUS) i++;
+    if (i === end || end - i > 3) return Number.NaN;
+    let exponent = 0;
+    for (; i < end; i++) {
+      const digit = (bytes[i] as number) - ZERO;
+      if (digit < 0 || digit > 9) return Number.NaN;
+      exponent = exponent * 10 + digit;
+    }
+    power += negativeExponent ? -exponent : exponent;
+  }
+  let magnitude: number;
+  if (power === 0) magnitude = mantissa;
+  else if (power > 0 && power <= 22) magnitude = mantissa * (POWERS_OF_TEN[power] as number);
+  else if (power < 0 && power >= -22) magnitude = mantissa / (POWERS_OF_TEN[-power] as number);
+  else return Number.NaN;
+  return negative ? -magnitude : magnitude;
 }
 
 /**
@@ -271,19 +424,18 @@ export class ByteKeyedMap<T> {
 
   set(bytes: Uint8Array, start: number, end: number, value: T): void {
     const hash = hashBytes(bytes, start, end);
-    const entry = { key: bytes.slice(start, end), value };
+    // A copy: `slice` of a Buffer is a view, which would pin the run's bytes and change if they are reused.
+    const entry = { key: new Uint8Array(bytes.subarray(start, end)), value };
     const bucket = this.#buckets.get(hash);
     if (bucket === undefined) this.#buckets.set(hash, [entry]);
     else bucket.push(entry);
   }
 }
 
-/** A cheap hash (length and up to 8 sampled bytes; the compare that follows is exact), kept a small integer. */
+/** FNV-1a over every byte (sampling a few bytes made names that differ in one digit collide), a small integer. */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  const length = end - start;
-  let hash = Math.imul(length, 0x01000193);
-  const step = length > 8 ? length >> 3 : 1;
-  for (let i = end - 1; i >= start; i -= step) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
   return hash & 0x3fffffff;
 }
 

@@ -2,14 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { isProteusError, ProteusError } from '@proteus-wf/core';
-import {
-  type AsyncFlateStreamHandler,
-  Unzip,
-  type UnzipDecoder,
-  type UnzipFile,
-  UnzipPassThrough,
-  unzipSync,
-} from 'fflate';
+import { unzipSync } from 'fflate';
 
 /** One CSV of a trace archive. */
 export interface TraceEntry {
@@ -40,7 +33,7 @@ const WHERE = 'features/loadFlowBench';
 const MAX_CHUNK = 64 * 1024 * 1024;
 
 /**
- * Opens a Flow-Bench zip or an extracted folder. fflate reads the zip structure; each entry is inflated by Node's
+ * Opens a Flow-Bench zip or an extracted folder. The central directory is read once; each entry is inflated by Node's
  * zlib when it is read, falling back to fflate for that entry, so only damaged runs are lost.
  * @throws ProteusError PROTEUS_FEATURES_PATH_NOT_FOUND, PROTEUS_FEATURES_ZIP_INVALID
  */
@@ -98,38 +91,45 @@ function folderOf(file: string): string | undefined {
 }
 
 function openZip(path: string, workflow: string, bytes: Uint8Array): TraceArchive {
+  // Fast path: the central directory read here, each entry inflated by Node's zlib straight from its slice of the
+  // zip when its run is read, so at most one run's text is held at a time. A zip this reader does not take (zip64,
+  // spanned, inconsistent local headers) is listed by fflate instead, and an entry zlib rejects falls back to
+  // fflate's unzipSync for that entry, so only damaged runs are lost and each gets its own error.
+  const directory = readCentralDirectory(bytes);
   const names: string[] = [];
   const ignored: string[] = [];
-  try {
-    // The central directory alone: names without inflating anything.
-    unzipSync(bytes, {
-      filter: (file) => {
-        if (isNoise(file.name)) return false;
-        if (isCsv(file.name)) names.push(file.name);
-        else ignored.push(file.name);
-        return false;
-      },
-    });
-  } catch (error) {
-    throw new ProteusError(
-      'PROTEUS_FEATURES_ZIP_INVALID',
-      `${WHERE}: ${path} is not a readable zip (${error instanceof Error ? error.message : String(error)}; ${bytes.length} bytes). Is the download truncated? Re-download it or pass the extracted folder.`,
-      { cause: error, details: { file: path, bytes: bytes.length } },
-    );
+  if (directory !== undefined) {
+    for (const name of directory.keys()) {
+      if (isNoise(name)) continue;
+      if (isCsv(name)) names.push(name);
+      else ignored.push(name);
+    }
+  } else {
+    try {
+      unzipSync(bytes, {
+        filter: (file) => {
+          if (isNoise(file.name)) return false;
+          if (isCsv(file.name)) names.push(file.name);
+          else ignored.push(file.name);
+          return false;
+        },
+      });
+    } catch (error) {
+      throw new ProteusError(
+        'PROTEUS_FEATURES_ZIP_INVALID',
+        `${WHERE}: ${path} is not a readable zip (${error instanceof Error ? error.message : String(error)}; ${bytes.length} bytes). Is the download truncated? Re-download it or pass the extracted folder.`,
+        { cause: error, details: { file: path, bytes: bytes.length } },
+      );
+    }
   }
-  // Fast path: fflate's streaming reader indexes the local headers (keeping views, no copies) and each entry is
-  // inflated by Node's zlib when its run is read, so at most one run's text is held at a time. A zip whose local
-  // headers disagree with its central directory, or an entry zlib rejects, falls back to fflate's unzipSync for
-  // that entry, so only damaged runs are lost and each gets its own error.
-  const indexed = indexEntries(bytes, new Set(names));
   names.sort(compareNames);
   const entries = names.map((name): TraceEntry => {
-    let file: UnzipFile | undefined = indexed?.get(name);
+    let located: ZipEntry | undefined = directory?.get(name);
     return {
       file: name,
       folder: folderOf(name),
       read: async () => {
-        const fast = file === undefined ? undefined : inflateEntry(file);
+        const fast = located === undefined ? undefined : inflateEntry(bytes, located);
         if (fast !== undefined) return fast;
         try {
           const one = unzipSync(bytes, { filter: (entry) => entry.name === name })[name];
@@ -144,71 +144,89 @@ function openZip(path: string, workflow: string, bytes: Uint8Array): TraceArchiv
         }
       },
       release: () => {
-        file = undefined;
-        indexed?.delete(name);
+        located = undefined;
       },
     };
   });
   return { kind: 'zip', path, workflow, entries, ignored: ignored.sort(compareNames) };
 }
 
-/** fflate's streaming reader walks the local headers; DEFLATE goes to Node's zlib (several times faster than JS). */
-class NativeInflate implements UnzipDecoder {
-  static compression = 8;
-  ondata: AsyncFlateStreamHandler = () => undefined;
-  readonly #chunks: Uint8Array[] = [];
-  readonly #originalSize: number | undefined;
+/** Where an entry's data lies in the zip, from its central directory record. */
+interface ZipEntry {
+  /** 0 stored, 8 deflated. */
+  method: number;
+  /** The local header's offset. */
+  header: number;
+  compressedSize: number;
+  size: number;
+}
 
-  constructor(_name: string, _size?: number, originalSize?: number) {
-    this.#originalSize = originalSize;
+const END_OF_DIRECTORY = 0x06054b50;
+const DIRECTORY_RECORD = 0x02014b50;
+const LOCAL_HEADER = 0x04034b50;
+
+/**
+ * The entries of a single-disk, non-zip64 zip by name, from its central directory (no data is read); undefined
+ * when the zip is anything else or its directory does not hold together, for fflate to handle.
+ */
+function readCentralDirectory(bytes: Uint8Array): Map<string, ZipEntry> | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lowest = Math.max(0, bytes.length - 22 - 0xffff);
+  let end = -1;
+  for (let at = bytes.length - 22; at >= lowest; at--) {
+    if (view.getUint32(at, true) === END_OF_DIRECTORY && at + 22 + view.getUint16(at + 20, true) <= bytes.length) {
+      end = at;
+      break;
+    }
   }
+  if (end < 0) return undefined;
+  const count = view.getUint16(end + 10, true);
+  if (view.getUint16(end + 4, true) !== 0 || view.getUint16(end + 8, true) !== count || count === 0xffff) {
+    return undefined;
+  }
+  const directorySize = view.getUint32(end + 12, true);
+  let at = view.getUint32(end + 16, true);
+  if (at + directorySize > end) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entries = new Map<string, ZipEntry>();
+  for (let k = 0; k < count; k++) {
+    if (at + 46 > end || view.getUint32(at, true) !== DIRECTORY_RECORD) return undefined;
+    const flags = view.getUint16(at + 8, true);
+    const method = view.getUint16(at + 10, true);
+    const compressedSize = view.getUint32(at + 20, true);
+    const size = view.getUint32(at + 24, true);
+    const nameLength = view.getUint16(at + 28, true);
+    const extraLength = view.getUint16(at + 30, true);
+    const commentLength = view.getUint16(at + 32, true);
+    const header = view.getUint32(at + 42, true);
+    // Encrypted entries and zip64 sizes or offsets are fflate's to handle (or to reject).
+    if ((flags & 1) !== 0 || compressedSize === 0xffffffff || size === 0xffffffff || header === 0xffffffff) {
+      return undefined;
+    }
+    const name = text.toString((flags & 0x800) !== 0 ? 'utf8' : 'latin1', at + 46, at + 46 + nameLength);
+    entries.set(name, { method, header, compressedSize, size });
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
 
-  push(data: Uint8Array, final: boolean): void {
-    if (data.length > 0) this.#chunks.push(data);
-    if (!final) return;
-    const input = this.#chunks.length === 1 ? (this.#chunks[0] as Uint8Array) : Buffer.concat(this.#chunks);
-    this.#chunks.length = 0;
+/** The entry's bytes, or undefined when its local header or data does not fit (the caller then tries fflate). */
+function inflateEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { header, compressedSize, size, method } = entry;
+  if (header + 30 > bytes.length || view.getUint32(header, true) !== LOCAL_HEADER) return undefined;
+  const start = header + 30 + view.getUint16(header + 26, true) + view.getUint16(header + 28, true);
+  if (start + compressedSize > bytes.length) return undefined;
+  const data = bytes.subarray(start, start + compressedSize);
+  if (method === 0) return compressedSize === size ? new Uint8Array(data) : undefined;
+  if (method !== 8) return undefined;
+  try {
     // One output chunk of the entry's size: zlib's default 16 KiB chunks would be concatenated (a copy) afterwards.
-    const size = this.#originalSize;
-    const chunkSize = size !== undefined && size <= MAX_CHUNK ? size + 64 : undefined;
-    this.ondata(null, inflateRawSync(input, chunkSize === undefined ? {} : { chunkSize }), true);
-  }
-}
-
-function indexEntries(bytes: Uint8Array, wanted: ReadonlySet<string>): Map<string, UnzipFile> | undefined {
-  const files = new Map<string, UnzipFile>();
-  try {
-    const reader = new Unzip((file) => {
-      if (wanted.has(file.name)) files.set(file.name, file);
-    });
-    reader.register(NativeInflate);
-    reader.register(UnzipPassThrough);
-    reader.push(bytes, true);
+    const inflated = inflateRawSync(data, size > 0 && size <= MAX_CHUNK ? { chunkSize: size + 64 } : {});
+    return inflated.length === size ? inflated : undefined;
   } catch {
     return undefined;
   }
-  return files.size === wanted.size ? files : undefined;
-}
-
-/** The entry's bytes, or undefined when the decoder fails (the caller then tries fflate). */
-function inflateEntry(file: UnzipFile): Uint8Array | undefined {
-  const chunks: Uint8Array[] = [];
-  let done = false;
-  try {
-    file.ondata = (error, data, final) => {
-      if (error) throw error;
-      if (data.length > 0) chunks.push(data);
-      if (final) done = true;
-    };
-    file.start();
-  } catch {
-    return undefined;
-  } finally {
-    // The decoder keeps this handler; drop it so the inflated bytes are not pinned by the index.
-    file.ondata = () => undefined;
-  }
-  if (!done) return undefined;
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : new Uint8Array(Buffer.concat(chunks));
 }
 
 async function openFolder(path: string, workflow: string): Promise<TraceArchive> {
