@@ -190,14 +190,17 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
     expect(graphLevel.test?.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(split.test.length);
   });
 
-  it('round-trips through saveModel/loadModel with identical scores', async () => {
+  it('round-trips through saveModel/loadModel with the same scores (to float32 rounding)', async () => {
     const dir = join(temp.path, 'graph');
     await saveModel(graphLevel.model, dir);
     await using fromDisk = await loadModel(dir);
     await using inMemory = await loadModel(graphLevel.model);
     const a = await scoreRuns(fromDisk, features, { batchSize: 64 });
     const b = await scoreRuns(inMemory, features, { batchSize: 501 });
-    expect(a.scores).toEqual(b.scores);
+    // The saved graph takes the DAG as edge inputs (any node count), the in-memory one has it as constants: the
+    // same arithmetic in another order, so scores agree to the last bits of float32, not bit for bit.
+    expect(a.scores).toHaveLength(b.scores.length);
+    expect(Math.max(...a.scores.map((score, i) => Math.abs(score - (b.scores[i] as number))))).toBeLessThan(1e-6);
     expect(a.runIds).toHaveLength(501);
     const summary = await evaluateModel(fromDisk, features);
     expect(summary.count).toBe(501);
