@@ -6,7 +6,7 @@
 // designs and draw any run of the option they pick. Writes one JSON line per task and strategy and, with --markdown
 // FILE, the table (with the machine load beside it).
 //   npm run evaluate:al:tasks -- [--seeds 10] [--tasks graph-binary:exogeni-2020/1000genome,...] [--strategies ...]
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
   },
 });
 
+const { writeFileAtomic } = await import('@proteus-wf/core');
 const { loadFlowBench } = await import('@proteus-wf/features');
 const { emulateActiveLearning } = await import('@proteus-wf/active-learner');
 
@@ -66,6 +67,10 @@ for (const spec of values.tasks.split(',')) {
     fullPoolSteps: Number(values['full-pool-steps']),
     targetGap: Number(values['target-gap']),
     stopping: { rule: 'never' },
+    onProgress: (e) => {
+      if (e.data?.variant !== undefined && e.message?.includes('iteration') === false) return;
+      process.stderr.write(`${path} ${e.message ?? ''} (load ${load()})\n`);
+    },
   });
   const minutes = (Date.now() - started) / 60000;
   const random = summary.metrics?.find((m) => m.strategy === 'random');
@@ -108,5 +113,5 @@ if (values.markdown) {
     '',
   ].join('\n');
   await mkdir(dirname(resolve(values.markdown)), { recursive: true });
-  await writeFile(resolve(values.markdown), text);
+  await writeFileAtomic(resolve(values.markdown), text);
 }

@@ -68,9 +68,15 @@ async function evaluateTask(
     for (let i = 0; i < count * per; i++) scores[start * per + i] = out.score[graph ? i * nodes : i] as number;
     probabilities.set(out.classProbabilities as Float32Array, start * per * k);
   }
+  // A run without a label of its own (a live test set) carries the anomaly of its anomalous jobs.
+  const runLabelOf = (r: number) => {
+    for (let j = r * nodes; j < (r + 1) * nodes; j++)
+      if (set.jobBinary[j] === 1) return set.jobLabels?.[j] ?? 'anomalous';
+    return 'normal';
+  };
   const labelOf = (i: number) =>
     graph
-      ? (set.runLabels?.[i] ?? (set.jobBinary[i * nodes] === 1 ? 'anomalous' : 'normal'))
+      ? (set.runLabels?.[i] ?? runLabelOf(i))
       : (set.jobLabels?.[i] ?? (set.jobBinary[i] === 1 ? 'anomalous' : 'normal'));
   const binary = Uint8Array.from({ length: items }, (_, i) => (labelOf(i) === 'normal' ? 0 : 1));
   const metric =
