@@ -62,3 +62,26 @@ describe.skipIf(!hasSharedDatasets)('proteus al emulate --task / --labels / --ge
     expect(exitCode).not.toBe(0);
   });
 });
+
+describe('proteus al run --task / --labels / --generation', () => {
+  it('rejects --generation 1, --labels multiclass with one anomaly, and --model ssl --task graph with PROTEUS_CLI_USAGE', async () => {
+    for (const flags of [
+      ['--generation', '1'],
+      ['--labels', 'multiclass', '--anomalies', 'cpu_1'],
+      ['--model', 'ssl', '--task', 'graph'],
+    ]) {
+      const { exitCode, stdout } = await runCli([
+        'al',
+        'run',
+        '--workflow',
+        'missing.yml',
+        '--out',
+        'never',
+        ...flags,
+        '--json',
+      ]);
+      expect(exitCode).toBe(1);
+      expect(JSON.parse(stdout).error.code).toBe('PROTEUS_CLI_USAGE');
+    }
+  });
+});
