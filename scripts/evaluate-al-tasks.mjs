@@ -21,6 +21,7 @@ const { values } = parseArgs({
     'reselect-every': { type: 'string', default: '0' },
     'max-steps': { type: 'string', default: '60' },
     'full-pool-steps': { type: 'string', default: '300' },
+    candidates: { type: 'string', default: '16' },
     tasks: {
       type: 'string',
       default: 'graph-binary:exogeni-2020/1000genome,graph-binary:exogeni-2020/wind_clustering_casa',
@@ -63,6 +64,7 @@ for (const spec of values.tasks.split(',')) {
     reselectEvery: Number(values['reselect-every']),
     typeScore: 'pool',
     runSelection: 'uncertain',
+    candidatesPerType: Number(values.candidates),
     training: { kind: 'converge', maxSteps: Number(values['max-steps']) },
     fullPoolSteps: Number(values['full-pool-steps']),
     targetGap: Number(values['target-gap']),
@@ -104,7 +106,7 @@ if (values.markdown) {
   const text = [
     `# Active learning on scarce-label tasks (issue 14 §3)`,
     '',
-    `Command: \`${command}\` (seeds 0..${seeds - 1}, paired by seed: same split and init; ${values.iterations} iterations of ${values['per-iteration']} runs after a ${values['burn-in']}-iteration balanced burn-in; training to convergence, at most ${values['max-steps']} steps per iteration; target = full-pool model − ${values['target-gap']}).`,
+    `Command: \`${command}\` (seeds 0..${seeds - 1}, paired by seed: same split and init; ${values.iterations} iterations of ${values['per-iteration']} runs after a ${values['burn-in']}-iteration balanced burn-in; training to convergence, at most ${values['max-steps']} steps per iteration; ${values.candidates} candidate pool runs scored per option and iteration; full-pool model at most ${values['full-pool-steps']} steps; target = full-pool model − ${values['target-gap']}).`,
     'Ratios and gains are paired per seed, mean with 95% t-interval; the runs-to-target ratio is over the seeds where both reached the target. Timings on a shared, loaded 2-core machine (load = 1/5/15-min averages before → after).',
     '',
     '| task | workflow | strategy | runs to target (seeds reached) | ratio vs random [95% CI] | AULC (16 runs) | AULC gain vs random [95% CI] | full-pool metric | wall, load |',
