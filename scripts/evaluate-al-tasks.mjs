@@ -15,9 +15,11 @@ const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '10' },
-    iterations: { type: 'string', default: '12' },
+    // Model-driven iterations after the burn-in.
+    iterations: { type: 'string', default: '5' },
     'per-iteration': { type: 'string', default: '2' },
-    'burn-in': { type: 'string', default: '1' },
+    // auto: a balanced design of one run per class of the task (binary: one iteration; multiclass: one run per label).
+    'burn-in': { type: 'string', default: 'auto' },
     'reselect-every': { type: 'string', default: '0' },
     'max-steps': { type: 'string', default: '60' },
     'full-pool-steps': { type: 'string', default: '300' },
@@ -53,14 +55,17 @@ for (const spec of values.tasks.split(',')) {
   const started = Date.now();
   const loadBefore = load();
   const dataset = await loadFlowBench(join(values.datasets, `${path}.zip`));
+  const classes = labels === 'multiclass' ? new Set(dataset.runs.map((run) => run.label)).size : 2;
+  const perIteration = Number(values['per-iteration']);
+  const burnIn = values['burn-in'] === 'auto' ? Math.ceil(classes / perIteration) : Number(values['burn-in']);
   const summary = await emulateActiveLearning(dataset, {
     task: { level, labels },
     strategy: first,
     compare: ['random', ...rest],
     seeds,
-    iterations: Number(values.iterations),
-    perIteration: Number(values['per-iteration']),
-    burnIn: Number(values['burn-in']),
+    iterations: burnIn + Number(values.iterations),
+    perIteration,
+    burnIn,
     reselectEvery: Number(values['reselect-every']),
     typeScore: 'pool',
     runSelection: 'uncertain',
@@ -77,7 +82,7 @@ for (const spec of values.tasks.split(',')) {
   const minutes = (Date.now() - started) / 60000;
   const random = summary.metrics?.find((m) => m.strategy === 'random');
   // A seed that never reaches the target counts as the budget plus one batch (censored), as evaluate-al-strategies.
-  const budget = (Number(values['burn-in']) + Number(values.iterations) + 1) * Number(values['per-iteration']);
+  const budget = (burnIn + Number(values.iterations) + 1) * perIteration;
   const censored = (perSeed) => perSeed.map((runs) => runs ?? budget);
   const meanCi = (xs) => {
     const n = xs.length;
@@ -90,6 +95,7 @@ for (const spec of values.tasks.split(',')) {
     const c = summary.comparisons?.find((x) => x.strategy === m.strategy);
     const row = {
       task: `${level}-level ${labels}`,
+      burnInRuns: burnIn * perIteration,
       workflow: `${path}`,
       metric: summary.settings.task?.metric,
       fullPool: summary.fullPool?.rocAuc,
@@ -108,7 +114,7 @@ for (const spec of values.tasks.split(',')) {
       load: `${loadBefore} → ${load()}`,
     };
     console.log(JSON.stringify(row));
-    const ratio = c ? fmt(c.runsToTargetRatio) : '1 (baseline)';
+    const ratio = c ? `${fmt(c.runsToTargetRatio)} (${c.runsToTargetRatio.seeds})` : '1 (baseline)';
     const gain = c ? fmt(c.aulcGain, 3) : '—';
     const censoredRatio = row.censoredRatio ? fmt(row.censoredRatio) : '—';
     lines.push(
@@ -121,10 +127,10 @@ if (values.markdown) {
   const text = [
     `# Active learning on scarce-label tasks (issue 14 §3)`,
     '',
-    `Command: \`${command}\` (seeds 0..${seeds - 1}, paired by seed: same split and init; ${values.iterations} iterations of ${values['per-iteration']} runs after a ${values['burn-in']}-iteration balanced burn-in; training to convergence, at most ${values['max-steps']} steps per iteration; ${values.candidates} candidate pool runs scored per option and iteration; full-pool model at most ${values['full-pool-steps']} steps; target = full-pool model − ${values['target-gap']}).`,
+    `Command: \`${command}\` (seeds 0..${seeds - 1}, paired by seed: same split and init; ${values.iterations} model-driven iterations of ${values['per-iteration']} runs after a balanced burn-in of ${values['burn-in'] === 'auto' ? 'one run per class of the task (binary: 2 runs; multiclass: one per label)' : `${values['burn-in']} iterations`}; training to convergence, at most ${values['max-steps']} steps per iteration; ${values.candidates} candidate pool runs scored per option and iteration; full-pool model at most ${values['full-pool-steps']} steps; target = full-pool model − ${values['target-gap']}).`,
     'Ratios and gains are paired per seed, mean with 95% t-interval; the runs-to-target ratio is over the seeds where both reached the target. Timings on a shared, loaded 2-core machine (load = 1/5/15-min averages before → after).',
     '',
-    '| task | workflow | strategy | runs to target (seeds reached) | ratio vs random [95% CI], seeds both reached | ratio, all seeds (not reached = budget + 1 batch) | AULC (16 runs) | AULC gain vs random [95% CI] | full-pool metric | wall, load |',
+    '| task | workflow | strategy | runs to target (seeds reached) | ratio vs random [95% CI] (seeds both reached) | ratio, all seeds (not reached = budget + 1 batch) | AULC (16 runs) | AULC gain vs random [95% CI] | full-pool metric | wall, load |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...lines,
     '',
