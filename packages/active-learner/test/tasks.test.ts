@@ -105,6 +105,25 @@ describe.skipIf(!hasSharedDatasets)('graph-level and multiclass active learning'
     expect(result.iterations.at(-1)?.metrics?.rocAuc).toBeGreaterThan(0);
   }, 60_000);
 
+  it('keeps balanced a design under pool-based run selection: no request names the runs the model doubts', async () => {
+    const dataset = await casa();
+    const backend = createEmulationBackend(dataset, { seed: 2 });
+    const result = await runActiveLearning({
+      backend,
+      strategy: 'balanced',
+      typeScore: 'pool',
+      runSelection: 'uncertain',
+      candidatesPerType: 4,
+      iterations: 3,
+      perIteration: 2,
+      training: { kind: 'converge', maxSteps: 10, minSteps: 10 },
+      stopping: { rule: 'never' },
+    });
+    const named = result.iterations.flatMap((it) => it.requests.filter((r) => Array.isArray(r.hints?.runIds)));
+    expect(result.iterations).toHaveLength(3);
+    expect(named).toEqual([]);
+  }, 60_000);
+
   it('throws PROTEUS_AL_TASK_UNSUPPORTED for the label-free SSL with a graph-level task', async () => {
     const dataset = await casa();
     const backend = createEmulationBackend(dataset, { seed: 0 });
