@@ -24,6 +24,7 @@ import {
   summarizeStrategyMetrics,
 } from './compare-strategies.js';
 import { createEmulationBackend } from './emulation-backend.js';
+import { defineLearningTask, type LearningTask, type LearningTaskOptions } from './learning-task.js';
 import { renderReport } from './render-report.js';
 import {
   type ActiveLearningOptions,
@@ -62,6 +63,12 @@ export interface EmulateActiveLearningOptions
       | 'threads'
     > {
   model?: ActiveModelKind;
+  /**
+   * What the model predicts (default job-level binary): `{ level: 'graph' }` one label per run (run ROC-AUC on the test
+   * runs), `{ labels: 'multiclass' }` one class per anomaly type and level (macro one-vs-rest ROC-AUC). The classes are
+   * the dataset's run labels; see `defineLearningTask`.
+   */
+  task?: LearningTaskOptions;
   /** The strategy under test (default `gradient`). */
   strategy?: StrategyName;
   /** Baselines run with the same seeds (e.g. `['random']`). */
@@ -120,6 +127,8 @@ export interface EmulationSummary {
     stepsPerIteration?: number;
     /** The training protocol every entry used. */
     training?: string;
+    /** The task: level, labels, classes and the metric that `rocAuc` holds in every curve and comparison. */
+    task?: LearningTask;
     /** The stopping rule whose stop points `metrics[].stopped` report. */
     stopping?: string;
     targetGap?: number;
@@ -215,6 +224,10 @@ export async function emulateActiveLearning(
       'PROTEUS_AL_INVALID_OPTION',
       `${where}: targetGap must be in [0, 1), got ${String(targetGap)}`,
     );
+  const task = defineLearningTask(
+    options.task ?? {},
+    dataset.runs.map((run) => run.label),
+  );
   const total = (variants.length + 1) * seeds;
   const fullPool: { seed: number; rocAuc: number; runs: number }[] = [];
   const results = new Map<string, ActiveLearningResult[]>();
@@ -240,6 +253,7 @@ export async function emulateActiveLearning(
       backend,
       evaluation: options.validationFraction ? backend.validationSet() : backend.testSet(),
       model: options.model ?? 'gcn',
+      task,
       strategy: 'random',
       seed,
       terms,
@@ -281,6 +295,7 @@ export async function emulateActiveLearning(
         backend,
         evaluation,
         model: options.model ?? 'gcn',
+        task,
         strategy: variant.strategy,
         seed,
         terms: variant.terms,
@@ -327,6 +342,7 @@ export async function emulateActiveLearning(
           ? 'never'
           : `${stopping.rule} (kappa >= ${stopping.agreement} for ${stopping.window} iterations, >= ${stopping.minRuns} runs)`,
       targetGap,
+      task,
       ...(training.kind === 'fixed' ? { stepsPerIteration: training.steps } : {}),
     },
     strategies,

@@ -24,7 +24,7 @@ import { optionKey, reachOf } from './strategies.js';
 
 /** Options of {@link createEmulationBackend}. */
 export interface EmulationBackendOptions {
-  /** Feature pipeline (default `flowbench-v1`). */
+  /** Feature pipeline (default `flowbench-v1`; `works22` for generation 1, as `proteus train`). */
   pipeline?: FeaturePipelineName;
   /** Seed of the test split and of the pool draws (default 0). */
   seed?: number;
@@ -34,7 +34,8 @@ export interface EmulationBackendOptions {
   scaler?: ScalerKind;
   /**
    * `reach` (default): one option per run label and reach of its anomaly (`cpu_2@few`, `cpu_2@some`, `cpu_2@many`);
-   * `label`: one option per run label, as the reference (the reach is then left to chance).
+   * `label`: one option per run label, as the reference (the reach is then left to chance). Generation 1
+   * (exogeni-2020) has run-level labels (every job of a run carries its label), so its options are always its labels.
    */
   options?: 'reach' | 'label';
   /**
@@ -50,6 +51,10 @@ export interface TestSet {
   runs: number;
   x: Float32Array;
   jobBinary: Uint8Array;
+  /** Each job's label `[runs, N]`. */
+  jobLabels: string[];
+  /** Each run's label (the label folder in generation 1). */
+  runLabels: string[];
 }
 
 /** An emulation backend plus what an evaluation needs. */
@@ -131,7 +136,8 @@ export function createEmulationBackend(
   const seed = options.seed ?? DEFAULTS.seed;
   if (!Number.isSafeInteger(seed))
     throw new ProteusError('PROTEUS_AL_INVALID_OPTION', `${WHERE}: seed must be an integer, got ${String(seed)}`);
-  const features: FeatureSet = extractFeatures(dataset, { pipeline: options.pipeline ?? DEFAULTS.pipeline });
+  const pipeline = options.pipeline ?? (dataset.generation === 1 ? 'works22' : DEFAULTS.pipeline);
+  const features: FeatureSet = extractFeatures(dataset, { pipeline });
   // The test runs are set aside before anything else reads the data.
   const split = splitByRun(features, { seed, ratios: { train: 1 - testFraction, validation: 0, test: testFraction } });
   const testIndices = new Set(split.test);
@@ -161,7 +167,7 @@ export function createEmulationBackend(
   const validationRunIds = validationIndices.map((i) => runIds[i] as string);
   const heldOut = new Set([...testRunIds, ...validationRunIds]);
   const poolSet = new Set(poolIndices);
-  const byReach = (options.options ?? 'reach') === 'reach';
+  const byReach = (options.options ?? 'reach') === 'reach' && dataset.generation !== 1;
   const share = features.runs.map((_, r) => {
     let anomalous = 0;
     for (let j = r * n; j < (r + 1) * n; j++) anomalous += tensors.jobBinary[j] as number;
@@ -228,10 +234,12 @@ export function createEmulationBackend(
     },
     isHeldOut: (runId) => heldOut.has(runId),
     testSet() {
-      return { runIds: testRunIds, runs: split.test.length, ...gather(split.test) };
+      const runLabels = split.test.map((i) => features.runs[i]?.label as string);
+      return { runIds: testRunIds, runs: split.test.length, runLabels, ...gather(split.test) };
     },
     validationSet() {
-      return { runIds: validationRunIds, runs: validationIndices.length, ...gather(validationIndices) };
+      const runLabels = validationIndices.map((i) => features.runs[i]?.label as string);
+      return { runIds: validationRunIds, runs: validationIndices.length, runLabels, ...gather(validationIndices) };
     },
     candidates(key) {
       // Features only: what the model may look at before an experiment is run (no job labels).

@@ -44,6 +44,8 @@ export {
   writeExperimentRequests,
 } from './experiment-requests.js';
 export type { ModelState, UpdateLosses } from './internal/learner-model.js';
+export type { LearningTask, LearningTaskOptions, TaskLabels, TaskLevel } from './learning-task.js';
+export { classIndex, defineLearningTask, macroRocAuc } from './learning-task.js';
 export type { BanditObservation, OptionBandit, OptionBanditOptions } from './option-bandit.js';
 export { createOptionBandit, surprise } from './option-bandit.js';
 export { renderReport, renderSvg } from './render-report.js';

@@ -22,6 +22,7 @@ import { evaluateModel } from './internal/steps/evaluate-model.js';
 import { observeTaught } from './internal/steps/observe-taught.js';
 import { analyzeLabelled, type QuerySettings, queryExperiments } from './internal/steps/query-experiments.js';
 import { type UpdateOutcome, updateModel } from './internal/steps/update-model.js';
+import type { LearningTask } from './learning-task.js';
 import { type BanditObservation, createOptionBandit } from './option-bandit.js';
 import { defineStoppingRule, type StoppingOptions, type StoppingRule } from './stopping-rule.js';
 import {
@@ -47,6 +48,8 @@ export interface EvaluationSet {
   jobBinary: Uint8Array;
   /** Each job's anomaly label, `[runs, N]`: adds per-anomaly metrics (that type's jobs against the normal ones). */
   jobLabels?: readonly string[];
+  /** Each run's label (`normal`, `cpu_2`, ...): the targets of a graph-level task. */
+  runLabels?: readonly string[];
 }
 
 /** Options of {@link runActiveLearning}. */
@@ -54,6 +57,11 @@ export interface ActiveLearningOptions extends LongOperationOptions {
   backend: ExperimentBackend;
   /** `gcn` (supervised, default) or `ssl` (self-supervised). */
   model?: ActiveModelKind;
+  /**
+   * What the model predicts (default job-level binary): per job or per run, binary or multiclass; see
+   * `defineLearningTask`. The GCN only; `rocAuc` in the metrics is then `task.metric`.
+   */
+  task?: LearningTask;
   /** Query strategy (default `gradient`, the paper's). */
   strategy?: StrategyName;
   /** K (default 10). */
@@ -252,6 +260,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
       stopSet: drawStopSet(backend, s.stopping, s.seed),
     };
     rng = state.rng;
+    if (s.task) state.set.task = s.task;
     assertTrainable(state.set.runIds, 'checkpoint', heldOut, backend);
     let analysis = state.set.runIds.length > 0 ? await analyzeLabelled(model, state.set, nodes, features) : undefined;
     const bandit = s.query.strategy === 'bandit' ? createOptionBandit() : undefined;
@@ -265,7 +274,7 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
       const taught = bandit ? await observeTaught(model, bandit, runs, fresh, state.set, nodes, features) : undefined;
       const update = await updateModel(model, state.set, { ...s.update, iteration: k, fresh, rng, signal });
       analysis = await analyzeLabelled(model, state.set, nodes, features);
-      const tested = evaluation ? await evaluateModel(model, evaluation, nodes, features) : undefined;
+      const tested = evaluation ? await evaluateModel(model, evaluation, nodes, features, s.task) : undefined;
       const stop = await checkStopping(model, s.stopping, state.stopSet, state.set, state.stopping, nodes, features);
       const record = recordOf(k, state.set, { selection, runs, update, analysis, tested, stop, started });
       if (taught) record.taught = taught;
@@ -303,6 +312,8 @@ export async function runActiveLearning(options: ActiveLearningOptions): Promise
 
 interface Settings {
   kind: ActiveModelKind;
+  /** Absent for job-level binary (the default path). */
+  task?: LearningTask;
   seed: number;
   iterations: number;
   threshold: number;
@@ -392,7 +403,20 @@ function resolveSettings(options: ActiveLearningOptions): Settings {
   }
   const terms = defineUpdateTerms(options.terms);
   const common = { features: backend.features, ...(options.hidden === undefined ? {} : { hidden: options.hidden }) };
-  const definition = kind === 'ssl' ? defineSsl(backend.graph, common) : defineGcn(backend.graph, common);
+  const task =
+    options.task && !(options.task.level === 'node' && options.task.labels === 'binary') ? options.task : undefined;
+  if (task && kind === 'ssl')
+    throw new ProteusError(
+      'PROTEUS_AL_TASK_UNSUPPORTED',
+      `${WHERE}: the SSL model learns without labels, so it has no ${task.level}-level ${task.labels} head; use --model gcn`,
+    );
+  const definition =
+    kind === 'ssl'
+      ? defineSsl(backend.graph, common)
+      : defineGcn(backend.graph, {
+          ...common,
+          ...(task ? { level: task.level, classes: task.classes.length } : {}),
+        });
   const iterations = integer(options.iterations ?? DEFAULTS.iterations, 'iterations', 1);
   const { seed, ...queryPrint } = query;
   const fingerprint = {
@@ -405,12 +429,14 @@ function resolveSettings(options: ActiveLearningOptions): Settings {
     lr,
     weightDecay,
     hidden: options.hidden ?? null,
+    ...(task ? { task } : {}),
     classWeights,
     training,
     stopping,
   };
   return {
     kind,
+    ...(task ? { task } : {}),
     seed,
     iterations,
     threshold,

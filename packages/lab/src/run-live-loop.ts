@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import {
   type ActiveLearningResult,
   type ActiveModelKind,
+  defineLearningTask,
   describeAnomalyEffects,
   type EmulationSummary,
+  type LearningTaskOptions,
   renderReport,
   runActiveLearning,
   type StoppingOptions,
@@ -26,6 +28,11 @@ export interface LiveLoopOptions {
   /** Output folder: `summary.json`, `report.html`, `checkpoints/`, `requests/`, `traces/`. */
   out: string;
   model?: ActiveModelKind;
+  /**
+   * What the model predicts (default job-level binary): per run (`level: 'graph'`) and/or one class per anomaly
+   * (`labels: 'multiclass'`, the classes `normal` and `anomalies`); see `defineLearningTask`.
+   */
+  task?: LearningTaskOptions;
   strategy?: StrategyName;
   /** Baselines run on the same test set after `strategy` (e.g. `random`). */
   compare?: StrategyName[];
@@ -188,6 +195,7 @@ export async function runLiveLoop(options: LiveLoopOptions): Promise<LiveLoopSum
       backend,
       evaluation,
       model: settings.model,
+      ...(options.task ? { task: defineLearningTask(options.task, ['normal', ...lab.anomalies]) } : {}),
       strategy,
       seed: settings.seed,
       iterations: settings.iterations,

@@ -1,5 +1,6 @@
 /* The runs acquired so far, one entry per run, and the batches the steps build from them. */
 import type { LabelledRuns } from '../experiment-backend.js';
+import { classIndex, type LearningTask } from '../learning-task.js';
 import type { LearnerModel } from './learner-model.js';
 import type { RunBatch } from './model-definitions.js';
 
@@ -11,6 +12,8 @@ export interface LabelledSet {
   x: Float32Array[];
   jobBinary: Uint8Array[];
   jobLabels: string[][];
+  /** The learning task: batches then carry class targets (job or run classes) besides the binary job labels. */
+  task?: LearningTask;
 }
 
 /** Runs scored or analyzed per model call. */
@@ -40,7 +43,34 @@ export function batchOf(set: LabelledSet, indices: readonly number[], nodes: num
     x.set(set.x[run] as Float32Array, k * nodes * features);
     jobBinary.set(set.jobBinary[run] as Uint8Array, k * nodes);
   });
-  return { x, runs: indices.length, jobBinary };
+  const batch: RunBatch = { x, runs: indices.length, jobBinary };
+  if (set.task) batch.classes = classesOf(set, indices, set.task);
+  return batch;
+}
+
+/** Class targets of labelled runs under a task: one per run (graph level) or per job (node level). */
+export function classesOf(set: LabelledSet, indices: readonly number[], task: LearningTask): Int32Array {
+  if (task.level === 'graph') return Int32Array.from(indices, (run) => classIndex(task, set.labels[run] as string));
+  return Int32Array.from(
+    indices.flatMap((run) => (set.jobLabels[run] as string[]).map((label) => classIndex(task, label))),
+  );
+}
+
+/**
+ * `n / (K n_c)` per class over the labelled items (sklearn's "balanced", K = the classes present; 1 for a class not
+ * seen yet), from each run's class targets; every weight 1 while fewer than two classes are present.
+ */
+export function balancedClassWeights(classes: readonly Int32Array[], count: number): number[] {
+  const counts = new Array<number>(count).fill(0);
+  let total = 0;
+  for (const run of classes)
+    for (const c of run) {
+      counts[c] = (counts[c] as number) + 1;
+      total++;
+    }
+  const present = counts.filter((n) => n > 0).length;
+  if (present < 2) return new Array<number>(count).fill(1);
+  return counts.map((n) => (n > 0 ? total / (present * n) : 1));
 }
 
 /** Job scores of `[runs, N, F]` features, in batches of {@link EVAL_BATCH} runs. */

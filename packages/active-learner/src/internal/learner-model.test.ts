@@ -99,3 +99,45 @@ describe('createLearnerModel', () => {
     }
   });
 });
+
+describe('createLearnerModel with a task head', () => {
+  it('graph level: one score and one class distribution per run, repeated for each job in the analysis', async () => {
+    const model = await learner(defineGcn(graph, { features: FEATURES, hidden: 8, level: 'graph', classes: 3 }));
+    try {
+      const m = { ...batch(4, 2), classes: Int32Array.of(0, 1, 2, 1) };
+      const rng = createRng(9);
+      const first = await model.update(m, m, rng);
+      let last = first;
+      for (let i = 0; i < 40; i++) last = await model.update(m, m, rng);
+      expect(last.newBatch).toBeLessThan(first.newBatch);
+      const { score, classProbabilities } = await model.predict(m);
+      expect(classProbabilities).toHaveLength(4 * 3);
+      expect(score).toHaveLength(4 * graph.size);
+      for (let r = 0; r < 4; r++) {
+        const p = classProbabilities as Float32Array;
+        expect((p[r * 3] as number) + (p[r * 3 + 1] as number) + (p[r * 3 + 2] as number)).toBeCloseTo(1, 5);
+        expect(score[r * graph.size + 4]).toBeCloseTo(1 - (p[r * 3] as number), 5);
+        expect(score[r * graph.size]).toBe(score[r * graph.size + 4]);
+      }
+      const analysis = await model.analyze(m);
+      expect(analysis.probabilities).toHaveLength(4 * graph.size * 3);
+      expect(analysis.gradientNorm).toHaveLength(4 * graph.size);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it('node level multiclass: a class distribution per job', async () => {
+    const model = await learner(defineGcn(graph, { features: FEATURES, hidden: 8, classes: 4 }));
+    try {
+      const m = batch(2, 2);
+      m.classes = Int32Array.from({ length: 2 * graph.size }, (_, i) => i % 4);
+      const { classProbabilities } = await model.predict(m);
+      expect(classProbabilities).toHaveLength(2 * graph.size * 4);
+      const losses = await model.update(m, m, createRng(1));
+      expect(Number.isFinite(losses.h)).toBe(true);
+    } finally {
+      await model.release();
+    }
+  });
+});

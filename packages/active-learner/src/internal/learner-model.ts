@@ -52,9 +52,14 @@ export interface ModelState {
   step: number;
 }
 
-/** Per-job outputs of the analysis graph for one batch of runs. */
+/**
+ * Per-job outputs of the analysis graph for one batch of runs. A graph-level model's per-run outputs are repeated for
+ * each of the run's jobs, so that every strategy reads one layout.
+ */
 export interface Analysis {
   score: Float32Array;
+  /** Class probabilities `[runs, N, C]` (node level) or `[runs, C]` (graph level); absent for the SSL. */
+  classProbabilities?: Float32Array;
   /** `[runs, N, G, C]`. */
   probabilities: Float32Array;
   groups: number;
@@ -72,10 +77,28 @@ export interface LearnerModel {
   readonly terms: ResolvedUpdateTerms;
   update(newBatch: RunBatch, memory: RunBatch, rng: Rng): Promise<UpdateLosses>;
   analyze(batch: RunBatch): Promise<Analysis>;
+  /** Anomaly score per job `[runs, N]` (a graph-level model's run score, repeated for each job). */
   score(batch: RunBatch): Promise<Float32Array>;
+  /** The score and the class probabilities (`[runs, N, C]`, or `[runs, C]` at graph level; absent for the SSL). */
+  predict(batch: RunBatch): Promise<Prediction>;
   saveState(): ModelState;
   loadState(state: ModelState): void;
   release(): Promise<void>;
+}
+
+/** What {@link LearnerModel.predict} returns. */
+export interface Prediction {
+  score: Float32Array;
+  classProbabilities?: Float32Array;
+}
+
+/** Repeats each run's `width` values for each of its `nodes` jobs: `[runs, W]` to `[runs, N, W]`. */
+function perJob(values: Float32Array, runs: number, nodes: number): Float32Array {
+  const width = values.length / runs;
+  const out = new Float32Array(runs * nodes * width);
+  for (let r = 0; r < runs; r++)
+    for (let j = 0; j < nodes; j++) out.set(values.subarray(r * width, (r + 1) * width), (r * nodes + j) * width);
+  return out;
 }
 
 interface GraphInputs {
@@ -187,6 +210,7 @@ function buildAnalysisGraph(def: ModelDefinition, withGradient: boolean): Uint8A
   const batch = declareBatch(g, def, '');
   const out = def.analysis(g, w, batch.x, batch.extras);
   g.output(out.score, 'score');
+  if (out.classProbabilities) g.output(out.classProbabilities, 'classProbabilities');
   if (withGradient) {
     g.output(out.probabilities, 'probabilities');
     g.output(out.embedding, 'embedding');
@@ -257,6 +281,14 @@ export async function createLearnerModel(
     return feeds;
   };
   const scalar = (value: number) => tensor(new Float32Array([value]), []);
+  const predict = async (batch: RunBatch): Promise<Prediction> => {
+    const out = await run(scoring, { ...weightFeeds(weights), ...batchFeeds(batch, '', undefined) }, 'score');
+    const score = out.score as Float32Array;
+    return {
+      score: def.level === 'graph' ? perJob(score, batch.runs, def.nodes) : Float32Array.from(score),
+      ...(out.classProbabilities ? { classProbabilities: Float32Array.from(out.classProbabilities) } : {}),
+    };
+  };
 
   return {
     definition: def,
@@ -316,22 +348,24 @@ export async function createLearnerModel(
     async analyze(batch) {
       const out = await run(analysis, { ...weightFeeds(weights), ...batchFeeds(batch, '', undefined) }, 'analyze');
       const jobs = batch.runs * def.nodes;
-      const probabilities = out.probabilities as Float32Array;
-      const embedding = out.embedding as Float32Array;
+      const spread = (values: Float32Array) =>
+        def.level === 'graph' ? perJob(values, batch.runs, def.nodes) : Float32Array.from(values);
+      const embedding = spread(out.embedding as Float32Array);
       return {
-        score: Float32Array.from(out.score as Float32Array),
-        probabilities: Float32Array.from(probabilities),
+        score: spread(out.score as Float32Array),
+        ...(out.classProbabilities ? { classProbabilities: Float32Array.from(out.classProbabilities) } : {}),
+        probabilities: spread(out.probabilities as Float32Array),
         groups: def.distribution.groups,
         classes: def.distribution.classes,
-        embedding: Float32Array.from(embedding),
+        embedding,
         embeddingWidth: embedding.length / jobs,
         gradientNorm: Float32Array.from(out.gradientNorm as Float32Array),
       };
     },
     async score(batch) {
-      const out = await run(scoring, { ...weightFeeds(weights), ...batchFeeds(batch, '', undefined) }, 'score');
-      return Float32Array.from(out.score as Float32Array);
+      return (await predict(batch)).score;
     },
+    predict,
     saveState() {
       const copy: ModelWeights = {};
       for (const [name, shape] of def.weightShapes)

@@ -35,8 +35,13 @@ export interface RunBatch {
   x: Float32Array;
   runs: number;
   jobBinary: Uint8Array;
-  /** Loss weight of the normal and the anomalous class (GCN; default 1 and 1). */
-  classWeight?: readonly [number, number];
+  /**
+   * Class index per job `[runs, N]` (node level) or per run `[runs]` (graph level) under the learning task; the GCN
+   * trains on these when given, else on `jobBinary`.
+   */
+  classes?: Int32Array;
+  /** Loss weight of each class (GCN; default 1 each): normal and anomalous, or one per class of the task. */
+  classWeight?: readonly number[];
 }
 
 /** Per-batch inputs a loss needs besides `x` (labels, noise), declared with a prefix. */
@@ -47,8 +52,10 @@ export interface ExtraInput {
 
 /** What a model's analysis graph exposes for query strategies. */
 export interface AnalysisValues {
-  /** Anomaly score per job `[batch, N]` (higher = more anomalous). */
+  /** Anomaly score per job `[batch, N]` (higher = more anomalous); per run `[batch]` at graph level. */
   score: Value;
+  /** Class probabilities `[batch, N, C]`, or `[batch, C]` at graph level (supervised models only). */
+  classProbabilities?: Value;
   /** Per job, G categorical distributions of C values: `[batch, N, G, C]`. */
   probabilities: Value;
   /** Per-job embedding `[batch, N, H]`. */
@@ -60,6 +67,10 @@ export interface AnalysisValues {
 /** A model as the active learner sees it. */
 export interface ModelDefinition {
   kind: 'gcn' | 'ssl';
+  /** `graph`: one prediction per run (score, probabilities and embedding are per run, `[batch, ...]`). */
+  level: 'node' | 'graph';
+  /** Classes of the supervised head (2 for binary; the SSL has none and says 2). */
+  classes: number;
   nodes: number;
   features: number;
   /** Shape of the per-job distributions in `analysis().probabilities`: G groups of C values. */
@@ -80,18 +91,29 @@ export interface ModelOptions {
   hidden?: number;
 }
 
+/** Options of the GCN: its task (default job-level binary). */
+export interface GcnOptions extends ModelOptions {
+  features: number;
+  /** One prediction per job (default) or per run (mean pooling over jobs). */
+  level?: 'node' | 'graph';
+  /** Classes of the head (default 2). */
+  classes?: number;
+}
+
 /**
- * The job-level binary GCN.
+ * The GCN: job-level binary by default, or per run (`level: 'graph'`) and over `classes` classes.
  * @example const gcn = defineGcn(graph, { features: 7 });
  */
-export function defineGcn(graph: WorkflowGraph, options: ModelOptions & { features: number }): ModelDefinition {
+export function defineGcn(graph: WorkflowGraph, options: GcnOptions): ModelDefinition {
   const nodes = graph.size;
+  const level = options.level ?? 'node';
+  const classes = options.classes ?? 2;
   const spec = defineModelSpec({
     kind: 'gcn',
-    level: 'node',
+    level,
     nodes,
     features: options.features,
-    classes: 2,
+    classes,
     adjacency: toDenseAdjacency(gcnAdjacency(graph)),
     // Pinned: 'auto' picks dense for small dense graphs, whose float sums round differently from the sparse ones.
     aggregation: 'sparse',
@@ -101,23 +123,37 @@ export function defineGcn(graph: WorkflowGraph, options: ModelOptions & { featur
   const forward = (g: GraphBuilder, w: Record<string, Value>, x: Value) => appendModelForward(g, spec, w, x);
   const crossEntropy = (g: GraphBuilder, logits: Value, target: Value) =>
     g.neg(g.reduceSum(g.mul(target, g.logSoftmax(logits, -1)), [-1]));
+  // Per job `[batch, N, C]` or per run `[batch, C]`.
+  const itemShape: (number | string)[] = level === 'graph' ? [BATCH, classes] : [BATCH, nodes, classes];
   return {
     kind: 'gcn',
+    level,
+    classes,
     nodes,
     features: options.features,
-    distribution: { groups: 1, classes: 2 },
+    distribution: { groups: 1, classes },
     weightShapes: shapes,
     init: (rng) => initWeights(spec, rng),
-    extraInputs: () => [{ name: 'target', shape: [BATCH, nodes, 2] }],
+    extraInputs: () => [{ name: 'target', shape: itemShape }],
     extraFeeds(batch) {
       // A class weight scales the one-hot target, which turns the cross-entropy into the weighted one.
-      const target = new Float32Array(batch.runs * nodes * 2);
-      const [w0, w1] = batch.classWeight ?? [1, 1];
-      for (let i = 0; i < batch.runs * nodes; i++) {
-        const positive = (batch.jobBinary[i] as number) > 0;
-        target[i * 2 + (positive ? 1 : 0)] = positive ? w1 : w0;
+      const items = level === 'graph' ? batch.runs : batch.runs * nodes;
+      const target = new Float32Array(items * classes);
+      const weight = batch.classWeight ?? [];
+      for (let i = 0; i < items; i++) {
+        const c = batch.classes
+          ? (batch.classes[i] as number)
+          : level === 'graph'
+            ? batch.jobBinary.subarray(i * nodes, (i + 1) * nodes).some((b) => b > 0)
+              ? 1
+              : 0
+            : (batch.jobBinary[i] as number) > 0
+              ? 1
+              : 0;
+        target[i * classes + c] = weight[c] ?? 1;
       }
-      return { target: { data: target, dims: [batch.runs, nodes, 2] } };
+      const dims = level === 'graph' ? [batch.runs, classes] : [batch.runs, nodes, classes];
+      return { target: { data: target, dims } };
     },
     loss(g, w, x, extras) {
       return g.reduceMean(crossEntropy(g, forward(g, w, x).logits, extras.target as Value));
@@ -125,10 +161,14 @@ export function defineGcn(graph: WorkflowGraph, options: ModelOptions & { featur
     analysis(g, w, x, extras) {
       const { logits, embedding } = forward(g, w, x);
       const probabilities = g.softmax(logits, -1);
+      const last = level === 'graph' ? 1 : 2;
+      // The anomaly score: 1 - p(normal), the mass of every anomalous class.
+      const score = g.sub(1, g.squeeze(g.slice(probabilities, [0], [1], [last]), [last]));
       return {
-        score: g.squeeze(g.slice(probabilities, [1], [2], [2]), [2]),
-        probabilities: g.unsqueeze(probabilities, [2]),
-        embedding: g.transpose(embedding, [1, 0, 2]),
+        score,
+        classProbabilities: probabilities,
+        probabilities: g.unsqueeze(probabilities, [last]),
+        embedding: level === 'graph' ? embedding : g.transpose(embedding, [1, 0, 2]),
         sensitivityLoss: g.reduceSum(crossEntropy(g, logits, extras.target as Value)),
       };
     },
@@ -193,6 +233,8 @@ export function defineSsl(graph: WorkflowGraph, options: SslOptions): ModelDefin
   };
   return {
     kind: 'ssl',
+    level: 'node',
+    classes: 2,
     nodes,
     features,
     distribution: { groups, classes: categories },

@@ -5,6 +5,7 @@ import {
   type StoppingRuleName,
   type TrainingProtocolOptions,
 } from '@proteus-wf/active-learner';
+import { ProteusError } from '@proteus-wf/core';
 import type { Argv } from 'yargs';
 
 /** The parsed protocol and stopping flags. */
@@ -64,4 +65,49 @@ export function learningOptionsOf(flags: LearningFlags): {
     ...(flags.stopMinRuns === undefined ? {} : { minRuns: flags.stopMinRuns }),
   };
   return { training, stopping };
+}
+
+/** The parsed task flags, as `proteus train`'s. */
+export interface TaskFlags {
+  task?: 'node' | 'graph';
+  labels?: 'binary' | 'multiclass';
+  generation?: 1 | 2;
+}
+
+/** Adds `--task`, `--labels` and `--generation`, as `proteus train` takes them. */
+export function addTaskOptions<T>(y: Argv<T>) {
+  return y
+    .option('task', {
+      choices: ['node', 'graph'] as const,
+      describe: 'One label per job (node, default) or per run (graph: run ROC-AUC on the test runs)',
+    })
+    .option('labels', {
+      choices: ['binary', 'multiclass'] as const,
+      describe:
+        'normal/anomalous (default), or one class per anomaly type and level (the run labels; macro one-vs-rest ROC-AUC)',
+    })
+    .option('generation', {
+      type: 'number',
+      choices: [1, 2],
+      describe: 'Trace generation: 1 = exogeni-2020 (label folders), 2 = Flow-Bench (default: detected)',
+    });
+}
+
+/**
+ * The learner's task from the flags, checked against the model.
+ * @throws ProteusError PROTEUS_CLI_USAGE for `--model ssl` with `--task graph` or `--labels multiclass` (the SSL learns
+ *   without labels: use `--model gcn`)
+ */
+export function taskOptionsOf(
+  flags: TaskFlags & { model: 'gcn' | 'ssl' },
+  where: string,
+): { level: 'node' | 'graph'; labels: 'binary' | 'multiclass' } {
+  const level = flags.task ?? 'node';
+  const labels = flags.labels ?? 'binary';
+  if (flags.model === 'ssl' && (level !== 'node' || labels !== 'binary'))
+    throw new ProteusError(
+      'PROTEUS_CLI_USAGE',
+      `${where}: --model ssl learns without labels, so it has no ${level === 'graph' ? '--task graph' : '--labels multiclass'} head; use --model gcn`,
+    );
+  return { level, labels };
 }

@@ -5,10 +5,17 @@ import { type LiveLoopSummary, runLiveLoop } from '@proteus-wf/lab';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { readPackageVersions } from '../package-versions.js';
-import { addLearningOptions, type LearningFlags, learningOptionsOf } from './al-learning-options.js';
+import {
+  addLearningOptions,
+  addTaskOptions,
+  type LearningFlags,
+  learningOptionsOf,
+  type TaskFlags,
+  taskOptionsOf,
+} from './al-learning-options.js';
 
 /** The flags of `proteus al run`. */
-export interface AlRunFlags {
+export interface AlRunFlags extends TaskFlags {
   testbed: 'local';
   /** Pegasus YAML 5.0 file of the workflow. */
   workflow: string;
@@ -58,7 +65,7 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
     'run',
     'Run the live active-learning loop: queries become experiments on a testbed, their traces update the model',
     (y) =>
-      addLearningOptions(y)
+      addTaskOptions(addLearningOptions(y))
         .option('testbed', { choices: TESTBEDS, default: 'local' as const, describe: 'Where the workflows run' })
         .option('workflow', { type: 'string', demandOption: true, describe: 'Pegasus YAML 5.0 workflow to run' })
         .option('out', {
@@ -118,6 +125,9 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
           workflow: argv.workflow,
           out: argv.out,
           model: argv.model,
+          ...(argv.task === undefined ? {} : { task: argv.task }),
+          ...(argv.labels === undefined ? {} : { labels: argv.labels }),
+          ...(argv.generation === undefined ? {} : { generation: argv.generation as 1 | 2 }),
           strategy: argv.strategy,
           compare: argv.compare as StrategyName[],
           iterations: argv.iterations,
@@ -161,11 +171,13 @@ export function registerAlRunCommands(al: Argv, io: CliIo): Argv {
  */
 async function runAlRun(options: AlRunFlags, io: CliIo, display: { json?: boolean } = {}): Promise<LiveLoopSummary> {
   checkCounts(options);
+  const task = taskOptionsOf(options, WHERE);
   const progress = createProgressPrinter(io, options.iterations, display.json === true);
   return runLiveLoop({
     workflow: resolve(io.cwd, options.workflow),
     out: resolve(io.cwd, options.out),
     model: options.model,
+    task,
     strategy: options.strategy,
     compare: options.compare,
     iterations: options.iterations,
@@ -199,6 +211,8 @@ export function commandLineOf(options: AlRunFlags): string {
     ['workflow', options.workflow],
     ['out', options.out],
     ['model', options.model],
+    ...(options.task === undefined ? [] : [['task', options.task] as [string, string]]),
+    ...(options.labels === undefined ? [] : [['labels', options.labels] as [string, string]]),
     ['strategy', options.strategy],
     ...options.compare.map((name): [string, string] => ['compare', name]),
     ['iterations', options.iterations],
@@ -233,6 +247,12 @@ function checkCounts(options: AlRunFlags): void {
   atLeast(options.workers, 1, 'workers');
   if (!Number.isSafeInteger(options.seed)) problems.push(`--seed must be an integer (got ${options.seed})`);
   if (options.anomalies.length === 0) problems.push('--anomalies must name at least one anomaly (e.g. cpu_1,hdd_1)');
+  if (options.generation === 1)
+    problems.push(
+      '--generation 1 (exogeni-2020 traces) applies to al emulate; a live testbed writes generation-2 traces: drop --generation',
+    );
+  if (options.labels === 'multiclass' && options.anomalies.length < 2)
+    problems.push('--labels multiclass needs at least two --anomalies to tell apart (e.g. cpu_1,hdd_1)');
   if (problems.length > 0) {
     throw new ProteusError('PROTEUS_CLI_USAGE', `${WHERE}: ${problems.join('; ')}`, { details: { problems } });
   }

@@ -12,10 +12,17 @@ import { loadFlowBench } from '@proteus-wf/features';
 import type { Argv } from 'yargs';
 import { type CliIo, formatTable, printResult } from '../cli-io.js';
 import { createProgressReporter } from '../progress-reporter.js';
-import { addLearningOptions, type LearningFlags, learningOptionsOf } from './al-learning-options.js';
+import {
+  addLearningOptions,
+  addTaskOptions,
+  type LearningFlags,
+  learningOptionsOf,
+  type TaskFlags,
+  taskOptionsOf,
+} from './al-learning-options.js';
 import { registerAlRunCommands } from './al-run.js';
 
-interface EmulateArgs extends LearningFlags {
+interface EmulateArgs extends LearningFlags, TaskFlags {
   dataset: string;
   adjacency?: string;
   model: 'gcn' | 'ssl';
@@ -116,7 +123,9 @@ function renderTable(output: ReturnType<typeof emulateOutput>): string {
       s.secondsToTarget ? n(s.secondsToTarget.mean, 0) : '—',
       s.stopped ? `${n(s.stopped.runs)}, ${n(s.stopped.rocAuc, 3)}` : '—',
     ]);
-  let text = `${output.workflow} (${output.model}, ${output.settings.training ?? 'fixed'})\n${formatTable(rows)}`;
+  const task = output.settings.task;
+  const what = task ? `, ${task.level}-level ${task.labels}, ROC-AUC = ${task.metric}` : '';
+  let text = `${output.workflow} (${output.model}${what}, ${output.settings.training ?? 'fixed'})\n${formatTable(rows)}`;
   if (output.fullPool && output.target !== undefined)
     text += `\nfull-pool model: ROC-AUC ${output.fullPool.rocAuc.toFixed(3)} on ${output.fullPool.runs} runs; target ${output.target.toFixed(3)}`;
   if (output.settings.stopping) text += `\nstopping rule: ${output.settings.stopping}`;
@@ -138,8 +147,12 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
         'emulate',
         'Emulate active learning over a Flow-Bench dataset: learning curves vs samples, checkpoints, report.html',
         (y) =>
-          addLearningOptions(y)
-            .option('dataset', { type: 'string', demandOption: true, describe: 'A Flow-Bench zip or folder (gen-2)' })
+          addTaskOptions(addLearningOptions(y))
+            .option('dataset', {
+              type: 'string',
+              demandOption: true,
+              describe: 'A Flow-Bench zip or folder (gen-2), or an exogeni-2020 zip (gen-1, label folders)',
+            })
             .option('adjacency', {
               type: 'string',
               describe: 'Adjacency JSON (default: adjacency_list_dags/<workflow>.json beside the dataset)',
@@ -235,18 +248,22 @@ export function registerAlCommands(cli: Argv, io: CliIo): Argv {
                   'PROTEUS_CLI_USAGE',
                   'al emulate: --resume needs --out (the folder with the checkpoints)',
                 );
+              taskOptionsOf(argv as unknown as EmulateArgs, 'al emulate');
               return true;
             }),
         async (argv) => {
           const args = argv as unknown as EmulateArgs;
           const onProgress = createProgressReporter(io);
+          const task = taskOptionsOf(args, 'al emulate');
           const dataset = await loadFlowBench(resolve(io.cwd, args.dataset), {
             ...(args.adjacency ? { adjacency: resolve(io.cwd, args.adjacency) } : {}),
+            ...(args.generation ? { generation: args.generation } : {}),
             signal: io.signal,
             onProgress,
           });
           const summary = await emulateActiveLearning(dataset, {
             model: args.model,
+            task,
             strategy: args.strategy,
             ...(args.compare ? { compare: args.compare } : {}),
             ablation: args.ablation,

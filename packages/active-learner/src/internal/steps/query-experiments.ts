@@ -53,7 +53,8 @@ export async function queryExperiments(
   const poolBased = s.runSelection === 'uncertain' || s.typeScore === 'pool';
   const open = backend.options().filter((o) => o.available === undefined || o.available > 0);
   const scored =
-    poolBased && !random && analysis && s.strategy !== 'random'
+    // A design (random, balanced) draws any run of the option it picks: no model scores its runs.
+    poolBased && !random && analysis && s.strategy !== 'random' && s.strategy !== 'balanced'
       ? await scoreCandidates(model, backend, open.map(optionKey), {
           strategy: s.strategy,
           normalize: s.normalize,
@@ -102,7 +103,9 @@ export async function queryExperiments(
   if (scored && s.runSelection === 'uncertain') {
     for (const request of selection.requests) {
       const c = scored.get(typeof request.hints?.option === 'string' ? request.hints.option : requestLabel(request));
-      if (c) request.hints = { ...request.hints, runIds: c.runIds.slice(0, request.runs) };
+      // BADGE names its own pool runs; the others get their option's most uncertain ones.
+      if (c && !Array.isArray(request.hints?.runIds))
+        request.hints = { ...request.hints, runIds: c.runIds.slice(0, request.runs) };
     }
   }
   const file = { id: `al-${s.strategy}-s${s.seed}-k${String(k).padStart(4, '0')}`, requests: selection.requests };
@@ -173,8 +176,17 @@ async function scoreCandidates(
     // No labels before the run: the GCN's gradient is taken against its own prediction (expected-gradient style).
     const probe: RunBatch = { x, runs: count, jobBinary: new Uint8Array(count * nodes) };
     if (model.definition.kind === 'gcn') {
-      const p = await model.score(probe);
-      for (let j = 0; j < p.length; j++) probe.jobBinary[j] = (p[j] as number) >= 0.5 ? 1 : 0;
+      const { score, classProbabilities } = await model.predict(probe);
+      for (let j = 0; j < score.length; j++) probe.jobBinary[j] = (score[j] as number) >= 0.5 ? 1 : 0;
+      const k = model.definition.classes;
+      // A task's head: each job's (or run's) predicted class is its target.
+      if (classProbabilities && (k > 2 || model.definition.level === 'graph'))
+        probe.classes = Int32Array.from({ length: classProbabilities.length / k }, (_, i) => {
+          let top = 0;
+          for (let c = 1; c < k; c++)
+            if ((classProbabilities[i * k + c] as number) > (classProbabilities[i * k + top] as number)) top = c;
+          return top;
+        });
     }
     const a = await model.analyze(probe);
     const u = jobUncertainty(

@@ -5,7 +5,14 @@
  */
 import { type Rng, throwIfAborted } from '@proteus-wf/core';
 import type { TrainingProtocol } from '../../training-protocol.js';
-import { balancedWeights, batchOf, EVAL_BATCH, type LabelledSet } from '../labelled-set.js';
+import {
+  balancedClassWeights,
+  balancedWeights,
+  batchOf,
+  classesOf,
+  EVAL_BATCH,
+  type LabelledSet,
+} from '../labelled-set.js';
 import type { LearnerModel, UpdateLosses } from '../learner-model.js';
 
 /** What an update did. */
@@ -49,7 +56,13 @@ async function updateFixed(model: LearnerModel, set: LabelledSet, c: UpdateConte
   const { nodes, features, rng } = c;
   const freshSet = new Set(c.fresh);
   const memory = set.runIds.map((_, i) => i).filter((i) => !freshSet.has(i));
-  const weight = c.classWeights === 'balanced' ? balancedWeights(set.jobBinary) : undefined;
+  const weight =
+    c.classWeights === 'balanced'
+      ? classWeightsOf(
+          set,
+          set.runIds.map((_, i) => i),
+        )
+      : undefined;
   const newBatch = { ...batchOf(set, c.fresh, nodes, features), ...(weight ? { classWeight: weight } : {}) };
   const losses: UpdateLosses[] = [];
   for (let step = 0; step < c.protocol.steps; step++) {
@@ -72,14 +85,13 @@ async function updateToConvergence(model: LearnerModel, set: LabelledSet, c: Upd
   const inFold = new Set(fold);
   const train = all.filter((i) => !inFold.has(i));
   const watched = fold.length > 0 ? fold : train;
-  const weight =
-    c.classWeights === 'balanced' ? balancedWeights(train.map((i) => set.jobBinary[i] as Uint8Array)) : undefined;
+  const weight = c.classWeights === 'balanced' ? classWeightsOf(set, train) : undefined;
   const draw = () => {
     const batch = batchOf(set, rng.sample(train, Math.min(p.batchRuns, train.length)), nodes, features);
     if (weight) batch.classWeight = weight;
     return batch;
   };
-  const watchedLoss = () => lossOn(model, set, watched, nodes, features, weight ?? [1, 1]);
+  const watchedLoss = () => lossOn(model, set, watched, nodes, features, weight);
   // The best of the looks, not the start: every iteration takes its new runs in.
   let best = { loss: Number.POSITIVE_INFINITY, state: model.saveState() };
   let stale = 0;
@@ -103,6 +115,16 @@ async function updateToConvergence(model: LearnerModel, set: LabelledSet, c: Upd
   };
 }
 
+/** Balanced class weights over the given labelled runs: of the task's classes, else of the binary job labels. */
+function classWeightsOf(set: LabelledSet, runs: readonly number[]): number[] {
+  const task = set.task;
+  if (!task) return balancedWeights(runs.map((i) => set.jobBinary[i] as Uint8Array));
+  return balancedClassWeights(
+    runs.map((i) => classesOf(set, [i], task)),
+    task.classes.length,
+  );
+}
+
 /**
  * The rotating fold: `round(share * runs)` (at least 1) consecutive labelled runs, starting one fold further every
  * iteration; none below `minRuns` runs.
@@ -124,12 +146,22 @@ async function lossOn(
   runs: readonly number[],
   nodes: number,
   features: number,
-  weight: readonly [number, number],
+  weight: readonly number[] | undefined,
 ): Promise<number> {
   let sum = 0;
   let count = 0;
   for (let start = 0; start < runs.length; start += EVAL_BATCH) {
     const batch = batchOf(set, runs.slice(start, start + EVAL_BATCH), nodes, features);
+    if (batch.classes) {
+      // The task's class targets: the class-weighted cross-entropy of the class probabilities.
+      const p = (await model.predict(batch)).classProbabilities as Float32Array;
+      const k = p.length / batch.classes.length;
+      batch.classes.forEach((c, i) => {
+        sum -= (weight?.[c] ?? 1) * Math.log(Math.max(1e-7, p[i * k + c] as number));
+        count++;
+      });
+      continue;
+    }
     const scores = await model.score(batch);
     for (let j = 0; j < scores.length; j++) {
       const s = scores[j] as number;
@@ -137,7 +169,7 @@ async function lossOn(
       else {
         const positive = (batch.jobBinary[j] as number) > 0;
         const p = Math.min(1 - 1e-7, Math.max(1e-7, s));
-        sum += positive ? -weight[1] * Math.log(p) : -weight[0] * Math.log(1 - p);
+        sum += positive ? -(weight?.[1] ?? 1) * Math.log(p) : -(weight?.[0] ?? 1) * Math.log(1 - p);
       }
       count++;
     }
