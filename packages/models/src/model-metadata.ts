@@ -88,6 +88,8 @@ export interface SslModelMetadata extends ModelSidecarCommon {
     eta: number;
     margin: number;
     denoise: boolean;
+    /** false: each job is rebuilt from its neighbours' features only (absent in older sidecars: true). */
+    selfInput?: boolean;
     /** `per-job`: `scores` are the errors standardized per job with training-run statistics (baked into the graph). */
     calibration: 'per-job' | 'none';
     /** `per-job`: inputs standardized per job inside the graph (initializers `input.mean`, `input.std`). */

@@ -69,6 +69,8 @@ export interface TrainSslOptions extends LongOperationOptions {
   margin?: number;
   /** Decode the augmented view's latent against the clean jobs (see `SslSpec.denoise`). */
   denoise?: boolean;
+  /** Rebuild each job from its neighbours only (see `SslSpec.selfInput`; default true: the job sees itself). */
+  selfInput?: boolean;
   /** Aggregate from parents and children (default true, as the reference's SSL experiment's `ToUndirected`). */
   undirected?: boolean;
   temperature?: TemperatureSchedule;
@@ -152,6 +154,7 @@ const DEFAULTS = {
   eta: 0.5,
   margin: 0.5,
   denoise: false,
+  selfInput: true,
   calibration: 'none' as 'per-job' | 'none',
   inputNormalization: 'per-job' as 'per-job' | 'none',
   undirected: true,
@@ -222,6 +225,7 @@ export async function trainSsl(
       eta: settings.eta,
       margin: settings.margin,
       denoise: settings.denoise,
+      selfInput: settings.selfInput,
       inputNormalization,
     },
     optimizer: { kind: settings.optimizer, lr: settings.lr, weightDecay: settings.weightDecay },
@@ -366,6 +370,7 @@ export async function trainSsl(
         eta: settings.eta,
         margin: settings.margin,
         denoise: settings.denoise,
+        selfInput: settings.selfInput,
         calibration: settings.calibration,
         inputNormalization: settings.inputNormalization,
         undirected: settings.undirected,
@@ -457,6 +462,7 @@ function resolveOptions(options: TrainSslOptions): Settings {
     seed,
     undirected: options.undirected ?? DEFAULTS.undirected,
     denoise: options.denoise ?? DEFAULTS.denoise,
+    selfInput: checkBoolean(options.selfInput ?? DEFAULTS.selfInput, 'selfInput'),
     calibration: checkPerJob(options.calibration ?? DEFAULTS.calibration, 'calibration'),
     inputNormalization: checkPerJob(options.inputNormalization ?? DEFAULTS.inputNormalization, 'inputNormalization'),
     temperature,
@@ -469,6 +475,11 @@ function resolveOptions(options: TrainSslOptions): Settings {
     ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
   };
+}
+
+function checkBoolean(value: boolean, key: string): boolean {
+  if (typeof value !== 'boolean') throw invalidOption(`${key} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function checkScreenBy(value: 'job' | 'run'): 'job' | 'run' {
