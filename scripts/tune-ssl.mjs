@@ -63,12 +63,13 @@ function referenceAuc(name, features, split, seed) {
   if (name.startsWith('zscore')) {
     // zscore: L2 norm; zscore-positive: only features above their job's training mean count (slowdowns lengthen).
     const positive = name === 'zscore-positive';
+    const compress = name === 'zscore-log' ? (z) => Math.log1p(Math.abs(z)) : (z) => z;
     scores = new Float32Array(validation.length / width);
     for (let j = 0; j < scores.length; j++) {
       let sum = 0;
       for (let f = 0; f < width; f++) {
         const z = validation[j * width + f];
-        if (!positive || z > 0) sum += z ** 2;
+        if (!positive || z > 0) sum += compress(z) ** 2;
       }
       scores[j] = Math.sqrt(sum);
     }
