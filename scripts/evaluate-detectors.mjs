@@ -36,6 +36,7 @@ import {
   train,
   trainSsl,
 } from '@proteus-wf/models';
+import { withFileLock } from './lib/file-lock.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // Smallest first (runs x jobs), so a time-boxed run covers the most workflows.
@@ -94,18 +95,20 @@ const load1 = () => Number(loadavg()[0].toFixed(1));
 const store = existsSync(values.results)
   ? JSON.parse(readFileSync(values.results, 'utf8'))
   : { format: 'proteus-detector-leaderboard', version: 1, records: {} };
-// Re-read before each task and before writing, so several evaluations (other workflows or detectors) can share one
-// results file without repeating or losing each other's results.
+// Re-read before each task, so several evaluations (other workflows or detectors) can share one results file
+// without repeating each other's work. Writing is a read-merge-write under a lock file: an atomic write alone loses
+// the cells another process wrote between our read and our write.
 const refresh = () => {
   if (existsSync(values.results)) {
     const onDisk = JSON.parse(readFileSync(values.results, 'utf8'));
     store.records = { ...onDisk.records, ...store.records };
   }
 };
-const save = async () => {
-  refresh();
-  await writeFileAtomic(values.results, `${JSON.stringify(store, null, 1)}\n`);
-};
+const save = () =>
+  withFileLock(`${values.results}.lock`, async () => {
+    refresh();
+    await writeFileAtomic(values.results, `${JSON.stringify(store, null, 1)}\n`);
+  });
 
 /** What a detector was run with: part of the cache key, so other settings never reuse a result. */
 function settingsOf(detector) {
