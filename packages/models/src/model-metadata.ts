@@ -51,6 +51,8 @@ export interface ModelMetadata extends ModelSidecarCommon {
     batchSize: number;
     optimizer: string;
     lr: number;
+    /** The learning-rate decay on a validation plateau (absent in older sidecars: a constant rate). */
+    lrDecay?: false | { factor: number; patience: number; minLr: number };
     weightDecay: number;
     /** How the kept epoch was chosen (absent in older sidecars: lowest validation loss). */
     selectBy?: SelectBy;
