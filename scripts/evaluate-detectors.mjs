@@ -16,6 +16,8 @@
 // Usage: npm run evaluate:detectors -- [--workflows all|a,b] [--seeds 0,1,2] [--detectors gcn,mlp,...]
 //   [--gcn-options '{"epochs":100}'] [--ssl-options '{"epochs":20}'] [--results file.json] [--markdown file.md]
 //   [--table-only] [--threads 1] [--validation-max-jobs 20000] [--readme packages/models/README.md]
+//   [--merge a.json,b.json]  (adds those files' records of --detectors to --results, under its lock, before the run:
+//   evaluations run in parallel into separate files, then one process writes their cells)
 // Progress (with the load average) goes to stderr; the Markdown tables are written to --markdown and stdout.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -78,6 +80,7 @@ const { values } = parseArgs({
     results: { type: 'string', default: join(ROOT, 'packages', 'models', 'leaderboard', 'detectors.json') },
     markdown: { type: 'string', default: join(ROOT, 'packages', 'models', 'leaderboard', 'detectors.md') },
     'table-only': { type: 'boolean', default: false },
+    merge: { type: 'string' },
     threads: { type: 'string', default: '1' },
     'validation-max-jobs': { type: 'string', default: '20000' },
     readme: { type: 'string' },
@@ -467,6 +470,14 @@ function markdown(table) {
   ].join('\n\n');
 }
 
+if (values.merge) {
+  for (const file of values.merge.split(',')) {
+    const { records } = JSON.parse(readFileSync(file, 'utf8'));
+    for (const [key, record] of Object.entries(records))
+      if (detectors.includes(record.detector)) store.records[key] = record;
+  }
+  await save();
+}
 if (!values['table-only']) await evaluate();
 const table = aggregate();
 const text = `${markdown(table)}\n`;
