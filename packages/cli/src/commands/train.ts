@@ -185,11 +185,11 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           })
           .option('epochs', {
             type: 'number',
-            describe: 'Training epochs (default: at most 300 for gcn/mlp, early stopping, 10 for ssl)',
+            describe: 'Training epochs (default: at most 300 for gcn/mlp, early stopping, 30 for ssl)',
           })
           .option('seed', { type: 'number', default: 0, describe: 'Seed of the split, the weights and the batches' })
           .option('batch-size', { type: 'number', default: 32, describe: 'Runs per training step' })
-          .option('lr', { type: 'number', describe: 'Learning rate (default: 1e-2 Adam for gcn/mlp, 5e-4 for ssl)' })
+          .option('lr', { type: 'number', describe: 'Learning rate (default: 1e-2 Adam for gcn/mlp, 5e-3 for ssl)' })
           .option('lr-decay', {
             type: 'boolean',
             describe:
