@@ -4,7 +4,7 @@
 // label, the seed's), the same min-max scaler fitted on the training runs only. Job-level ROC-AUC / AP / P@k
 // (k = number of anomalous jobs) on continuous scores of the test runs' jobs, and the run-level ROC-AUC of
 // `aggregateJobScores` (is this run anomalous?). Detectors:
-//   gcn        node-level GCN, `train`'s defaults (root weight, lr 1e-2 halved on plateaus, best validation ROC-AUC)
+//   gcn        node-level GCN, `train`'s defaults (root weight, lr 3e-3 halved on plateaus, best validation ROC-AUC)
 //   gcn-plain  the same with `rootWeight: false` (the WORKS'22 GCN)
 //   mlp        the per-job MLP, `train`'s defaults
 //   ssl        the self-supervised detector, `trainSsl`'s defaults (labels unused)
@@ -115,9 +115,10 @@ const save = () =>
   });
 
 // `train`'s default recipe, named in the cache key of the supervised cells so results of older defaults are not
-// reused; bump it when those defaults change. 2: lr 1e-2 halved on a validation plateau, patience 30 (min delta
-// 1e-3), at most 300 epochs (1, unnamed in older records: lr 1e-3 constant, patience 50, 200 epochs).
-const TRAIN_DEFAULTS = 2;
+// reused; bump it when those defaults change. 3: lr 3e-3 halved after 10 epochs without a validation gain of 1e-3,
+// patience 50, at most 300 epochs; 2: the same from lr 1e-2 with patience 30 (unstable on pycbc_inference's MLP,
+// seed 1); 1 (unnamed in older records): lr 1e-3 constant, patience 50, 200 epochs.
+const TRAIN_DEFAULTS = 3;
 
 /** What a detector was run with: part of the cache key, so other settings never reuse a result. */
 function settingsOf(detector) {

@@ -131,7 +131,7 @@ const DEFAULTS = {
   epochs: 300,
   batchSize: 32,
   optimizer: 'adam',
-  lr: 1e-2,
+  lr: 3e-3,
   lrDecay: { factor: 0.5, patience: 10, minLr: 1e-5 },
   weightDecay: 0,
   seed: 0,
@@ -141,7 +141,7 @@ const DEFAULTS = {
   selectBy: 'metric',
   // The root-weight GCN beat the paper's GCN on predict_future_sales (3 seeds) and montage (2 seeds): README.
   rootWeight: true,
-  earlyStopping: { patience: 30, minDelta: 1e-3 },
+  earlyStopping: { patience: 50, minDelta: 1e-3 },
   ratios: { train: 0.6, validation: 0.2, test: 0.2 },
 } as const;
 

@@ -133,7 +133,7 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
     let best: [number, number] | undefined;
     let since = 0;
     let sinceCut = 0;
-    let lr = 1e-2;
+    let lr = 3e-3;
     let stop = 40;
     for (const record of result.history) {
       expect(record.lr).toBeCloseTo(lr, 12);
@@ -158,9 +158,9 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
     }
     expect(result.epochsRun).toBe(stop);
     expect(result.stoppedEarly).toBe(true);
-    expect(result.history.some((r) => r.lr < 1e-2)).toBe(true);
+    expect(result.history.some((r) => r.lr < 3e-3)).toBe(true);
     expect(result.model.metadata.training).toMatchObject({
-      lr: 1e-2,
+      lr: 3e-3,
       lrDecay: { factor: 0.5, patience: 2, minLr: 1e-5 },
       epochs: 40,
     });

@@ -63,7 +63,7 @@ describe.skipIf(!hasSharedDatasets)('proteus train / evaluate / score', () => {
     expect(JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'))).toMatchObject({
       workflow: 'eht_imaging',
       jobs: 12,
-      training: { lr: 1e-2, lrDecay: { factor: 0.5, patience: 10, minLr: 1e-5 } },
+      training: { lr: 3e-3, lrDecay: { factor: 0.5, patience: 10, minLr: 1e-5 } },
     });
   });
 

@@ -189,7 +189,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           })
           .option('seed', { type: 'number', default: 0, describe: 'Seed of the split, the weights and the batches' })
           .option('batch-size', { type: 'number', default: 32, describe: 'Runs per training step' })
-          .option('lr', { type: 'number', describe: 'Learning rate (default: 1e-2 Adam for gcn/mlp, 5e-3 for ssl)' })
+          .option('lr', { type: 'number', describe: 'Learning rate (default: 3e-3 Adam for gcn/mlp, 5e-3 for ssl)' })
           .option('lr-decay', {
             type: 'boolean',
             describe:
