@@ -4,7 +4,7 @@
 // label, the seed's), the same min-max scaler fitted on the training runs only. Job-level ROC-AUC / AP / P@k
 // (k = number of anomalous jobs) on continuous scores of the test runs' jobs, and the run-level ROC-AUC of
 // `aggregateJobScores` (is this run anomalous?). Detectors:
-//   gcn        node-level GCN, `train`'s defaults (root weight, 200 epochs, best validation ROC-AUC, patience 50)
+//   gcn        node-level GCN, `train`'s defaults (root weight, lr 3e-3 halved on plateaus, best validation ROC-AUC)
 //   gcn-plain  the same with `rootWeight: false` (the WORKS'22 GCN)
 //   mlp        the per-job MLP, `train`'s defaults
 //   ssl        the self-supervised detector, `trainSsl`'s defaults (labels unused)
@@ -16,6 +16,8 @@
 // Usage: npm run evaluate:detectors -- [--workflows all|a,b] [--seeds 0,1,2] [--detectors gcn,mlp,...]
 //   [--gcn-options '{"epochs":100}'] [--ssl-options '{"epochs":20}'] [--results file.json] [--markdown file.md]
 //   [--table-only] [--threads 1] [--validation-max-jobs 20000] [--readme packages/models/README.md]
+//   [--merge a.json,b.json]  (adds those files' records of --detectors to --results, under its lock, before the run:
+//   evaluations run in parallel into separate files, then one process writes their cells)
 // Progress (with the load average) goes to stderr; the Markdown tables are written to --markdown and stdout.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +38,7 @@ import {
   train,
   trainSsl,
 } from '@proteus-wf/models';
+import { withFileLock } from './lib/file-lock.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // Smallest first (runs x jobs), so a time-boxed run covers the most workflows.
@@ -72,10 +75,12 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '0,1,2' },
     detectors: { type: 'string', default: ALL_DETECTORS.join(',') },
     'gcn-options': { type: 'string', default: '{}' },
-    'ssl-options': { type: 'string', default: '{}' },
+    // trainSsl's defaults spelled out, so cached SSL cells of earlier defaults are never taken for these.
+    'ssl-options': { type: 'string', default: '{"selfInput":false,"undirected":false,"lr":0.005,"epochs":30}' },
     results: { type: 'string', default: join(ROOT, 'packages', 'models', 'leaderboard', 'detectors.json') },
     markdown: { type: 'string', default: join(ROOT, 'packages', 'models', 'leaderboard', 'detectors.md') },
     'table-only': { type: 'boolean', default: false },
+    merge: { type: 'string' },
     threads: { type: 'string', default: '1' },
     'validation-max-jobs': { type: 'string', default: '20000' },
     readme: { type: 'string' },
@@ -94,24 +99,33 @@ const load1 = () => Number(loadavg()[0].toFixed(1));
 const store = existsSync(values.results)
   ? JSON.parse(readFileSync(values.results, 'utf8'))
   : { format: 'proteus-detector-leaderboard', version: 1, records: {} };
-// Re-read before each task and before writing, so several evaluations (other workflows or detectors) can share one
-// results file without repeating or losing each other's results.
+// Re-read before each task, so several evaluations (other workflows or detectors) can share one results file
+// without repeating each other's work. Writing is a read-merge-write under a lock file: an atomic write alone loses
+// the cells another process wrote between our read and our write.
 const refresh = () => {
   if (existsSync(values.results)) {
     const onDisk = JSON.parse(readFileSync(values.results, 'utf8'));
     store.records = { ...onDisk.records, ...store.records };
   }
 };
-const save = async () => {
-  refresh();
-  await writeFileAtomic(values.results, `${JSON.stringify(store, null, 1)}\n`);
-};
+const save = () =>
+  withFileLock(`${values.results}.lock`, async () => {
+    refresh();
+    await writeFileAtomic(values.results, `${JSON.stringify(store, null, 1)}\n`);
+  });
+
+// `train`'s default recipe, named in the cache key of the supervised cells so results of older defaults are not
+// reused; bump it when those defaults change. 3: lr 3e-3 halved after 10 epochs without a validation gain of 1e-3,
+// patience 50, at most 300 epochs; 2: the same from lr 1e-2 with patience 30 (unstable on pycbc_inference's MLP,
+// seed 1); 1 (unnamed in older records): lr 1e-3 constant, patience 50, 200 epochs.
+const TRAIN_DEFAULTS = 3;
 
 /** What a detector was run with: part of the cache key, so other settings never reuse a result. */
 function settingsOf(detector) {
-  if (detector === 'gcn') return { model: 'gcn', task: 'node', rootWeight: true, ...gcnOptions };
-  if (detector === 'gcn-plain') return { model: 'gcn', task: 'node', rootWeight: false, ...gcnOptions };
-  if (detector === 'mlp') return { model: 'mlp', task: 'node', ...gcnOptions };
+  const recipe = { defaults: TRAIN_DEFAULTS, ...gcnOptions };
+  if (detector === 'gcn') return { model: 'gcn', task: 'node', rootWeight: true, ...recipe };
+  if (detector === 'gcn-plain') return { model: 'gcn', task: 'node', rootWeight: false, ...recipe };
+  if (detector === 'mlp') return { model: 'mlp', task: 'node', ...recipe };
   if (detector === 'ssl') return { ...sslOptions };
   if (detector === 'knn') return { k: 5 };
   if (detector === 'iforest') return { trees: 100, sampleSize: 256 };
@@ -180,7 +194,7 @@ async function runDetector(detector, features, split, prepared, seed) {
   const parts = { test: split.test, validation: split.validation };
   const nodes = features.jobsPerRun;
   if (SUPERVISED.has(detector)) {
-    const { model: kind, ...rest } = settingsOf(detector);
+    const { model: kind, defaults: _recipe, ...rest } = settingsOf(detector);
     const result = await train(features, { model: kind, seed, threads, ...rest });
     return {
       ...(await scoreWithModel(result.model, features, parts)),
@@ -349,21 +363,58 @@ function markdown(table) {
     }
     return lines.join('\n');
   };
+  // The previous defaults' cells (recipe 1: constant lr 1e-3, 200 epochs) of the same seeds, when the cache has them.
+  const previous = {};
+  for (const record of Object.values(store.records)) {
+    if (!SUPERVISED.has(record.detector) || record.settings.defaults !== undefined) continue;
+    const { defaults: _current, ...rest } = settingsOf(record.detector);
+    if (JSON.stringify(record.settings) !== JSON.stringify(rest)) continue;
+    previous[`${record.workflow}/${record.detector}/${record.seed}`] = record;
+  }
   const convergence = [
-    '#### Convergence of the supervised defaults (best epoch / epochs run, per seed)',
+    `#### Convergence of the supervised defaults (recipe ${TRAIN_DEFAULTS})`,
     '',
-    '| workflow | gcn | gcn-plain | mlp |',
-    '|---|---|---|---|',
+    'Per seed: kept (best validation) epoch / epochs run, `cap` when training reached the epoch cap instead of stopping',
+    'by patience; then the mean test ROC-AUC of these defaults and, on the seeds where the cache has it, of the previous',
+    'defaults (recipe 1: constant lr 1e-3, 200 epochs).',
+    '',
+    '| workflow | gcn: epochs | gcn: ROC-AUC now / before (seeds) | mlp: epochs | mlp: ROC-AUC now / before (seeds) | gcn-plain: epochs |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const workflow of workflows) {
+    const row = table[workflow];
+    if (!row) continue;
+    const epochs = (d) =>
+      (row[d] ?? [])
+        .sort((a, b) => a.seed - b.seed)
+        .map((r) => `${r.bestEpoch}/${r.epochsRun}${r.stoppedEarly ? '' : ' cap'}`)
+        .join(', ') || '—';
+    const versus = (d) => {
+      const now = row[d] ?? [];
+      const pairs = now.filter((r) => previous[`${workflow}/${d}/${r.seed}`]);
+      if (pairs.length === 0) return now.length ? `${short(stats(now.map((r) => r.test.rocAuc)).mean)} / —` : '—';
+      const mean = (list) => short(stats(list).mean);
+      return `${mean(pairs.map((r) => r.test.rocAuc))} / ${mean(pairs.map((r) => previous[`${workflow}/${d}/${r.seed}`].test.rocAuc))} (${pairs.map((r) => r.seed).join(',')})`;
+    };
+    convergence.push(
+      `| ${workflow} | ${epochs('gcn')} | ${versus('gcn')} | ${epochs('mlp')} | ${versus('mlp')} | ${epochs('gcn-plain')} |`,
+    );
+  }
+  const seedList = [
+    '#### Seeds per cell',
+    '',
+    `| workflow | ${present.join(' | ')} |`,
+    `|---|${present.map(() => '---').join('|')}|`,
   ];
   for (const workflow of workflows) {
     const row = table[workflow];
     if (!row) continue;
     const cell = (d) =>
       (row[d] ?? [])
-        .sort((a, b) => a.seed - b.seed)
-        .map((r) => `${r.bestEpoch}/${r.epochsRun}`)
-        .join(', ') || '—';
-    convergence.push(`| ${workflow} | ${cell('gcn')} | ${cell('gcn-plain')} | ${cell('mlp')} |`);
+        .map((r) => r.seed)
+        .sort((a, b) => a - b)
+        .join(',') || '—';
+    seedList.push(`| ${workflow} | ${present.map(cell).join(' | ')} |`);
   }
   // Comparisons use the seeds every compared detector has, so a detector with more seeds is not judged on others.
   const commonSeeds = (row, names) => {
@@ -416,9 +467,18 @@ function markdown(table) {
     block('Job-level P@k (k = anomalous test jobs)', (r) => r.test.precisionAtK),
     block('Run-level ROC-AUC (top-k mean of job scores, k = 10% of the jobs)', (r) => r.test.runRocAuc['top-k-mean']),
     convergence.join('\n'),
+    seedList.join('\n'),
   ].join('\n\n');
 }
 
+if (values.merge) {
+  for (const file of values.merge.split(',')) {
+    const { records } = JSON.parse(readFileSync(file, 'utf8'));
+    for (const [key, record] of Object.entries(records))
+      if (detectors.includes(record.detector)) store.records[key] = record;
+  }
+  await save();
+}
 if (!values['table-only']) await evaluate();
 const table = aggregate();
 const text = `${markdown(table)}\n`;

@@ -26,7 +26,7 @@ export { MODEL_FILES, saveModel } from './save-model.js';
 export type { JobScores, RunScores, ScoreOptions } from './score-jobs.js';
 export { evaluateModel, scoreJobs, scoreRuns } from './score-jobs.js';
 export { readSplitFile } from './read-split-file.js';
-export type { GivenSplit, TrainedModel, TrainOptions, TrainResult } from './train.js';
+export type { GivenSplit, LrDecay, TrainedModel, TrainOptions, TrainResult } from './train.js';
 export { train } from './train.js';
 
 // PyTorch / PyG models

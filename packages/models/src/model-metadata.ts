@@ -59,6 +59,8 @@ export interface ModelMetadata extends ModelSidecarCommon {
     batchSize: number;
     optimizer: string;
     lr: number;
+    /** The learning-rate decay on a validation plateau (absent in older sidecars: a constant rate). */
+    lrDecay?: false | { factor: number; patience: number; minLr: number };
     weightDecay: number;
     /** How the kept epoch was chosen (absent in older sidecars: lowest validation loss). */
     selectBy?: SelectBy;
@@ -107,6 +109,8 @@ export interface SslModelMetadata extends ModelSidecarCommon {
     eta: number;
     margin: number;
     denoise: boolean;
+    /** false: each job is rebuilt from its neighbours' features only (absent in older sidecars: true). */
+    selfInput?: boolean;
     /** `per-job`: `scores` are the errors standardized per job with training-run statistics (baked into the graph). */
     calibration: 'per-job' | 'none';
     /** `per-job`: inputs standardized per job inside the graph (initializers `input.mean`, `input.std`). */

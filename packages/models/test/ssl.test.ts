@@ -120,7 +120,9 @@ describe.skipIf(!hasSharedDatasets)(
       expect(runs.scores).toHaveLength(features.runs.length);
       for (const run of [0, 17, features.runs.length - 1])
         expect(runs.scores[run]).toBe(Math.max(...jobs.scores.subarray(run * nodes, (run + 1) * nodes)));
-      const summary = await evaluateModel(model, features);
+      // The same batch size as the scores compared with: onnxruntime's float sums may differ in the last bit across
+      // batch shapes, which can reorder near-tied jobs.
+      const summary = await evaluateModel(model, features, { batchSize: 64 });
       const labels = features.jobLabels.map((label) => (label === 'normal' ? 0 : 1));
       expect(summary.count).toBe(features.runs.length * nodes);
       expect(summary.threshold).toBe(jobs.threshold);
@@ -281,6 +283,20 @@ describe.skipIf(!hasSharedDatasets)(
         code: 'PROTEUS_MODELS_INVALID_OPTION',
       });
       await expect(trainSsl(features, { epochs: 1, screenBy: 'task' as 'job' })).rejects.toMatchObject({
+        code: 'PROTEUS_MODELS_INVALID_OPTION',
+      });
+    });
+
+    it('rebuilds each job from its ancestors by default (selfInput false, directed) and records it; selfInput true is the reference layout', async () => {
+      expect(result.model.metadata.architecture).toMatchObject({ selfInput: false, undirected: false });
+      const reference = await trainSsl(features, { epochs: 1, seed: 2, selfInput: true, undirected: true });
+      expect(reference.model.metadata.architecture).toMatchObject({ selfInput: true, undirected: true });
+      // The reference layout has the first encoder layer's root weight; the default has none.
+      const names = (model: typeof reference.model) =>
+        Object.keys(readOnnxInitializers(model.onnx)).filter((name) => name.startsWith('enc0.'));
+      expect(names(reference.model)).toContain('enc0.root.weight');
+      expect(names(result.model)).not.toContain('enc0.root.weight');
+      await expect(trainSsl(features, { epochs: 1, selfInput: 'no' as unknown as boolean })).rejects.toMatchObject({
         code: 'PROTEUS_MODELS_INVALID_OPTION',
       });
     });

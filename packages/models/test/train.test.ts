@@ -99,7 +99,8 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
       epochs: 30,
       seed: 3,
       lr: 0.02,
-      earlyStopping: { patience: 2 },
+      lrDecay: false,
+      earlyStopping: { patience: 2, minDelta: 0 },
     });
     let best = Number.NEGATIVE_INFINITY;
     let since = 0;
@@ -115,6 +116,54 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
     }
     expect(patient.epochsRun).toBe(stop);
     expect(patient.stoppedEarly).toBe(stop < 30);
+  });
+
+  it('counts only gains of at least `minDelta` for patience and halves the rate on plateaus (the defaults)', async () => {
+    const result = await train(features, {
+      model: 'gcn',
+      task: 'graph',
+      epochs: 40,
+      seed: 3,
+      earlyStopping: { patience: 6, minDelta: 0.01 },
+      lrDecay: { patience: 2 },
+    });
+    // Recomputed from the history: what counts is a gain of >= 0.01 over the last counted epoch (ties go to the lower
+    // loss, as in the selection); the rate halves after 2 epochs without one (down to the default 1e-5).
+    let counted: number | undefined;
+    let best: [number, number] | undefined;
+    let since = 0;
+    let sinceCut = 0;
+    let lr = 3e-3;
+    let stop = 40;
+    for (const record of result.history) {
+      expect(record.lr).toBeCloseTo(lr, 12);
+      const rank: [number, number] = [record.validationMetric as number, -(record.validationLoss as number)];
+      const improved = !best || rank[0] > best[0] || (rank[0] === best[0] && rank[1] > best[1]);
+      if (improved) best = rank;
+      if (improved && (counted === undefined || rank[0] >= counted + 0.01)) {
+        counted = rank[0];
+        since = 0;
+        sinceCut = 0;
+      } else {
+        since++;
+        if (++sinceCut >= 2) {
+          lr = Math.max(lr * 0.5, 1e-5);
+          sinceCut = 0;
+        }
+      }
+      if (since >= 6) {
+        stop = record.epoch;
+        break;
+      }
+    }
+    expect(result.epochsRun).toBe(stop);
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.history.some((r) => r.lr < 3e-3)).toBe(true);
+    expect(result.model.metadata.training).toMatchObject({
+      lr: 3e-3,
+      lrDecay: { factor: 0.5, patience: 2, minLr: 1e-5 },
+      epochs: 40,
+    });
   });
 
   it('trains and tests on a given split (run ids or file names) like on the same seeded split', async () => {
@@ -278,6 +327,12 @@ describe.skipIf(!hasSharedDatasets)('train, saveModel, loadModel, scoreJobs', ()
       code: 'PROTEUS_MODELS_INVALID_OPTION',
     });
     await expect(train(features, { epochs: 0 })).rejects.toMatchObject({ code: 'PROTEUS_MODELS_INVALID_OPTION' });
+    for (const lrDecay of [{ factor: 1 }, { factor: 0 }, { patience: 0 }, { minLr: -1 }]) {
+      await expect(train(features, { lrDecay })).rejects.toMatchObject({ code: 'PROTEUS_MODELS_INVALID_OPTION' });
+    }
+    await expect(train(features, { earlyStopping: { patience: 3, minDelta: -0.1 } })).rejects.toMatchObject({
+      code: 'PROTEUS_MODELS_INVALID_OPTION',
+    });
     const controller = new AbortController();
     controller.abort(new Error('user pressed ^C'));
     await expect(train(features, { signal: controller.signal })).rejects.toMatchObject({

@@ -63,6 +63,20 @@ describe.skipIf(!hasSharedDatasets)('proteus train / evaluate / score', () => {
     expect(JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'))).toMatchObject({
       workflow: 'eht_imaging',
       jobs: 12,
+      training: { lr: 3e-3, lrDecay: { factor: 0.5, patience: 10, minLr: 1e-5 } },
+    });
+  });
+
+  it('train --no-lr-decay keeps the learning rate constant and records it', async () => {
+    const out = join(temp.path, 'eht-constant-lr');
+    const { exitCode } = await runCli(
+      ['train', '--dataset', eht, '--model', 'mlp', '--epochs', '1', '--lr', '0.003', '--no-lr-decay', '--out', out],
+      {},
+    );
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).training).toMatchObject({
+      lr: 0.003,
+      lrDecay: false,
     });
   });
 

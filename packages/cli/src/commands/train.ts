@@ -31,6 +31,7 @@ interface TrainArgs extends TrainSslArgs {
   labels: 'binary' | 'multiclass';
   protocol: 'paper' | 'deployable';
   patience?: number;
+  lrDecay?: boolean;
   selectBy?: 'metric' | 'loss' | 'accuracy' | 'last';
   splitFile?: string;
   rootWeight?: boolean;
@@ -185,11 +186,16 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           })
           .option('epochs', {
             type: 'number',
-            describe: 'Training epochs (default: 200 for gcn/mlp with early stopping, 10 for ssl)',
+            describe: 'Training epochs (default: at most 300 for gcn/mlp, early stopping, 30 for ssl)',
           })
           .option('seed', { type: 'number', default: 0, describe: 'Seed of the split, the weights and the batches' })
           .option('batch-size', { type: 'number', default: 32, describe: 'Runs per training step' })
-          .option('lr', { type: 'number', describe: 'Learning rate (default: 1e-3 Adam for gcn/mlp, 5e-4 for ssl)' })
+          .option('lr', { type: 'number', describe: 'Learning rate (default: 3e-3 Adam for gcn/mlp, 5e-3 for ssl)' })
+          .option('lr-decay', {
+            type: 'boolean',
+            describe:
+              'gcn/mlp: halve the learning rate after 10 epochs without a validation gain (default; --no-lr-decay: constant)',
+          })
           .option('patience', {
             type: 'number',
             describe: 'Stop after this many epochs without a better validation number (see --select-by)',
@@ -242,6 +248,7 @@ export function registerTrainCommands(cli: Argv, io: CliIo): Argv {
           ...(args.rootWeight !== undefined ? { rootWeight: args.rootWeight } : {}),
           ...(args.normalize !== undefined ? { normalization: args.normalize } : {}),
           ...(args.patience !== undefined ? { earlyStopping: { patience: args.patience } } : {}),
+          ...(args.lrDecay === false ? { lrDecay: false as const } : {}),
           ...sharedTrainOptions(io, args, onProgress),
         });
         const out = await saveIfAsked(io, result.model, args.out);

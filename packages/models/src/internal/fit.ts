@@ -33,8 +33,15 @@ export interface FitOptions {
   seed: number;
   classWeights?: number[];
   patience: number | undefined;
+  /**
+   * What counts as better for `patience` and `lrDecay`: the validation number must rise at least this much over the
+   * last epoch that counted (Keras' `min_delta`); default 0 (any better epoch). The kept weights are still the best.
+   */
+  minDelta?: number;
   /** Which epoch's weights to keep, and what `patience` watches (see {@link SelectBy}); default `metric`. */
   selectBy?: SelectBy;
+  /** Learning-rate decay on a plateau of what `selectBy` watches (see {@link LrDecay}); absent: a constant rate. */
+  lrDecay?: LrDecay;
   executionProviders?: readonly ExecutionProvider[];
   threads?: number;
   signal?: AbortSignal;
@@ -49,9 +56,21 @@ export interface FitOptions {
  */
 export type SelectBy = 'metric' | 'loss' | 'accuracy' | 'last';
 
+/**
+ * ReduceLROnPlateau: after `patience` epochs in a row without a better validation number (the one `selectBy` ranks
+ * by), the learning rate is multiplied by `factor`, down to `minLr`; the count restarts after each cut.
+ */
+export interface LrDecay {
+  factor: number;
+  patience: number;
+  minLr: number;
+}
+
 /** One epoch of history. */
 export interface EpochRecord {
   epoch: number;
+  /** The learning rate of this epoch's steps. */
+  lr: number;
   trainLoss: number;
   validationLoss: number | null;
   validationAccuracy: number | null;
@@ -108,6 +127,10 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
     const selectBy = options.selectBy ?? 'metric';
     let best: { epoch: number; rank: [number, number]; weights: ModelWeights } | undefined;
     let sinceBest = 0;
+    let sinceCut = 0;
+    let counted: number | undefined;
+    const minDelta = options.minDelta ?? 0;
+    let lr = trainer.optimizer.lr;
     let stoppedEarly = false;
     await runEpochs({
       x: data.x,
@@ -135,6 +158,7 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
       endEpoch: async (epoch, means) => {
         const record: EpochRecord = {
           epoch,
+          lr,
           trainLoss: means.loss,
           validationLoss: null,
           validationAccuracy: null,
@@ -150,11 +174,21 @@ export async function fit(data: FitData, options: FitOptions): Promise<FitOutcom
         history.push(record);
         const rank = rankEpoch(record, selectBy);
         const improved = !best || rank[0] > best.rank[0] || (rank[0] === best.rank[0] && rank[1] > best.rank[1]);
-        if (improved) {
-          best = { epoch, rank, weights: trainer.weights() };
+        if (improved) best = { epoch, rank, weights: trainer.weights() };
+        const significant = improved && (minDelta === 0 || counted === undefined || rank[0] >= counted + minDelta);
+        if (significant) {
+          counted = rank[0];
           sinceBest = 0;
+          sinceCut = 0;
         } else {
           sinceBest++;
+          sinceCut++;
+        }
+        const decay = options.lrDecay;
+        if (decay && sinceCut >= decay.patience && lr > decay.minLr) {
+          lr = Math.max(lr * decay.factor, decay.minLr);
+          trainer.setLearningRate(lr);
+          sinceCut = 0;
         }
         if (selectBy === 'last' && epoch === options.epochs) best = { epoch, rank, weights: trainer.weights() };
         reportProgress(options.onProgress, {

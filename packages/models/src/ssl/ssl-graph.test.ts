@@ -48,14 +48,15 @@ function randomArray(seed: number, length: number, scale = 1): Float32Array {
 }
 
 describe('buildSslTrainingGraph', () => {
-  for (const [aggregation, normalized] of [
-    ['sparse', false],
-    ['dense', false],
-    ['sparse', true],
+  for (const [aggregation, normalized, selfInput] of [
+    ['sparse', false, true],
+    ['dense', false, true],
+    ['sparse', true, true],
+    ['dense', true, false],
   ] as const) {
-    it(`has weight gradients that match central finite differences of its loss (${aggregation}${normalized ? ', per-job inputs' : ''})`, async () => {
+    it(`has weight gradients that match central finite differences of its loss (${aggregation}${normalized ? ', per-job inputs' : ''}${selfInput ? '' : ', no self input'})`, async () => {
       const spec = defineSslSpec(
-        tinySpec({ aggregation, ...(normalized ? { inputNormalization: normalization() } : {}) }),
+        tinySpec({ aggregation, selfInput, ...(normalized ? { inputNormalization: normalization() } : {}) }),
       );
       // SGD with lr 1: w.next = w - dL/dw, so the graph's own gradient is w - w.next.
       const graph = buildSslTrainingGraph(spec, resolveOptimizer({ kind: 'sgd', lr: 1 }));
@@ -106,7 +107,7 @@ describe('buildSslTrainingGraph', () => {
           checked++;
         }
       }
-      expect(checked).toBe(24);
+      expect(checked).toBe(selfInput ? 24 : 22);
       await session.release();
     });
   }
@@ -195,6 +196,29 @@ describe('createSslTrainer', () => {
   });
 });
 
+describe('buildSslInferenceGraph without self input', () => {
+  it("rebuilds each job from its ancestors only: a job's own features never change its reconstruction", async () => {
+    const spec = defineSslSpec(tinySpec({ selfInput: false }));
+    const weights = initSslWeights(spec, createRng(8));
+    const session = await createSession(buildSslInferenceGraph(spec, { weights, temperature: 0.5 }));
+    const x = randomArray(31, N * F);
+    const reconstructionOf = async (input: Float32Array) =>
+      (await runGraph(session, { x: createTensor('float32', input, [1, N, F]) })).reconstruction?.data as Float32Array;
+    const base = await reconstructionOf(x);
+    // Job 3 (parents 1 and 2, child 4): its own row and its descendant's change, its ancestors' never do.
+    const changed = await reconstructionOf(Float32Array.from(x, (v, i) => (Math.floor(i / F) === 3 ? v + 5 : v)));
+    const moved = (job: number) =>
+      Math.max(
+        ...Array.from({ length: F }, (_, f) =>
+          Math.abs((changed[job * F + f] as number) - (base[job * F + f] as number)),
+        ),
+      );
+    for (const job of [0, 1, 2, 3]) expect(moved(job)).toBe(0);
+    expect(moved(4)).toBeGreaterThan(1e-4);
+    await session.session.release();
+  });
+});
+
 describe('defineSslSpec', () => {
   it('fills the reference defaults and throws PROTEUS_MODELS_INVALID_SPEC for a bad adjacency or dropout', () => {
     const spec = defineSslSpec({ nodes: N, features: F, adjacency: chainAdjacency() });
@@ -206,6 +230,12 @@ describe('defineSslSpec', () => {
     );
     expect(() => defineSslSpec(tinySpec({ dropout: 1 }))).toThrow(
       expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
+    );
+    expect(() => defineSslSpec(tinySpec({ selfInput: 'no' as unknown as boolean }))).toThrow(
+      expect.objectContaining({ code: 'PROTEUS_MODELS_INVALID_SPEC' }),
+    );
+    expect(sslWeightShapes(defineSslSpec(tinySpec({ selfInput: false }))).map(([name]) => name)).not.toContain(
+      'enc0.root.weight',
     );
     const zeroStd = { mean: new Float32Array(N * F), std: new Float32Array(N * F) };
     expect(() => defineSslSpec(tinySpec({ inputNormalization: zeroStd }))).toThrow(
@@ -247,8 +277,11 @@ function sslLossReference(
     );
     const bias = Array.from((weights[`${layer}.bias`] as { data: Float32Array }).data, Number);
     const neighbor = times(mean, matrix(`${layer}.neighbor.weight`));
-    const root = times(h, matrix(`${layer}.root.weight`));
-    return neighbor.map((row, i) => row.map((v, c) => v + (bias[c] as number) + ((root[i] as number[])[c] as number)));
+    // Without self input the first encoder layer has no root term: a job sees only its neighbours.
+    const root = weights[`${layer}.root.weight`] ? times(h, matrix(`${layer}.root.weight`)) : null;
+    return neighbor.map((row, i) =>
+      row.map((v, c) => v + (bias[c] as number) + (root ? ((root[i] as number[])[c] as number) : 0)),
+    );
   };
   const relu = (h: Matrix) => h.map((row) => row.map((v) => Math.max(0, v)));
   const logSoftmaxGroups = (row: number[]): number[] => {
@@ -323,6 +356,7 @@ describe('buildSslTrainingGraph loss terms', () => {
       'eta 0.3, margin 0.8, denoising, per-job inputs',
       { eta: 0.3, margin: 0.8, denoise: true, inputNormalization: normalization() },
     ],
+    ['no self input, per-job inputs', { selfInput: false, inputNormalization: normalization() }],
   ] as const)('equal an independent float64 computation (%s)', async (_, extra) => {
     const spec = defineSslSpec(tinySpec({ ...extra }));
     const session = await createSession(buildSslTrainingGraph(spec, resolveOptimizer({ kind: 'sgd', lr: 1 })).bytes);

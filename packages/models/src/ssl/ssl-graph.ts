@@ -67,7 +67,10 @@ function makeAggregate(g: GraphBuilder, spec: ResolvedSslSpec): Aggregate {
   };
 }
 
-/** PyG SAGEConv (mean): `W_l · mean_{j in N(i)} h_j + b + W_r · h_i`, aggregating on the narrower side. */
+/**
+ * PyG SAGEConv (mean): `W_l · mean_{j in N(i)} h_j + b + W_r · h_i`, aggregating on the narrower side; without a root
+ * weight (`selfInput: false`, first layer) the `W_r · h_i` term is absent.
+ */
 function sage(
   g: GraphBuilder,
   aggregate: Aggregate,
@@ -78,10 +81,11 @@ function sage(
   output: number,
 ): Value {
   const neighbor = weights[`${layer}.neighbor.weight`] as Value;
-  const root = weights[`${layer}.root.weight`] as Value;
+  const root = weights[`${layer}.root.weight`];
   const bias = weights[`${layer}.bias`] as Value;
   const messages = input <= output ? g.matMul(aggregate(h), neighbor) : aggregate(g.matMul(h, neighbor));
-  return g.add(g.add(messages, bias), g.matMul(h, root));
+  const withBias = g.add(messages, bias);
+  return root ? g.add(withBias, g.matMul(h, root)) : withBias;
 }
 
 /** The encoder: node-major `x` to latent log-probabilities `[N, batch, G, K]`. */

@@ -36,6 +36,13 @@ export interface SslSpec {
    * the clean view's (default false, as the reference). Scoring is the same either way.
    */
   denoise?: boolean;
+  /**
+   * Whether a job's own features enter its own latent and reconstruction (default true, as the reference). `false`
+   * drops the first encoder layer's root (self) weight, so each job is rebuilt from its neighbours' features only: with
+   * directed (parent-to-child) aggregation, from its ancestors, and the error is how far the job is from what its
+   * ancestors predict; the model cannot learn to copy a training job's own anomaly.
+   */
+  selfInput?: boolean;
   /** How the aggregation runs: `sparse` (gather/scatter over edges), `dense` (one MatMul) or `auto` (default). */
   aggregation?: 'auto' | 'sparse' | 'dense';
   /**
@@ -57,7 +64,16 @@ export type ResolvedSslSpec = Required<Omit<SslSpec, 'aggregation' | 'inputNorma
   inputNormalization: SslInputNormalization | null;
 };
 
-const DEFAULTS = { hidden: 64, groups: 2, categories: 10, dropout: 0.5, eta: 0.5, margin: 0.5, denoise: false };
+const DEFAULTS = {
+  hidden: 64,
+  groups: 2,
+  categories: 10,
+  dropout: 0.5,
+  eta: 0.5,
+  margin: 0.5,
+  denoise: false,
+  selfInput: true,
+};
 
 function invalidSpec(message: string, spec: unknown): ProteusError {
   return new ProteusError('PROTEUS_MODELS_INVALID_SPEC', `models/defineSslSpec: ${message}`, { details: spec });
@@ -92,6 +108,8 @@ export function defineSslSpec(spec: SslSpec): ResolvedSslSpec {
   const margin = spec.margin ?? DEFAULTS.margin;
   if (!(margin >= 0 && Number.isFinite(margin)))
     throw invalidSpec(`margin must be a finite number >= 0, got ${margin}`, shown);
+  if (spec.selfInput !== undefined && typeof spec.selfInput !== 'boolean')
+    throw invalidSpec(`selfInput must be a boolean, got ${String(spec.selfInput)}`, shown);
   if (!(spec.adjacency instanceof Float32Array) || spec.adjacency.length !== nodes * nodes) {
     throw invalidSpec(
       `adjacency must be a Float32Array of nodes*nodes = ${nodes * nodes} values, got ${spec.adjacency?.length ?? 'none'}. Pass toDenseAdjacency(meanAdjacency(graph)).`,
@@ -128,6 +146,7 @@ export function defineSslSpec(spec: SslSpec): ResolvedSslSpec {
     eta,
     margin,
     denoise: spec.denoise ?? DEFAULTS.denoise,
+    selfInput: spec.selfInput ?? DEFAULTS.selfInput,
     inputNormalization: normalization,
     aggregation: aggregation === 'auto' ? (nonZero <= 0.25 * nodes * nodes ? 'sparse' : 'dense') : aggregation,
   };
@@ -146,16 +165,15 @@ export function sslLayers(spec: ResolvedSslSpec): [string, number, number][] {
 
 /**
  * Weight names and shapes, in graph-input order. A SAGE layer `L` has `L.neighbor.weight` [in,out] (PyG `lin_l`,
- * applied to the neighbour mean, with `L.bias` [out]) and `L.root.weight` [in,out] (PyG `lin_r`, no bias).
+ * applied to the neighbour mean, with `L.bias` [out]) and `L.root.weight` [in,out] (PyG `lin_r`, no bias); without
+ * `selfInput`, `enc0` has no root weight.
  */
 export function sslWeightShapes(spec: ResolvedSslSpec): [string, number[]][] {
   const shapes: [string, number[]][] = [];
   for (const [layer, input, output] of sslLayers(spec)) {
-    shapes.push(
-      [`${layer}.neighbor.weight`, [input, output]],
-      [`${layer}.root.weight`, [input, output]],
-      [`${layer}.bias`, [output]],
-    );
+    shapes.push([`${layer}.neighbor.weight`, [input, output]]);
+    if (spec.selfInput || layer !== 'enc0') shapes.push([`${layer}.root.weight`, [input, output]]);
+    shapes.push([`${layer}.bias`, [output]]);
   }
   return shapes;
 }

@@ -118,6 +118,7 @@ function rebuildModel(
       dropout: a.dropout,
       eta: a.eta,
       margin: a.margin,
+      selfInput: a.selfInput ?? true,
       inputNormalization: inputNormalizationOf(weights),
     });
     const wanted = new Set(Object.keys(weights).filter((name) => /^(enc|dec)\d+\./.test(name)));
