@@ -57,6 +57,8 @@ const load = () =>
     .join(' ');
 
 const TUNING_SEED = 0x7a11;
+let decideStop;
+let defineStoppingRule;
 const FIRST_TUNING_SEED = 1000;
 const strategies = values.strategy === 'none' ? ['random'] : ['random', values.strategy];
 
@@ -280,13 +282,22 @@ async function runWorker(workflow, seeds) {
   }
 }
 
-/** Where a stable-predictions rule with these thresholds stops a recorded curve (null: it never fires). */
-function simulateStop(curve, rule) {
+/**
+ * Where the stable-predictions rule with these thresholds stops a recorded curve (null: it never fires): the loop's
+ * own `decideStop` replayed on the recorded per-iteration agreements.
+ */
+function simulateStop(curve, thresholds) {
+  const rule = defineStoppingRule(thresholds);
   let stable = 0;
   for (const [i, point] of curve.points.entries()) {
-    const agreement = curve.agreements?.[i] ?? null;
-    stable = agreement !== null && agreement >= rule.agreement ? stable + 1 : 0;
-    if (stable >= rule.window && point.runs >= rule.minRuns) return point;
+    const decision = decideStop(rule, {
+      agreement: curve.agreements?.[i] ?? null,
+      stable,
+      runs: point.runs,
+      stopSetRuns: rule.stopSetRuns,
+    });
+    stable = decision.stable;
+    if (decision.stop) return point;
   }
   return null;
 }
@@ -338,6 +349,7 @@ function readRecords(workflow) {
 
 async function merge(names) {
   const { summarizePairedComparison, summarizeStrategyMetrics } = await import('@proteus-wf/active-learner');
+  ({ decideStop, defineStoppingRule } = await import('@proteus-wf/active-learner'));
   const gap = Number(values['target-gap']);
   const all = names.map((workflow) => ({ workflow, records: readRecords(workflow) }));
   const tuningRecords = all.flatMap((w) => w.records.filter((r) => r.role === 'tuning'));
