@@ -302,9 +302,13 @@ function simulateStop(curve, thresholds) {
   return null;
 }
 
-/** Seeds (of records × strategies) where the rule stopped at ≤ 1/20 of the pool at or above the seed's target. */
+/**
+ * Over records × strategies: `good` where the rule stopped at ≤ 1/20 of the pool at or above the seed's target,
+ * `premature` where it stopped below the target although the curve reached it later within the budget.
+ */
 function scoreRule(records, rule, gap) {
   let good = 0;
+  let premature = 0;
   let fired = 0;
   let runs = 0;
   let total = 0;
@@ -315,24 +319,28 @@ function scoreRule(records, rule, gap) {
       if (!stop) continue;
       fired++;
       runs += stop.runs;
-      if (stop.runs <= r.poolRuns / 20 && stop.rocAuc >= r.fullPool - gap) good++;
+      const target = r.fullPool - gap;
+      if (stop.runs <= r.poolRuns / 20 && stop.rocAuc >= target) good++;
+      else if (stop.rocAuc < target && curve.points.some((p) => p.runs > stop.runs && p.rocAuc >= target)) premature++;
     }
   }
-  return { good, fired, total, meanRuns: fired === 0 ? null : runs / fired };
+  return { good, premature, fired, total, meanRuns: fired === 0 ? null : runs / fired };
 }
 
-/** The grid's best rule on the tuning seeds: most seeds meeting the target, then fewest runs at the stop. */
+/**
+ * The grid's best rule on the tuning seeds: most seeds meeting the target, then fewest premature stops, then fewest
+ * runs at the stop.
+ */
 function tuneRule(records, gap) {
   let best = null;
+  const key = (score) => [-score.good, score.premature, score.meanRuns ?? 1e9];
   for (const agreement of [0.6, 0.7, 0.8, 0.85, 0.9, 0.95])
     for (const window of [1, 2, 3])
       for (const minRuns of [2, 4, 6, 8, 10]) {
         const rule = { agreement, window, minRuns };
         const score = scoreRule(records, rule, gap);
-        const better =
-          !best ||
-          score.good > best.score.good ||
-          (score.good === best.score.good && (score.meanRuns ?? 1e9) < (best.score.meanRuns ?? 1e9));
+        const [a, b] = [key(score), best ? key(best.score) : null];
+        const better = !b || a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])));
         if (better) best = { rule, score };
       }
   return best;
@@ -474,7 +482,7 @@ function renderMarkdown({ entries, tuned, defaultRule, tuningSeeds }) {
     '',
     `### §2 Stopping rule (stable predictions) — target: stop at ≤ 1/20 of the pool with ROC-AUC ≥ full-pool − ${entries[0]?.targetGap ?? 0.01} on ≥ 8 of 10 seeds`,
     '',
-    `Rules: default = ${describe(defaultRule)}; tuned = ${tuned ? `${describe(tuned.rule)} (chosen on ${tuningSeeds} tuning seed records evaluated on the carved-out tuning runs: ${tuned.score.good}/${tuned.score.total} met the target there)` : 'none (no tuning seeds)'}. A seed where the rule never fired within the budget counts as a miss.`,
+    `Rules: default = ${describe(defaultRule)}; tuned = ${tuned ? `${describe(tuned.rule)} (chosen on ${tuningSeeds} tuning seed records evaluated on the carved-out tuning runs: ${tuned.score.good}/${tuned.score.total} met the target there, ${tuned.score.premature} stopped before a target their curve reached later)` : 'none (no tuning seeds)'}. A seed where the rule never fired within the budget counts as a miss.`,
     '',
     '| workflow | rule | strategy | 1/20 of pool | seeds fired | stop runs (mean) | ROC-AUC at stop (mean) | target (mean) | seeds stopped ≤ 1/20 of pool at target | met? |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -496,7 +504,7 @@ function renderMarkdown({ entries, tuned, defaultRule, tuningSeeds }) {
   lines.push(
     '',
     s
-      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps); full-pool model at most ${s.fullPoolSteps} steps, patience ${s.fullPoolPatience ?? 3} looks; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (all three models) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
+      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps on the validation fold's ROC-AUC, selectBy rocAuc); ${values['tuning-share']} of each workflow's runs carved out as tuning runs before every split; full-pool model at most ${s.fullPoolSteps} steps, patience ${s.fullPoolPatience ?? 3} looks; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (all three models) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
       : 'No seed finished.',
     '',
   );
