@@ -504,7 +504,7 @@ function renderMarkdown({ entries, tuned, defaultRule, tuningSeeds }) {
   lines.push(
     '',
     s
-      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps on the validation fold's ROC-AUC, selectBy rocAuc); ${values['tuning-share']} of each workflow's runs carved out as tuning runs before every split; full-pool model at most ${s.fullPoolSteps} steps, patience ${s.fullPoolPatience ?? 3} looks; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (all three models) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
+      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps on the validation fold's ROC-AUC, selectBy rocAuc); ${values['tuning-share']} of each workflow's runs carved out as tuning runs before every split; full-pool model at most ${s.fullPoolSteps} steps, patience ${s.fullPoolPatience ?? 3} looks; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (full-pool model and every loop) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
       : 'No seed finished.',
     '',
   );
