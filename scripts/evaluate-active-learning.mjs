@@ -9,15 +9,21 @@
 // `<out>/evaluation.md`: the §1 table (runs and testbed-seconds to target, AULC over 16 runs, worst seed, swing,
 // paired ratios and gains with 95% t-intervals, via `summarizeStrategyMetrics` / `summarizePairedComparison`) and
 // the §2 stopping table. Run it under `nice`; it prints the load beside every number.
-//   nice -n 10 npm run evaluate:al -- [--out al-evaluation] [--seeds 10] [--jobs 2] [--iterations 8]
-//        [--workflows 1000genome,montage,predict_future_sales] [--max-steps 80] [--full-pool-steps 300]
-//        [--full-pool-patience 10] [--full-pool-min-steps 100] [--skip-build]
+// Tuning runs: before any seed splits, a fixed share of every workflow's runs (`--tuning-share`, stratified by run
+// label, fixed seed TUNING_SEED) is carved out; every seed's test split and pool come from the other runs, so no test
+// split ever holds a tuning run. `--tuning-seeds` extra seeds (1000, 1001, ...) evaluate on the tuning runs instead of
+// their test split: the stopping rule's thresholds are chosen on those seeds only (a grid, one rule for every
+// workflow) and then reported on the test seeds, never chosen on them.
+//   nice -n 10 npm run evaluate:al -- [--out al-evaluation] [--seeds 10] [--tuning-seeds 3] [--jobs 2]
+//        [--iterations 8] [--workflows 1000genome,montage,predict_future_sales] [--strategy gradient|none]
+//        [--max-steps 80] [--full-pool-steps 600] [--full-pool-patience 10] [--full-pool-min-steps 100] [--skip-build]
 //   npm run evaluate:al -- --merge-only --out al-evaluation
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -30,10 +36,12 @@ const { values } = parseArgs({
     workflows: { type: 'string', default: '1000genome,montage,predict_future_sales' },
     strategy: { type: 'string', default: 'gradient' },
     'max-steps': { type: 'string', default: '80' },
-    'full-pool-steps': { type: 'string', default: '300' },
+    'full-pool-steps': { type: 'string', default: '600' },
     'full-pool-patience': { type: 'string', default: '10' },
     'full-pool-min-steps': { type: 'string', default: '100' },
     'target-gap': { type: 'string', default: '0.01' },
+    'tuning-share': { type: 'string', default: '0.1' },
+    'tuning-seeds': { type: 'string', default: '3' },
     datasets: { type: 'string', default: resolve(root, '..', 'shared', 'datasets', 'flowbench') },
     'skip-build': { type: 'boolean', default: false },
     'merge-only': { type: 'boolean', default: false },
@@ -47,6 +55,12 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
+
+const TUNING_SEED = 0x7a11;
+let decideStop;
+let defineStoppingRule;
+const FIRST_TUNING_SEED = 1000;
+const strategies = values.strategy === 'none' ? ['random'] : ['random', values.strategy];
 
 if (values.worker) {
   await runWorker(values.worker, values['seed-list'].split(',').map(Number));
@@ -67,7 +81,10 @@ if (!values['skip-build'] && !values['merge-only']) {
 
 const workflows = values.workflows.split(',');
 if (!values['merge-only']) {
-  const seeds = Array.from({ length: Number(values.seeds) }, (_, s) => s);
+  const seeds = [
+    ...Array.from({ length: Number(values['tuning-seeds']) }, (_, s) => FIRST_TUNING_SEED + s),
+    ...Array.from({ length: Number(values.seeds) }, (_, s) => s),
+  ];
   for (const workflow of workflows) {
     const todo = seeds.filter((s) => !existsSync(join(values.out, workflow, `seed-${s}.json`)));
     const jobs = Math.max(1, Math.min(Number(values.jobs), todo.length));
@@ -90,10 +107,63 @@ if (!values['merge-only']) {
 }
 await merge(workflows);
 
+/**
+ * Splits a dataset into the fixed tuning runs and the rest (every seed's test split and pool come from the rest).
+ * The same runs for every seed: stratified by run label with TUNING_SEED.
+ */
+async function carveTuningRuns(dataset) {
+  const { splitByRun } = await import('@proteus-wf/features');
+  const share = Number(values['tuning-share']);
+  const split = splitByRun(
+    { runs: dataset.runs, jobsPerRun: dataset.jobsPerRun },
+    { seed: TUNING_SEED, ratios: { train: 1 - share, validation: 0, test: share } },
+  );
+  const rest = [...split.train, ...split.validation].sort((a, b) => a - b);
+  return {
+    rest: subsetRuns(dataset, rest),
+    tuning: subsetRuns(
+      dataset,
+      [...split.test].sort((a, b) => a - b),
+    ),
+  };
+}
+
+function subsetRuns(dataset, indices) {
+  const n = dataset.jobsPerRun;
+  const ranges = [];
+  for (const i of indices) {
+    const last = ranges.at(-1);
+    if (last && last[1] === i) last[1] = i + 1;
+    else ranges.push([i, i + 1]);
+  }
+  const tables = ranges.map(([a, b]) => dataset.jobs.slice(a * n, b * n));
+  // An IPC round trip re-packs the sliced chunks at offset 0 (features' dictionary reader assumes unsliced chunks).
+  return {
+    ...dataset,
+    jobs: tableFromIPC(tableToIPC(tables[0].concat(...tables.slice(1)))),
+    runs: indices.map((i, k) => ({ ...dataset.runs[i], runIndex: k })),
+  };
+}
+
+/**
+ * The tuning runs as an evaluation set, scaled with the seed's pool scaler. They are not in the backend's dataset at
+ * all; the backend is told they are held out so the loop's leak check accepts them.
+ */
+async function tuningSetOf(tuning, backend) {
+  const { extractFeatures, toTensors } = await import('@proteus-wf/features');
+  const tensors = toTensors(extractFeatures(tuning), { scaler: backend.scaler });
+  const ids = new Set(tensors.runIds);
+  const isHeldOut = backend.isHeldOut.bind(backend);
+  backend.isHeldOut = (runId) => ids.has(runId) || isHeldOut(runId);
+  return { runIds: [...tensors.runIds], runs: tensors.shape[0], x: tensors.X, jobBinary: tensors.jobBinary };
+}
+
 async function runWorker(workflow, seeds) {
   const { loadFlowBench } = await import('@proteus-wf/features');
   const { createEmulationBackend, runActiveLearning, seedCurveOf } = await import('@proteus-wf/active-learner');
-  const dataset = await loadFlowBench(join(values.datasets, `${workflow}.zip`));
+  const { rest: dataset, tuning } = await carveTuningRuns(
+    await loadFlowBench(join(values.datasets, `${workflow}.zip`)),
+  );
   mkdirSync(join(values.out, workflow), { recursive: true });
   const iterations = Number(values.iterations);
   const perIteration = Number(values['per-iteration']);
@@ -107,7 +177,7 @@ async function runWorker(workflow, seeds) {
       const backend = createEmulationBackend(dataset, { seed });
       const full = await runActiveLearning({
         backend,
-        evaluation: backend.testSet(),
+        evaluation: seed >= FIRST_TUNING_SEED ? await tuningSetOf(tuning, backend) : backend.testSet(),
         strategy: 'random',
         seed,
         iterations: 1,
@@ -143,11 +213,12 @@ async function runWorker(workflow, seeds) {
     if (existsSync(join(values.out, workflow, `seed-${seed}.json`))) continue;
     const started = Date.now();
     const loadBefore = load();
-    const fresh = () => {
+    const role = seed >= FIRST_TUNING_SEED ? 'tuning' : 'test';
+    const fresh = async () => {
       const backend = createEmulationBackend(dataset, { seed });
-      return { backend, evaluation: backend.testSet() };
+      return { backend, evaluation: role === 'tuning' ? await tuningSetOf(tuning, backend) : backend.testSet() };
     };
-    const pool = fresh();
+    const pool = await fresh();
     const poolRuns = pool.backend.remaining().length;
     const full = await runActiveLearning({
       ...pool,
@@ -164,9 +235,9 @@ async function runWorker(workflow, seeds) {
       stopping: { rule: 'never' },
     });
     const curves = {};
-    for (const strategy of ['random', values.strategy]) {
+    for (const strategy of strategies) {
       const result = await runActiveLearning({
-        ...fresh(),
+        ...(await fresh()),
         strategy,
         seed,
         iterations,
@@ -174,7 +245,11 @@ async function runWorker(workflow, seeds) {
         training,
         stopping: { rule: 'stable-predictions', onStop: 'record' },
       });
-      curves[strategy] = { ...seedCurveOf(result), stopReason: result.stopAt?.reason ?? 'never fired' };
+      curves[strategy] = {
+        ...seedCurveOf(result),
+        agreements: result.iterations.map((it) => it.stopAgreement ?? null),
+        stopReason: result.stopAt?.reason ?? 'never fired',
+      };
       process.stderr.write(
         `${workflow} seed ${seed} ${strategy}: ${curves[strategy].points.map((p) => `${p.runs}:${p.rocAuc.toFixed(3)}`).join(' ')} | stop ${result.stopAt?.samples ?? '-'} | load ${load()}\n`,
       );
@@ -182,6 +257,9 @@ async function runWorker(workflow, seeds) {
     const record = {
       workflow,
       seed,
+      role,
+      evaluationRuns: pool.evaluation.runs,
+      tuningRuns: tuning.runs.length,
       poolRuns,
       fullPool: full.iterations[0]?.metrics?.rocAuc,
       fullPoolSteps: full.iterations[0]?.trainingSteps,
@@ -204,17 +282,91 @@ async function runWorker(workflow, seeds) {
   }
 }
 
+/**
+ * Where the stable-predictions rule with these thresholds stops a recorded curve (null: it never fires): the loop's
+ * own `decideStop` replayed on the recorded per-iteration agreements.
+ */
+function simulateStop(curve, thresholds) {
+  const rule = defineStoppingRule(thresholds);
+  let stable = 0;
+  for (const [i, point] of curve.points.entries()) {
+    const decision = decideStop(rule, {
+      agreement: curve.agreements?.[i] ?? null,
+      stable,
+      runs: point.runs,
+      stopSetRuns: rule.stopSetRuns,
+    });
+    stable = decision.stable;
+    if (decision.stop) return point;
+  }
+  return null;
+}
+
+/**
+ * Over records × strategies: `good` where the rule stopped at ≤ 1/20 of the pool at or above the seed's target,
+ * `premature` where it stopped below the target although the curve reached it later within the budget.
+ */
+function scoreRule(records, rule, gap) {
+  let good = 0;
+  let premature = 0;
+  let fired = 0;
+  let runs = 0;
+  let total = 0;
+  for (const r of records) {
+    for (const curve of Object.values(r.curves)) {
+      total++;
+      const stop = simulateStop(curve, rule);
+      if (!stop) continue;
+      fired++;
+      runs += stop.runs;
+      const target = r.fullPool - gap;
+      if (stop.runs <= r.poolRuns / 20 && stop.rocAuc >= target) good++;
+      else if (stop.rocAuc < target && curve.points.some((p) => p.runs > stop.runs && p.rocAuc >= target)) premature++;
+    }
+  }
+  return { good, premature, fired, total, meanRuns: fired === 0 ? null : runs / fired };
+}
+
+/**
+ * The grid's best rule on the tuning seeds: most seeds meeting the target, then fewest premature stops, then fewest
+ * runs at the stop.
+ */
+function tuneRule(records, gap) {
+  let best = null;
+  const key = (score) => [-score.good, score.premature, score.meanRuns ?? 1e9];
+  for (const agreement of [0.6, 0.7, 0.8, 0.85, 0.9, 0.95])
+    for (const window of [1, 2, 3])
+      for (const minRuns of [2, 4, 6, 8, 10]) {
+        const rule = { agreement, window, minRuns };
+        const score = scoreRule(records, rule, gap);
+        const [a, b] = [key(score), best ? key(best.score) : null];
+        const better = !b || a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])));
+        if (better) best = { rule, score };
+      }
+  return best;
+}
+
+function readRecords(workflow) {
+  const folder = join(values.out, workflow);
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((f) => /^seed-\d+\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(folder, f), 'utf8')))
+    .sort((a, b) => a.seed - b.seed);
+}
+
 async function merge(names) {
   const { summarizePairedComparison, summarizeStrategyMetrics } = await import('@proteus-wf/active-learner');
+  ({ decideStop, defineStoppingRule } = await import('@proteus-wf/active-learner'));
   const gap = Number(values['target-gap']);
+  const all = names.map((workflow) => ({ workflow, records: readRecords(workflow) }));
+  const tuningRecords = all.flatMap((w) => w.records.filter((r) => r.role === 'tuning'));
+  const tuned = tuningRecords.length > 0 ? tuneRule(tuningRecords, gap) : null;
+  const defaultRule = { agreement: 0.9, window: 3, minRuns: 6 };
   const entries = [];
-  for (const workflow of names) {
-    const folder = join(values.out, workflow);
-    if (!existsSync(folder)) continue;
-    const records = readdirSync(folder)
-      .filter((f) => /^seed-\d+\.json$/.test(f))
-      .map((f) => JSON.parse(readFileSync(join(folder, f), 'utf8')))
-      .sort((a, b) => a.seed - b.seed);
+  for (const { workflow, records: everyRecord } of all) {
+    // Records of earlier versions carry no role: they evaluated on their test split.
+    const records = everyRecord.filter((r) => r.role !== 'tuning');
     if (records.length === 0) continue;
     const targetBySeed = Object.fromEntries(records.map((r) => [r.seed, r.fullPool - gap]));
     const fullPool = records.reduce((a, r) => a + r.fullPool, 0) / records.length;
@@ -225,6 +377,30 @@ async function merge(names) {
     const comparisons = strategies
       .filter((name) => name !== 'random')
       .map((name) => summarizePairedComparison(name, curvesOf(name), 'random', curvesOf('random'), options));
+    const oracle = Object.fromEntries(
+      strategies.map((name) => [
+        name,
+        records.map((r) => r.curves[name].points.find((p) => p.rocAuc >= r.fullPool - gap)?.runs ?? null),
+      ]),
+    );
+    const rules = Object.fromEntries(
+      [['default', defaultRule], ...(tuned ? [['tuned', tuned.rule]] : [])].map(([name, rule]) => [
+        name,
+        Object.fromEntries(
+          strategies.map((strategy) => [
+            strategy,
+            records.map((r) => {
+              const stop = r.curves[strategy].agreements ? simulateStop(r.curves[strategy], rule) : undefined;
+              const at =
+                stop === undefined && r.curves[strategy].stopped
+                  ? r.curves[strategy].points.find((p) => p.runs >= r.curves[strategy].stopped.runs)
+                  : stop;
+              return at ? { runs: at.runs, rocAuc: at.rocAuc, target: r.fullPool - gap } : null;
+            }),
+          ]),
+        ),
+      ]),
+    );
     entries.push({
       workflow,
       seeds: records.map((r) => r.seed),
@@ -238,23 +414,25 @@ async function merge(names) {
       settings: records[0].settings,
       metrics,
       comparisons,
+      oracle,
+      rules,
       stopReasons: Object.fromEntries(strategies.map((name) => [name, records.map((r) => r.curves[name].stopReason)])),
-      fired: Object.fromEntries(
-        strategies.map((name) => [name, records.map((r) => r.curves[name].stopped !== undefined)]),
-      ),
       wallSeconds: records.map((r) => r.wallSeconds),
       load: records.map((r) => r.load),
+      tuningSeeds: everyRecord.filter((r) => r.role === 'tuning').map((r) => r.seed),
     });
   }
+  const summary = { tuned, defaultRule, tuningSeeds: tuningRecords.length, entries };
   mkdirSync(values.out, { recursive: true });
-  writeFileSync(join(values.out, 'evaluation.json'), `${JSON.stringify(entries, null, 2)}\n`);
-  writeFileSync(join(values.out, 'evaluation.md'), renderMarkdown(entries));
+  writeFileSync(join(values.out, 'evaluation.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(values.out, 'evaluation.md'), renderMarkdown(summary));
   for (const e of entries)
     console.log(
       JSON.stringify({
         workflow: e.workflow,
         seeds: e.seeds.length,
         fullPool: e.fullPool.rocAuc,
+        oracle: e.oracle,
         comparisons: e.comparisons,
         load: load(),
       }),
@@ -270,7 +448,8 @@ function interval(m, digits = 2) {
   return `${fmt(m.mean, digits)} ${m.ci95 ? `[${fmt(m.ci95[0], digits)}, ${fmt(m.ci95[1], digits)}]` : ''} (${m.seeds})`;
 }
 
-function renderMarkdown(entries) {
+function renderMarkdown({ entries, tuned, defaultRule, tuningSeeds }) {
+  const describe = (rule) => `κ ≥ ${rule.agreement} for ${rule.window} iteration(s), ≥ ${rule.minRuns} runs`;
   const lines = [
     '### §1 Runs and testbed-seconds to target (target = each seed’s full-pool ROC-AUC − 0.01), paired by seed',
     '',
@@ -287,32 +466,45 @@ function renderMarkdown(entries) {
   }
   lines.push(
     '',
-    '### §2 Stopping rule (stable predictions) — target: stop at ≤ 1/20 of the pool with ROC-AUC ≥ full-pool − 0.01 on ≥ 8 of 10 seeds',
+    '### §2 Oracle: the first run count at which the model itself reached full-pool − 0.01 (per seed; — never within the budget)',
     '',
-    '| workflow | strategy | 1/20 of pool | seeds where the rule fired | stopped at runs (mean) | ROC-AUC at stop (mean) | seeds at target at stop | seeds the rule stopped ≤ 1/20 of pool and at target | met? |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| workflow | strategy | 1/20 of pool | oracle runs per seed | seeds at target by 1/20 of pool |',
+    '|---|---|---|---|---|',
   );
   for (const e of entries) {
     const limit = e.pool / 20;
-    for (const m of e.metrics) {
-      // A seed counts only where the rule fired (a loop that never stopped did not save anything).
-      const good = m.stopped.perSeed.filter(
-        (s, i) =>
-          e.fired[m.strategy][i] &&
-          s.runs <= limit &&
-          s.rocAuc >= (e.fullPool.perSeed[i]?.rocAuc ?? e.fullPool.rocAuc) - e.targetGap,
-      ).length;
-      const met = e.seeds.length >= 10 && good >= 8;
+    for (const [strategy, runs] of Object.entries(e.oracle))
       lines.push(
-        `| ${e.workflow} | ${m.strategy} | ${fmt(limit, 1)} | ${m.stopped.fired}/${m.seeds.length} | ${fmt(m.stopped.runs, 1)} | ${fmt(m.stopped.rocAuc, 3)} | ${m.stopped.atTarget}/${m.seeds.length} | ${good}/${m.seeds.length} | ${met ? 'yes' : '**miss**'} |`,
+        `| ${e.workflow} | ${strategy} | ${fmt(limit, 1)} | ${runs.map((r) => r ?? '—').join(' ')} | ${runs.filter((r) => r !== null && r <= limit).length}/${runs.length} |`,
       );
-    }
+  }
+  lines.push(
+    '',
+    `### §2 Stopping rule (stable predictions) — target: stop at ≤ 1/20 of the pool with ROC-AUC ≥ full-pool − ${entries[0]?.targetGap ?? 0.01} on ≥ 8 of 10 seeds`,
+    '',
+    `Rules: default = ${describe(defaultRule)}; tuned = ${tuned ? `${describe(tuned.rule)} (chosen on ${tuningSeeds} tuning seed records evaluated on the carved-out tuning runs: ${tuned.score.good}/${tuned.score.total} met the target there, ${tuned.score.premature} stopped before a target their curve reached later)` : 'none (no tuning seeds)'}. A seed where the rule never fired within the budget counts as a miss.`,
+    '',
+    '| workflow | rule | strategy | 1/20 of pool | seeds fired | stop runs (mean) | ROC-AUC at stop (mean) | target (mean) | seeds stopped ≤ 1/20 of pool at target | met? |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const e of entries) {
+    const limit = e.pool / 20;
+    for (const [ruleName, byStrategy] of Object.entries(e.rules))
+      for (const [strategy, stops] of Object.entries(byStrategy)) {
+        const fired = stops.filter((s) => s !== null);
+        const good = fired.filter((s) => s.runs <= limit && s.rocAuc >= s.target).length;
+        const avg = (xs) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+        const met = stops.length >= 10 && good >= 0.8 * stops.length;
+        lines.push(
+          `| ${e.workflow} | ${ruleName} | ${strategy} | ${fmt(limit, 1)} | ${fired.length}/${stops.length} | ${fmt(avg(fired.map((s) => s.runs)), 1)} | ${fmt(avg(fired.map((s) => s.rocAuc)), 3)} | ${fmt(avg(e.fullPool.perSeed.map((p) => p.rocAuc - e.targetGap)), 3)} | ${good}/${stops.length} | ${met ? 'yes' : '**miss**'} |`,
+        );
+      }
   }
   const s = entries[0]?.settings;
   lines.push(
     '',
     s
-      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps); full-pool model at most ${s.fullPoolSteps} steps, patience ${s.fullPoolPatience ?? 3} looks; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (all three models) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
+      ? `Settings: ${s.iterations} iterations × ${s.perIteration} runs; converge protocol, at most ${s.training.maxSteps} steps per iteration (patience 3 looks × 10 steps on the validation fold's ROC-AUC, selectBy rocAuc); ${values['tuning-share']} of each workflow's runs carved out as tuning runs before every split; full-pool model at most ${s.fullPoolSteps} steps, patience ${s.fullPoolPatience ?? 3} looks; stopping rule: Cohen's kappa ≥ 0.9 on 32 unlabelled pool runs for 3 iterations, ≥ 6 runs (recorded, the curves go on). Wall time per seed (full-pool model and every loop) and load average (1/5/15 min) at its end: ${entries.map((e) => `${e.workflow} ${fmt(Math.min(...e.wallSeconds), 0)}–${fmt(Math.max(...e.wallSeconds), 0)} s, load ${e.load.at(-1)?.after}`).join('; ')}.`
       : 'No seed finished.',
     '',
   );

@@ -18,7 +18,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runActiveLearning } from '@proteus-wf/active-learner';
+import {
+  meanInterval,
+  runActiveLearning,
+  summarizePairedComparison,
+  summarizeStrategyMetrics,
+} from '@proteus-wf/active-learner';
 import { createLiveLab } from '@proteus-wf/lab';
 import { createLocalTestbed } from '@proteus-wf/testbed-local';
 
@@ -130,57 +135,38 @@ try {
   await testbed.release();
 }
 
-/** Mean and 95% t-interval (two-sided) of a sample. */
-function meanCi(xs) {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, ci95: [mean, mean] };
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const t = [12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228][n - 2] ?? 1.96;
-  const half = (t * sd) / Math.sqrt(n);
-  return { mean, ci95: [mean - half, mean + half] };
-}
-
-// NOTE: the same protocol as scripts/evaluate-al-strategies.mjs (target, censoring, paired log-ratio CI); it moves to
-// active-learner's shared comparison summary once that is exported (issue 14 §1).
+// Target, censoring and paired log-ratio CIs come from active-learner's shared comparison summary (the one the
+// emulation uses): a seed that never reaches the target counts as budget + one batch, censored.
 async function writeReport({ effects, testSet, deployment }) {
   const finals = [...curves.values()].flatMap((list) => list.map((curve) => curve.at(-1).rocAuc));
   const target = finals.reduce((a, b) => a + b, 0) / finals.length - gap;
-  const reach = (curve, field) => {
-    const hit = curve.find((point) => point.rocAuc >= target);
-    if (hit) return { value: hit[field], censored: false };
-    const last = curve.at(-1);
-    const extra = field === 'runs' ? perIteration : (last.seconds / last.runs) * perIteration;
-    return { value: last[field] + extra, censored: true };
-  };
-  const random = curves.get('random');
+  const options = { target, censoring: { extraRuns: perIteration }, ratioMean: 'geometric' };
+  const seedCurves = (strategy) => curves.get(strategy).map((points, seed) => ({ seed, points }));
   const rows = strategies.map((strategy) => {
-    const list = curves.get(strategy);
-    const runs = list.map((curve) => reach(curve, 'runs'));
-    const secs = list.map((curve) => reach(curve, 'seconds'));
-    const ratio = (values, field) => {
-      const logs = values.map((r, s) => Math.log(r.value / reach(random[s], field).value));
-      const { mean, ci95 } = meanCi(logs);
-      return { mean: Math.exp(mean), ci95: ci95.map(Math.exp) };
-    };
+    const list = seedCurves(strategy);
+    const metrics = summarizeStrategyMetrics(strategy, list, options);
+    const paired =
+      strategy === 'random'
+        ? undefined
+        : summarizePairedComparison(strategy, list, 'random', seedCurves('random'), options);
     return {
       strategy,
       seeds: list.length,
       budgetRuns: iterations * perIteration,
-      finalRocAuc: meanCi(list.map((curve) => curve.at(-1).rocAuc)),
+      finalRocAuc: meanInterval(list.map((curve) => curve.points.at(-1).rocAuc)),
       runsToTarget: {
-        mean: meanCi(runs.map((r) => r.value)).mean,
-        perSeed: runs.map((r) => r.value),
-        censored: runs.filter((r) => r.censored).length,
+        mean: metrics.runsToTarget.mean,
+        perSeed: metrics.runsToTarget.perSeed,
+        censored: metrics.runsToTarget.censored,
       },
-      secondsToTarget: { mean: meanCi(secs.map((r) => r.value)).mean, perSeed: secs.map((r) => r.value) },
-      ...(strategy === 'random'
-        ? {}
-        : { runsToTargetRatio: ratio(runs, 'runs'), secondsToTargetRatio: ratio(secs, 'seconds') }),
+      secondsToTarget: { mean: metrics.secondsToTarget.mean, perSeed: metrics.secondsToTarget.perSeed },
+      ...(paired
+        ? { runsToTargetRatio: paired.runsToTargetRatio, secondsToTargetRatio: paired.secondsToTargetRatio }
+        : {}),
     };
   });
   const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-  const ci = (r) => (r ? `${fmt(r.mean)} [${fmt(r.ci95[0])}, ${fmt(r.ci95[1])}]` : '1 (baseline)');
+  const ci = (r) => (r ? `${fmt(r.mean)} [${fmt(r.ci95?.[0])}, ${fmt(r.ci95?.[1])}]` : '1 (baseline)');
   const minutes = (Date.now() - started) / 60_000;
   const lines = [
     `Live, testbed-local (${deployment.workers.length} workers, isolation ${deployment.isolation}), 1000genome-like small (8 jobs); ${seeds} seeds x ${strategies.length} strategies x ${iterations} iterations of ${perIteration} runs (burn-in 1); test set ${testSet.runIds.length} runs (one per kind), 2 calibration runs; target = mean final ROC-AUC ${fmt(target + gap, 3)} - ${gap} = ${fmt(target, 3)}; anomalies measurable in the traces: ${effects.measurable}; ${fmt(minutes, 1)} min, load ${load()} (2 cores, shared).`,
@@ -189,7 +175,7 @@ async function writeReport({ effects, testSet, deployment }) {
     '|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${row.strategy} | ${fmt(row.finalRocAuc.mean, 3)} [${fmt(row.finalRocAuc.ci95[0], 3)}, ${fmt(row.finalRocAuc.ci95[1], 3)}] | ${fmt(row.runsToTarget.mean, 1)} (${row.runsToTarget.censored}/${row.seeds}) | ${ci(row.runsToTargetRatio)} | ${fmt(row.secondsToTarget.mean, 0)} | ${ci(row.secondsToTargetRatio)} |`,
+        `| ${row.strategy} | ${fmt(row.finalRocAuc.mean, 3)} [${fmt(row.finalRocAuc.ci95?.[0], 3)}, ${fmt(row.finalRocAuc.ci95?.[1], 3)}] | ${fmt(row.runsToTarget.mean, 1)} (${row.runsToTarget.censored}/${row.seeds}) | ${ci(row.runsToTargetRatio)} | ${fmt(row.secondsToTarget.mean, 0)} | ${ci(row.secondsToTargetRatio)} |`,
     ),
   ];
   const report = {

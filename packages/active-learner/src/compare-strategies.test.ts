@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  geometricMeanInterval,
   meanInterval,
+  reachTarget,
   type SeedCurve,
   summarizePairedComparison,
   summarizeStrategyMetrics,
@@ -17,7 +19,7 @@ describe('summarizeStrategyMetrics', () => {
     const metrics = summarizeStrategyMetrics('random', [curve(0, [0.7, 0.8, 0.82], 4), curve(1, [0.6, 0.7, 0.75])], {
       target: 0.8,
     });
-    expect(metrics.runsToTarget).toEqual({ mean: 4, perSeed: [4, null], reached: 1 });
+    expect(metrics.runsToTarget).toEqual({ mean: 4, perSeed: [4, null], reached: 1, censored: 0 });
     expect(metrics.secondsToTarget.mean).toBe(200);
     expect(metrics.aulc.perSeed[0]).toBeCloseTo((0.75 * 2 + 0.81 * 2) / 4, 12);
     expect(metrics.worstSeedRocAuc).toBe(0.75);
@@ -58,11 +60,47 @@ describe('summarizePairedComparison', () => {
   });
 });
 
+describe('censoring and geometric ratios (the live benchmark and the lab)', () => {
+  // Strategy: seed 0 reaches 0.8 at 4 runs, seed 1 never (censored at 6 + 2 = 8 runs, 300 + 2 x 50 s), seed 2 at 2.
+  // Random: 6, 4, 4 runs. Ratios 4/6, 8/4, 2/4; their geometric mean and the exponentiated t-interval of the logs from
+  //   python3 -c "import numpy as np; from scipy import stats; l=np.log([4/6,8/4,2/4]);
+  //     print(np.exp(l.mean()), np.exp(stats.t.interval(0.95, 2, loc=l.mean(), scale=stats.sem(l))))"
+  //   -> 0.8735804647 [0.1419080693, 5.3777268079]
+  const strategy = [curve(0, [0.7, 0.8, 0.8]), curve(1, [0.6, 0.7, 0.75]), curve(2, [0.8, 0.8, 0.9])];
+  const random = [curve(0, [0.7, 0.7, 0.8]), curve(1, [0.7, 0.8, 0.8]), curve(2, [0.7, 0.8, 0.9])];
+  const options = { target: 0.8, censoring: { extraRuns: 2 }, ratioMean: 'geometric' } as const;
+
+  it('counts a seed that never reached the target at its last point plus the extra runs, flagged censored', () => {
+    expect(reachTarget(strategy[1] as SeedCurve, options)).toEqual({ runs: 8, seconds: 400, censored: true });
+    expect(reachTarget(strategy[1] as SeedCurve, { target: 0.8 })).toBeNull();
+    const metrics = summarizeStrategyMetrics('gradient', strategy, options);
+    expect(metrics.runsToTarget).toEqual({ mean: 14 / 3, perSeed: [4, 8, 2], reached: 2, censored: 1 });
+  });
+
+  it('averages the paired ratios geometrically with the t-interval of their logs', () => {
+    const c = summarizePairedComparison('gradient', strategy, 'random', random, options);
+    expect(c.runsToTargetRatio.seeds).toBe(3);
+    expect(c.runsToTargetRatio.mean).toBeCloseTo(0.8735804647, 6);
+    expect(c.runsToTargetRatio.ci95?.[0]).toBeCloseTo(0.1419080693, 3);
+    expect(c.runsToTargetRatio.ci95?.[1]).toBeCloseTo(5.3777268079, 2);
+    // Without censoring the seed that never reached the target leaves the ratio.
+    expect(
+      summarizePairedComparison('gradient', strategy, 'random', random, { target: 0.8 }).runsToTargetRatio.seeds,
+    ).toBe(2);
+    expect(geometricMeanInterval([2, 0.5]).mean).toBeCloseTo(1, 12);
+  });
+});
+
 describe('meanInterval', () => {
   it('gives the t-interval of paired values (df = n - 1) and none for a single value', () => {
     const m = meanInterval([1, 2, 3]);
     expect(m.mean).toBe(2);
     expect(m.ci95?.[0]).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 3);
+    // python3 -c "from scipy import stats; import numpy as np; x=np.array([0.5,1,0.5]);
+    //   print(stats.t.interval(0.95, 2, loc=x.mean(), scale=stats.sem(x)))" -> (-0.0504421216, 1.3837754550)
+    const pairs = meanInterval([0.5, 1, 0.5]);
+    expect(pairs.ci95?.[0]).toBeCloseTo(-0.0504421216, 3);
+    expect(pairs.ci95?.[1]).toBeCloseTo(1.383775455, 3);
     expect(meanInterval([1])).toEqual({ mean: 1, ci95: null, seeds: 1 });
     expect(meanInterval([])).toEqual({ mean: null, ci95: null, seeds: 0 });
   });

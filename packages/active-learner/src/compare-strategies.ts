@@ -2,7 +2,12 @@
  * Metrics that count experiments, paired by seed (same split and initialisation for every strategy): runs and
  * testbed-seconds to a target ROC-AUC (the full-pool model's minus a gap), AULC over the first runs, the worst seed,
  * the iteration-to-iteration swing, and where the stopping rule stopped; and the comparison of a strategy with a
- * baseline as means with 95% t-intervals over the per-seed ratios and gains. Used by the emulation and the live lab.
+ * baseline as means with 95% t-intervals over the per-seed ratios and gains. One summary for the emulation
+ * (`scripts/evaluate-active-learning.mjs`), the live benchmark (`scripts/evaluate-al-live.mjs`) and the live lab.
+ *
+ * Censoring: a seed that never reaches the target within its budget has no runs to target. By default it leaves the
+ * ratios (`censoring: 'exclude'`); with `censoring: { extraRuns }` it counts as its last point plus `extraRuns` runs
+ * (its testbed-seconds extrapolated at its mean seconds per run), flagged `censored`: a lower bound on what it needed.
  */
 import { ProteusError } from '@proteus-wf/core';
 import type { ActiveLearningResult } from './run-active-learning.js';
@@ -17,13 +22,23 @@ export interface SeedCurve {
   stopped?: { runs: number };
 }
 
-/** A mean with the per-seed values (null: the seed never reached the target within its budget). */
+/** A mean with the per-seed values (null: the seed never reached the target within its budget and is not censored). */
 export interface PerSeed {
-  /** Mean over the seeds that reached it; null when none did. */
+  /** Mean over the seeds that have a value (reached or censored); null when none has. */
   mean: number | null;
   perSeed: (number | null)[];
   /** Seeds that reached it. */
   reached: number;
+  /** Seeds that never reached it and count at the censoring value instead (0 unless `censoring` is set). */
+  censored: number;
+}
+
+/** Where a seed first reached its target, or its censored stand-in. */
+export interface TargetReach {
+  runs: number;
+  seconds: number;
+  /** True when the seed never reached the target and this is its last point plus the censoring's extra runs. */
+  censored: boolean;
 }
 
 /** One strategy's experiment-counting metrics over its seeds. */
@@ -81,6 +96,16 @@ export interface ComparisonOptions {
   targetBySeed?: Readonly<Record<number, number>>;
   /** AULC over the first this many runs (default 16). */
   aulcRuns?: number;
+  /**
+   * A seed that never reached the target: `exclude` (default) leaves it out of runs/seconds to target and of the
+   * ratios; `{ extraRuns }` counts it at its last point plus `extraRuns` runs (e.g. one more batch), censored.
+   */
+  censoring?: 'exclude' | { extraRuns: number };
+  /**
+   * How the per-seed ratios are averaged: `arithmetic` (default), or `geometric` (mean and t-interval of the log
+   * ratios, exponentiated; symmetric in strategy and baseline, the live benchmark's choice).
+   */
+  ratioMean?: 'arithmetic' | 'geometric';
 }
 
 const WHERE = 'active-learner/compareStrategies';
@@ -106,17 +131,34 @@ function targetOf(curve: SeedCurve, options: ComparisonOptions): number {
   return options.targetBySeed?.[curve.seed] ?? options.target;
 }
 
-function firstAt(curve: SeedCurve, options: ComparisonOptions) {
+/**
+ * Where a seed's curve first reached its target (the censored stand-in under `censoring: { extraRuns }`; null when it
+ * never did and censoring is `exclude`).
+ * @example reachTarget(curve, { target: 0.8, censoring: { extraRuns: 2 } }) // { runs: 6, seconds: 300, censored: false }
+ */
+export function reachTarget(curve: SeedCurve, options: ComparisonOptions): TargetReach | null {
   const target = targetOf(curve, options);
-  return curve.points.find((p) => p.rocAuc >= target);
+  const hit = curve.points.find((p) => p.rocAuc >= target);
+  if (hit) return { runs: hit.runs, seconds: hit.seconds, censored: false };
+  const censoring = options.censoring ?? 'exclude';
+  const last = curve.points[curve.points.length - 1];
+  if (censoring === 'exclude' || !last) return null;
+  const perRun = last.runs > 0 ? last.seconds / last.runs : 0;
+  return {
+    runs: last.runs + censoring.extraRuns,
+    seconds: last.seconds + perRun * censoring.extraRuns,
+    censored: true,
+  };
 }
 
-function perSeed(values: (number | null)[]): PerSeed {
+function perSeed(reaches: (TargetReach | null)[], pick: (r: TargetReach) => number): PerSeed {
+  const values = reaches.map((r) => (r ? pick(r) : null));
   const found = values.filter((v): v is number => v !== null);
   return {
     mean: found.length === 0 ? null : found.reduce((a, b) => a + b, 0) / found.length,
     perSeed: values,
-    reached: found.length,
+    reached: reaches.filter((r) => r !== null && !r.censored).length,
+    censored: reaches.filter((r) => r?.censored).length,
   };
 }
 
@@ -158,11 +200,12 @@ export function summarizeStrategyMetrics(
   });
   const stops = curves.map(stopPoint);
   const atTarget = curves.filter((c, i) => (stops[i]?.rocAuc as number) >= targetOf(c, options)).length;
+  const reaches = curves.map((c) => reachTarget(c, options));
   return {
     strategy,
     seeds: curves.map((c) => c.seed),
-    runsToTarget: perSeed(curves.map((c) => firstAt(c, options)?.runs ?? null)),
-    secondsToTarget: perSeed(curves.map((c) => firstAt(c, options)?.seconds ?? null)),
+    runsToTarget: perSeed(reaches, (r) => r.runs),
+    secondsToTarget: perSeed(reaches, (r) => r.seconds),
     aulc: { mean: mean(aulcs), perSeed: aulcs, runs: aulcRuns },
     worstSeedRocAuc: Math.min(...curves.map((c) => c.points[c.points.length - 1]?.rocAuc as number)),
     swing: mean(swings),
@@ -178,7 +221,8 @@ export function summarizeStrategyMetrics(
 
 /**
  * A strategy against a baseline, paired by seed: runs- and seconds-to-target ratios and the AULC gain, each as a mean
- * with a 95% t-interval over the seeds both have (ratios only over seeds where both reached the target).
+ * with a 95% t-interval over the seeds both have (ratios over the seeds where both have a value: both reached the
+ * target, or one or both are censored under `censoring`; `geometric` averages the log ratios).
  * @example summarizePairedComparison('gradient', gradientCurves, 'random', randomCurves, { target: 0.82 })
  * @throws ProteusError PROTEUS_AL_INVALID_OPTION when the two share no seed
  */
@@ -197,23 +241,39 @@ export function summarizePairedComparison(
   if (pairs.length === 0)
     throw new ProteusError('PROTEUS_AL_INVALID_OPTION', `${WHERE}: ${strategy} and ${baseline} share no seed to pair`);
   const aulcRuns = options.aulcRuns ?? 16;
-  const ratio = (pick: (p: { runs: number; seconds: number }) => number) =>
-    pairs.flatMap(([c, b]) => {
-      const x = firstAt(c, options);
-      const y = firstAt(b, options);
-      return x && y && pick(y) > 0 ? [pick(x) / pick(y)] : [];
+  const geometric = options.ratioMean === 'geometric';
+  const ratio = (pick: (p: TargetReach) => number) => {
+    const values = pairs.flatMap(([c, b]) => {
+      const x = reachTarget(c, options);
+      const y = reachTarget(b, options);
+      return x && y && pick(x) > 0 && pick(y) > 0 ? [pick(x) / pick(y)] : [];
     });
+    return geometric ? geometricMeanInterval(values) : meanInterval(values);
+  };
   return {
     strategy,
     baseline,
-    runsToTargetRatio: meanInterval(ratio((p) => p.runs)),
-    secondsToTargetRatio: meanInterval(ratio((p) => p.seconds)),
+    runsToTargetRatio: ratio((p) => p.runs),
+    secondsToTargetRatio: ratio((p) => p.seconds),
     aulcGain: meanInterval(
       pairs.map(([c, b]) => {
         const base = aulcOf(b, aulcRuns);
         return (aulcOf(c, aulcRuns) - base) / base;
       }),
     ),
+  };
+}
+
+/**
+ * Geometric mean and 95% interval of positive ratios: the t-interval of their logarithms, exponentiated.
+ * @example geometricMeanInterval([2, 0.5]) // { mean: 1, ci95: [...], seeds: 2 }
+ */
+export function geometricMeanInterval(ratios: readonly number[]): MeanInterval {
+  const logs = meanInterval(ratios.map(Math.log));
+  return {
+    mean: logs.mean === null ? null : Math.exp(logs.mean),
+    ci95: logs.ci95 ? [Math.exp(logs.ci95[0]), Math.exp(logs.ci95[1])] : null,
+    seeds: logs.seeds,
   };
 }
 

@@ -15,9 +15,12 @@ export type {
   PerSeed,
   SeedCurve,
   StrategyMetrics,
+  TargetReach,
 } from './compare-strategies.js';
 export {
+  geometricMeanInterval,
   meanInterval,
+  reachTarget,
   seedCurveOf,
   summarizePairedComparison,
   summarizeStrategyMetrics,

@@ -26,6 +26,12 @@ export interface ConvergeProtocol {
   validationShare: number;
   /** Fewest labelled runs before a fold is held out; below it patience watches the loss on all labelled runs (default 3). */
   minValidationRuns: number;
+  /**
+   * What patience watches and the kept weights minimise on the watched runs: `rocAuc` (default; 1 - ROC-AUC of the
+   * GCN's job scores, the loss when the runs hold one class; the SSL always watches its loss) or `loss` (the
+   * class-weighted cross-entropy).
+   */
+  selectBy: 'rocAuc' | 'loss';
 }
 
 /** The paper's update: `steps` Eq. 6 steps on the newest batch plus `memoryRuns` replayed runs. */
@@ -52,6 +58,7 @@ const CONVERGE: ConvergeProtocol = {
   batchRuns: 8,
   validationShare: 0.2,
   minValidationRuns: 3,
+  selectBy: 'rocAuc',
 };
 const FIXED: FixedStepsProtocol = { kind: 'fixed', steps: 10, memoryRuns: 8 };
 
@@ -90,7 +97,10 @@ export function defineTrainingProtocol(options: TrainingProtocolOptions = {}): T
     batchRuns: positiveInteger(o.batchRuns ?? CONVERGE.batchRuns, 'batchRuns'),
     validationShare: o.validationShare ?? CONVERGE.validationShare,
     minValidationRuns: positiveInteger(o.minValidationRuns ?? CONVERGE.minValidationRuns, 'minValidationRuns'),
+    selectBy: o.selectBy ?? CONVERGE.selectBy,
   };
+  if (resolved.selectBy !== 'rocAuc' && resolved.selectBy !== 'loss')
+    throw invalid(`selectBy must be "rocAuc" or "loss", got ${JSON.stringify(resolved.selectBy)}`);
   if (!(resolved.validationShare > 0 && resolved.validationShare < 1))
     throw invalid(`validationShare must be in (0, 1), got ${String(resolved.validationShare)}`);
   if (resolved.minSteps > resolved.maxSteps)

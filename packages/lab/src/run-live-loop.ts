@@ -7,13 +7,15 @@ import {
   describeAnomalyEffects,
   type EmulationSummary,
   type LearningTaskOptions,
+  reachTarget,
   renderReport,
   runActiveLearning,
   type StoppingOptions,
   type StrategyName,
   type StrategySummary,
-  samplesToReach,
+  seedCurveOf,
   summarizeLearningCurves,
+  summarizePairedComparison,
   type TrainingProtocolOptions,
 } from '@proteus-wf/active-learner';
 import { type ProgressEvent, reportProgress, type Testbed, writeFileAtomic } from '@proteus-wf/core';
@@ -258,7 +260,7 @@ export async function runLiveLoop(options: LiveLoopOptions): Promise<LiveLoopSum
     warnings,
   };
   if (options.reproduce) summary.reproduce = { ...options.reproduce, seeds: [settings.seed] };
-  const comparison = compareWithRandom(summaries, settings.strategy);
+  const comparison = compareWithRandom(results, summaries, settings.strategy);
   if (comparison) summary.comparison = { ...comparison, meaningful: anomalyEffects.measurable };
   await mkdir(outDir, { recursive: true });
   await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
@@ -266,21 +268,30 @@ export async function runLiveLoop(options: LiveLoopOptions): Promise<LiveLoopSum
   return summary;
 }
 
-// NOTE: replaced by active-learner's shared comparison summary once it is exported (issue 14 §1).
+/**
+ * The single-seed comparison with random through active-learner's shared summary (the one the emulation and the live
+ * benchmark use): target = random's final test ROC-AUC, runs to it, and the AULC gain paired on this seed.
+ */
 function compareWithRandom(
+  results: ActiveLearningResult[],
   summaries: StrategySummary[],
   strategy: StrategyName,
 ): NonNullable<EmulationSummary['comparison']> | undefined {
-  const main = summaries.find((s) => s.strategy === strategy);
-  const random = summaries.find((s) => s.strategy === 'random');
-  if (!main || !random || main === random) return undefined;
-  const samples = samplesToReach(main.curve, random.final.rocAuc.mean);
+  const main = results.find((r) => r.strategy === strategy);
+  const random = results.find((r) => r.strategy === 'random');
+  const randomSummary = summaries.find((s) => s.strategy === 'random');
+  if (!main || !random || main === random || !randomSummary) return undefined;
+  const target = randomSummary.final.rocAuc.mean;
+  const [mainCurve, randomCurve] = [seedCurveOf(main), seedCurveOf(random)];
+  const aulcRuns = Math.max(...mainCurve.points.map((p) => p.runs), ...randomCurve.points.map((p) => p.runs));
+  const paired = summarizePairedComparison(strategy, [mainCurve], 'random', [randomCurve], { target, aulcRuns });
+  const samples = reachTarget(mainCurve, { target })?.runs ?? null;
   return {
-    aulcGain: (main.aulc - random.aulc) / random.aulc,
-    target: random.final.rocAuc.mean,
+    aulcGain: paired.aulcGain.mean ?? 0,
+    target,
     samples,
-    randomSamples: random.final.samples,
-    fraction: samples === null ? null : samples / random.final.samples,
+    randomSamples: randomSummary.final.samples,
+    fraction: samples === null ? null : samples / randomSummary.final.samples,
   };
 }
 

@@ -4,6 +4,7 @@
  * validation fold stops improving, and keeps the best weights; `fixed` is the paper's `steps` Eq. 6 steps.
  */
 import { type Rng, throwIfAborted } from '@proteus-wf/core';
+import { rocAuc } from '@proteus-wf/models';
 import type { TrainingProtocol } from '../../training-protocol.js';
 import {
   balancedClassWeights,
@@ -91,7 +92,11 @@ async function updateToConvergence(model: LearnerModel, set: LabelledSet, c: Upd
     if (weight) batch.classWeight = weight;
     return batch;
   };
-  const watchedLoss = () => lossOn(model, set, watched, nodes, features, weight);
+  // A task with class targets (graph level, multiclass) keeps its class-weighted loss; job-level binary ranks.
+  const watchedLoss = () =>
+    p.selectBy === 'rocAuc' && model.definition.kind === 'gcn' && !set.task
+      ? rankLossOn(model, set, watched, nodes, features, weight)
+      : lossOn(model, set, watched, nodes, features, weight);
   // The best of the looks, not the start: every iteration takes its new runs in.
   let best = { loss: Number.POSITIVE_INFINITY, state: model.saveState() };
   let stale = 0;
@@ -175,6 +180,27 @@ async function lossOn(
     }
   }
   return sum / Math.max(1, count);
+}
+
+/**
+ * 1 - ROC-AUC of the model's job scores on labelled runs (what the evaluation measures); the weighted loss when the
+ * runs hold one class only.
+ */
+async function rankLossOn(
+  model: LearnerModel,
+  set: LabelledSet,
+  runs: readonly number[],
+  nodes: number,
+  features: number,
+  weight: readonly number[] | undefined,
+): Promise<number> {
+  const labels = runs.flatMap((i) => [...(set.jobBinary[i] as Uint8Array)]);
+  const positives = labels.filter((b) => b > 0).length;
+  if (positives === 0 || positives === labels.length) return lossOn(model, set, runs, nodes, features, weight);
+  const scores: number[] = [];
+  for (let start = 0; start < runs.length; start += EVAL_BATCH)
+    scores.push(...(await model.score(batchOf(set, runs.slice(start, start + EVAL_BATCH), nodes, features))));
+  return 1 - rocAuc(Uint8Array.from(labels), Float32Array.from(scores));
 }
 
 export function meanLosses(all: readonly UpdateLosses[]): UpdateLosses {
