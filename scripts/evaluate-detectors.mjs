@@ -23,7 +23,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '@proteus-wf/core';
+import { withFileLock, writeFileAtomic } from '@proteus-wf/core';
 import { applyScaler, extractFeatures, fitScaler, loadFlowBench, splitByRun } from '@proteus-wf/features';
 import {
   aggregateJobScores,
@@ -38,7 +38,6 @@ import {
   train,
   trainSsl,
 } from '@proteus-wf/models';
-import { withFileLock } from './lib/file-lock.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 // Smallest first (runs x jobs), so a time-boxed run covers the most workflows.
@@ -109,7 +108,7 @@ const refresh = () => {
   }
 };
 const save = () =>
-  withFileLock(`${values.results}.lock`, async () => {
+  withFileLock(`${values.results}.lock`, { timeoutMs: 120_000, pollMs: 5, where: 'evaluate-detectors' }, async () => {
     refresh();
     await writeFileAtomic(values.results, `${JSON.stringify(store, null, 1)}\n`);
   });

@@ -24,6 +24,7 @@ it('exports the public API', async () => {
       "sleep",
       "throwIfAborted",
       "validateExperimentRequestFile",
+      "withFileLock",
       "writeFileAtomic",
     ]
   `);

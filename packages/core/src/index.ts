@@ -8,6 +8,8 @@ export type {
   ValidateExperimentRequestFileOptions,
 } from './experiment-requests.js';
 export { validateExperimentRequestFile } from './experiment-requests.js';
+export type { FileLockOptions } from './file-lock.js';
+export { withFileLock } from './file-lock.js';
 export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse } from './http-client.js';
 export { createHttpClient, httpBodyOf, httpStatusOf, retryAfterMs } from './http-client.js';
 export type { ProcessIdentity } from './process-liveness.js';

@@ -5,9 +5,9 @@ import {
   isProteusError,
   ProteusError,
   type Redactor,
+  withFileLock,
   writeFileAtomic,
 } from '@proteus-wf/core';
-import { withFileLock } from './internal/file-lock.js';
 
 /** Options of {@link createFabricTokenStore}: the credential manager, the token file and the HTTP plumbing. */
 export interface FabricTokenStoreOptions {
@@ -170,7 +170,13 @@ export function createFabricTokenStore(options: FabricTokenStoreOptions): Fabric
     if (usable(onDisk)) return onDisk;
     return withFileLock(
       `${options.tokenFile}.lock`,
-      { timeoutMs: options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs, pollMs: DEFAULTS.lockPollMs, signal },
+      {
+        timeoutMs: options.lockTimeoutMs ?? DEFAULTS.lockTimeoutMs,
+        pollMs: DEFAULTS.lockPollMs,
+        signal,
+        code: 'PROTEUS_FABRIC_TOKEN_LOCKED',
+        where: 'testbed-fabric/tokens',
+      },
       async () => {
         // Another process may have refreshed while this one waited for the lock.
         const file = await readTokenFile();

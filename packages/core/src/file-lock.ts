@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { ProteusError, sleep } from '@proteus-wf/core';
+import { sleep } from './backoff.js';
+import { ProteusError, type ProteusErrorCode } from './proteus-error.js';
 
 /** What a lock file holds: who took it, so a later process can tell a dead holder from a live one. */
 interface LockOwner {
@@ -21,13 +22,18 @@ export interface FileLockOptions {
   /** Pause between two attempts while a live process holds the lock. */
   pollMs: number;
   signal?: AbortSignal;
+  /** The code thrown when a live holder keeps the lock past `timeoutMs`; default `PROTEUS_CORE_LOCK_TIMEOUT`. */
+  code?: ProteusErrorCode;
+  /** Names the caller in messages, e.g. `testbed-fabric/tokens`; default `core/file-lock`. */
+  where?: string;
 }
 
 /**
  * Runs `work` while holding `<path>` as an exclusive lock file (O_EXCL create) that names the holder: pid, process
  * start time and host. A lock whose holder is gone on this host (or whose PID now belongs to another process) is
  * stale and taken over.
- * @throws ProteusError PROTEUS_FABRIC_TOKEN_LOCKED when a live holder keeps the lock past `timeoutMs`
+ * @example await withFileLock('results.json.lock', { timeoutMs: 120_000, pollMs: 5 }, () => mergeResults())
+ * @throws ProteusError `options.code` (PROTEUS_CORE_LOCK_TIMEOUT) when a live holder keeps the lock past `timeoutMs`
  */
 export async function withFileLock<T>(path: string, options: FileLockOptions, work: () => Promise<T>): Promise<T> {
   const owner: LockOwner = {
@@ -37,7 +43,8 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, wo
     nonce: randomBytes(8).toString('hex'),
   };
   const started = Date.now();
-  // The token file's folder may not exist yet (first run with FABRIC_TOKEN_LOCATION in a new folder).
+  const where = options.where ?? 'core/file-lock';
+  // The guarded file's folder may not exist yet.
   await mkdir(dirname(path), { recursive: true });
   for (;;) {
     if (await tryCreate(path, owner)) break;
@@ -50,13 +57,13 @@ export async function withFileLock<T>(path: string, options: FileLockOptions, wo
     if (Date.now() - started >= options.timeoutMs) {
       const who = holder === 'busy' ? 'a process' : `process ${holder.pid} on ${holder.host}`;
       throw new ProteusError(
-        'PROTEUS_FABRIC_TOKEN_LOCKED',
-        `testbed-fabric/tokens: ${path} is held by ${who} for more than ${options.timeoutMs} ms. ` +
+        options.code ?? 'PROTEUS_CORE_LOCK_TIMEOUT',
+        `${where}: ${path} is held by ${who} for more than ${options.timeoutMs} ms. ` +
           `Wait for it to finish, or remove ${path} if that process is stuck.`,
         { details: { path, holder: holder === 'busy' ? undefined : { pid: holder.pid, host: holder.host } } },
       );
     }
-    await sleep(options.pollMs, { signal: options.signal, where: 'testbed-fabric/tokens' });
+    await sleep(options.pollMs, { signal: options.signal, where });
   }
   try {
     return await work();
